@@ -1,0 +1,226 @@
+//! Agent command lines: presets for the common CLIs, argv templates and their placeholders.
+//!
+//! Commands are argv vectors from start to end: a template is split with shell quoting
+//! rules once, placeholders are replaced inside the words, and no shell ever runs them.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::error::UserError;
+
+/// Non-interactive invocations that let each agent edit files.
+pub const PRESETS: &[(&str, &[&str])] = &[
+    (
+        "claude",
+        &[
+            "claude",
+            "-p",
+            "{prompt}",
+            "--permission-mode",
+            "acceptEdits",
+        ],
+    ),
+    (
+        "codex",
+        &["codex", "exec", "--sandbox", "workspace-write", "{prompt}"],
+    ),
+    ("gemini", &["gemini", "-p", "{prompt}", "--yolo"]),
+    (
+        "aider",
+        &[
+            "aider",
+            "--message",
+            "{prompt}",
+            "--yes-always",
+            "--no-gitignore",
+            "--no-check-update",
+            "--analytics-disable",
+        ],
+    ),
+    ("opencode", &["opencode", "run", "{prompt}"]),
+    (
+        "copilot",
+        &["copilot", "-p", "{prompt}", "--allow-all-tools"],
+    ),
+    ("qwen", &["qwen", "-p", "{prompt}", "--yolo"]),
+];
+
+/// The placeholders a template may use.
+pub const PLACEHOLDERS: &[&str] = &[
+    "{prompt}",
+    "{task}",
+    "{task_file}",
+    "{workspace}",
+    "{branch}",
+];
+
+/// An agent command before placeholders are filled in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Template {
+    /// Preset name, or "custom" for `--command`.
+    pub source: String,
+    pub words: Vec<String>,
+}
+
+/// Values substituted into a template.
+#[derive(Debug, Clone)]
+pub struct Values<'a> {
+    pub prompt: &'a str,
+    pub task: &'a str,
+    pub task_file: &'a str,
+    pub workspace: &'a str,
+    pub branch: &'a str,
+}
+
+impl Template {
+    /// The template for a preset name.
+    pub fn preset(name: &str) -> Result<Template> {
+        match PRESETS.iter().find(|(n, _)| *n == name) {
+            Some((_, words)) => Ok(Template {
+                source: name.to_owned(),
+                words: words.iter().map(|w| (*w).to_owned()).collect(),
+            }),
+            None => {
+                Err(UserError::usage(
+                    format!("unknown agent '{name}'"),
+                    format!(
+                    "use one of {} or give any command with --command 'PROGRAM ARGS... {{prompt}}'",
+                    PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
+                )
+                .into())
+            }
+        }
+    }
+
+    /// Split a `--command` template with shell quoting rules (no expansion of any kind).
+    pub fn parse(template: &str) -> Result<Template> {
+        let words = shlex::split(template).filter(|w| !w.is_empty());
+        match words {
+            Some(words) => Ok(Template {
+                source: "custom".to_owned(),
+                words,
+            }),
+            None => Err(UserError::usage(
+                format!("cannot split the agent command {template:?} into words"),
+                "check its quotes; the command is split like a shell would but never run by one",
+            )
+            .into()),
+        }
+    }
+
+    /// The program to run, as written.
+    pub fn program(&self) -> &str {
+        &self.words[0]
+    }
+
+    /// Find the program on PATH (or as a path), before anything is created.
+    pub fn resolve(&self, cwd: &Path) -> Result<PathBuf> {
+        let program = self.program();
+        which::which_in(program, std::env::var_os("PATH"), cwd).map_err(|_| {
+            let hint = if self.source == "custom" {
+                format!("install '{program}' or fix the command given with --command / git config agents.command")
+            } else {
+                format!(
+                    "install '{program}', choose another agent with --agent NAME, or give any command with --command"
+                )
+            };
+            UserError::usage(format!("agent program '{program}' was not found on PATH"), hint).into()
+        })
+    }
+
+    /// The argv with every placeholder replaced, in one pass: a value that happens to contain
+    /// `{task}` or the like is data and stays as it is.
+    pub fn render(&self, values: &Values<'_>) -> Vec<String> {
+        self.words
+            .iter()
+            .map(|word| substitute(word, values))
+            .collect()
+    }
+}
+
+fn substitute(word: &str, values: &Values<'_>) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut rest = word;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let found = [
+            ("{prompt}", values.prompt),
+            ("{task_file}", values.task_file),
+            ("{task}", values.task),
+            ("{workspace}", values.workspace),
+            ("{branch}", values.branch),
+        ]
+        .into_iter()
+        .find(|(name, _)| tail.starts_with(name));
+        match found {
+            Some((name, value)) => {
+                out.push_str(value);
+                rest = &tail[name.len()..];
+            }
+            None => {
+                out.push('{');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The seed's prompt, with the configured paths.
+pub fn default_prompt(task_file: &Path, contracts_dir: &Path) -> String {
+    format!(
+        "Read {} and implement it. Follow contracts in {}/. Follow conventions in CLAUDE.md. Stay within your assigned scope.",
+        task_file.display(),
+        contracts_dir.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_split_like_a_shell_and_substitute_inside_words() {
+        let t = Template::parse("my-agent --task={task} 'say {prompt}' \"$(rm -rf /)\"").unwrap();
+        let argv = t.render(&Values {
+            prompt: "do it; `id`",
+            task: "a b",
+            task_file: ".claude/tasks/a b.md",
+            workspace: "/w/a b",
+            branch: "feature/a-b",
+        });
+        assert_eq!(
+            argv,
+            vec!["my-agent", "--task=a b", "say do it; `id`", "$(rm -rf /)"]
+        );
+    }
+
+    #[test]
+    fn substituted_values_are_not_substituted_again() {
+        let t = Template::parse("a {prompt}").unwrap();
+        let argv = t.render(&Values {
+            prompt: "x {task}",
+            task: "{prompt}",
+            task_file: "f",
+            workspace: "w",
+            branch: "b",
+        });
+        assert_eq!(argv, vec!["a", "x {task}"]);
+    }
+
+    #[test]
+    fn unknown_preset_is_a_usage_error() {
+        let err = Template::preset("nope").unwrap_err();
+        assert!(err
+            .downcast_ref::<UserError>()
+            .unwrap()
+            .hint
+            .as_ref()
+            .unwrap()
+            .contains("claude"));
+    }
+}

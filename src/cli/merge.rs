@@ -1,0 +1,6 @@
+//! Placeholder.
+use clap::Args;
+
+/// Merge.
+#[derive(Debug, Args)]
+pub struct MergeArgs {}

@@ -1,0 +1,73 @@
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Run an agent per task, in parallel, each in its own branch and linked worktree.
+///
+/// For every task file in .claude/tasks/ (or the TASKs named): create the branch
+/// feature/<task> at the base, a linked worktree ../workspaces/<task>, copy in the untracked
+/// contracts, task file and CLAUDE.md, run the agent there with its output in
+/// ../logs/<task>.log, and commit what it changed as "feat: <task> implementation".
+/// Finished tasks are skipped on the next run; unfinished ones resume in their worktrees.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  git agents spawn                          every task, Claude Code, 4 at a time
+  git agents spawn auth api -j 2            two tasks, two at a time
+  git agents spawn --agent codex            Codex CLI instead
+  git agents spawn --command 'my-agent --task {task} {prompt}'
+  git agents spawn --rerun auth             run a finished task again
+
+Placeholders in --command: {prompt} {task} {task_file} {workspace} {branch}
+The command is split like a shell would split it, but never run by a shell.
+
+Exit status: 0 all tasks done, 1 a task failed, 2 usage or configuration error,
+130 interrupted.")]
+pub struct SpawnArgs {
+    /// Tasks to run (file stems in the tasks directory); all when none are given.
+    #[arg(value_name = "TASK")]
+    pub tasks: Vec<String>,
+
+    /// Run at most N agents at once [git config agents.jobs, default 4].
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Agent preset: claude, codex, gemini, aider, opencode, copilot, qwen [agents.agent].
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+
+    /// Any agent command line as an argv template [agents.command].
+    #[arg(long, value_name = "TEMPLATE", conflicts_with = "agent")]
+    pub command: Option<String>,
+
+    /// The prompt given to every agent [agents.prompt].
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+
+    /// Branch from this revision instead of the main worktree's HEAD.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    /// Run tasks again that already finished.
+    #[arg(long)]
+    pub rerun: bool,
+
+    /// Give a failing agent N more attempts, with exponential backoff [agents.retries].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Stop an agent that runs longer than this, e.g. 90s, 30m [agents.timeout].
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress output on stderr; only the summary on stdout.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[arg(long, hide = true, value_name = "PATH")]
+    pub supervisor: Option<PathBuf>,
+}

@@ -1,0 +1,43 @@
+//! One file per subcommand; this module only dispatches and maps errors to exit codes.
+
+mod merge;
+mod spawn;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use git_agents::error;
+
+pub fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args
+        .get(1)
+        .is_some_and(|a| a == git_agents::runner::supervise::SUBCOMMAND)
+    {
+        return ExitCode::from(git_agents::runner::supervise::main(&args[2..]) as u8);
+    }
+    let cli = Cli::parse_from(args);
+    let cwd = match cli.directory.clone() {
+        Some(dir) => dir,
+        None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
+    };
+    let result = match cli.command {
+        Command::Spawn(args) => spawn::run(&cwd, args),
+        Command::Merge(args) => merge::run(&cwd, args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(err) => {
+            let (code, message, hint) = error::describe(&err);
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {message}");
+            if let Some(hint) = hint {
+                let _ = writeln!(stderr, "hint: {hint}");
+            }
+            ExitCode::from(code as u8)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Result;
+use git_agents::config::Overrides;
+use git_agents::progress::{Plain, Reporter, Silent, Terminal};
+use git_agents::runner::{Runner, DEFAULT_GRACE};
+use git_agents::spawn::{self, SpawnOptions};
+
+use crate::cli::spawn::SpawnArgs;
+
+pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
+    let options = SpawnOptions {
+        tasks: args.tasks.clone(),
+        base: args.base.clone(),
+        rerun: args.rerun,
+        overrides: Overrides {
+            jobs: args.jobs,
+            agent: args.agent.clone(),
+            command: args.command.clone(),
+            prompt: args.prompt.clone(),
+            retries: args.retries,
+            timeout: args.timeout.clone(),
+        },
+        ..SpawnOptions::default()
+    };
+    let plan = spawn::Plan::new(cwd, &options)?;
+    let names: Vec<String> = plan.tasks.iter().map(|t| t.task.name.clone()).collect();
+    let reporter: Box<dyn Reporter> = if args.quiet {
+        Box::new(Silent)
+    } else if std::io::stderr().is_terminal() {
+        Box::new(Terminal::new(&names))
+    } else {
+        Box::new(Plain::new(std::io::stderr()))
+    };
+    for warning in &plan.warnings {
+        reporter.event(&git_agents::progress::Event::Warning {
+            message: warning.clone(),
+        });
+    }
+
+    let supervisor = args.supervisor.clone().or_else(Runner::find_supervisor);
+    let runner = Runner::new(DEFAULT_GRACE, supervisor);
+    let flag = runner.interrupt_flag();
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&flag))?;
+    }
+    let report = spawn::run(plan, &options, reporter.as_ref(), &runner)?;
+    drop(reporter);
+
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        git_agents::report::write_summary(&mut stdout, &report)?;
+    }
+    Ok(report.exit_code())
+}

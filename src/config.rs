@@ -1,0 +1,210 @@
+//! `agents.*` git configuration: every key, its default, and where the value in effect came from.
+//!
+//! Precedence: a command-line flag beats git config, which beats the default.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use gix::bstr::ByteSlice;
+
+use crate::error::UserError;
+
+/// Git config keys, in one place so docs, `git agents config` and the code agree.
+pub mod keys {
+    pub const TASKS_DIR: &str = "agents.tasksDir";
+    pub const CONTRACTS_DIR: &str = "agents.contractsDir";
+    pub const BRANCH_PREFIX: &str = "agents.branchPrefix";
+    pub const WORKSPACE_ROOT: &str = "agents.workspaceRoot";
+    pub const LOG_DIR: &str = "agents.logDir";
+    pub const JOBS: &str = "agents.jobs";
+    pub const AGENT: &str = "agents.agent";
+    pub const COMMAND: &str = "agents.command";
+    pub const PROMPT: &str = "agents.prompt";
+    pub const RETRIES: &str = "agents.retries";
+    pub const TIMEOUT: &str = "agents.timeout";
+    pub const MODE: &str = "agents.mode";
+    pub const VERIFY: &str = "agents.verify";
+}
+
+/// Defaults, paths relative to the main worktree's root.
+pub mod defaults {
+    pub const TASKS_DIR: &str = ".claude/tasks";
+    pub const CONTRACTS_DIR: &str = ".claude/contracts";
+    pub const BRANCH_PREFIX: &str = "feature/";
+    pub const WORKSPACE_ROOT: &str = "../workspaces";
+    pub const LOG_DIR: &str = "../logs";
+    pub const JOBS: usize = 4;
+    pub const AGENT: &str = "claude";
+    pub const RETRIES: u32 = 0;
+}
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Default,
+    System,
+    Global,
+    Local,
+    Worktree,
+    Env,
+    Flag,
+}
+
+impl Origin {
+    fn from_source(source: gix::config::Source) -> Self {
+        use gix::config::Source::*;
+        match source {
+            GitInstallation | System => Origin::System,
+            Git | User => Origin::Global,
+            Local => Origin::Local,
+            Worktree => Origin::Worktree,
+            Env | Cli | Api | EnvOverride => Origin::Env,
+        }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Setting<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+impl<T> Setting<T> {
+    fn default(value: T) -> Self {
+        Setting {
+            value,
+            origin: Origin::Default,
+        }
+    }
+}
+
+/// Values given on the command line; `None` means "not given".
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub jobs: Option<usize>,
+    pub agent: Option<String>,
+    pub command: Option<String>,
+    pub prompt: Option<String>,
+    pub retries: Option<u32>,
+    pub timeout: Option<String>,
+}
+
+/// Every `agents.*` setting in effect.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Settings {
+    pub tasks_dir: Setting<PathBuf>,
+    pub contracts_dir: Setting<PathBuf>,
+    pub branch_prefix: Setting<String>,
+    pub workspace_root: Setting<PathBuf>,
+    pub log_dir: Setting<PathBuf>,
+    pub jobs: Setting<usize>,
+    pub agent: Setting<String>,
+    pub command: Option<Setting<String>>,
+    pub prompt: Option<Setting<String>>,
+    pub retries: Setting<u32>,
+    pub timeout: Option<Setting<String>>,
+}
+
+/// The last value of `key` in `config` and the kind of file it came from.
+pub fn lookup(config: &gix::config::File, key: &str) -> Option<(String, Origin)> {
+    let (section, rest) = key.split_once('.')?;
+    let (subsection, name) = match rest.rsplit_once('.') {
+        Some((sub, name)) => (Some(sub), name),
+        None => (None, rest),
+    };
+    let mut found = None;
+    for sec in config.sections_by_name(section)? {
+        let header_sub = sec
+            .header()
+            .subsection_name()
+            .map(|s| s.to_str_lossy().into_owned());
+        if header_sub.as_deref() != subsection {
+            continue;
+        }
+        if let Some(values) = sec.values(name).last() {
+            found = Some((
+                values.to_str_lossy().into_owned(),
+                Origin::from_source(sec.meta().source),
+            ));
+        }
+    }
+    found
+}
+
+fn string(config: &gix::config::File, key: &str, flag: Option<&String>) -> Option<Setting<String>> {
+    if let Some(value) = flag {
+        return Some(Setting {
+            value: value.clone(),
+            origin: Origin::Flag,
+        });
+    }
+    lookup(config, key).map(|(value, origin)| Setting { value, origin })
+}
+
+fn number<T: std::str::FromStr>(
+    config: &gix::config::File,
+    key: &str,
+    flag: Option<T>,
+    default: T,
+) -> Result<Setting<T>> {
+    if let Some(value) = flag {
+        return Ok(Setting {
+            value,
+            origin: Origin::Flag,
+        });
+    }
+    match lookup(config, key) {
+        None => Ok(Setting::default(default)),
+        Some((raw, origin)) => match raw.trim().parse() {
+            Ok(value) => Ok(Setting { value, origin }),
+            Err(_) => Err(UserError::usage(
+                format!("git config {key} is '{raw}', which is not a whole number"),
+                format!("fix it with: git config {key} <number>"),
+            )
+            .into()),
+        },
+    }
+}
+
+fn path(config: &gix::config::File, key: &str, default: &str) -> Setting<PathBuf> {
+    match lookup(config, key) {
+        Some((value, origin)) => Setting {
+            value: PathBuf::from(value),
+            origin,
+        },
+        None => Setting::default(PathBuf::from(default)),
+    }
+}
+
+impl Settings {
+    /// Resolve every setting from `repo`'s configuration and the command-line `overrides`.
+    pub fn load(repo: &gix::Repository, overrides: &Overrides) -> Result<Settings> {
+        let snapshot = repo.config_snapshot();
+        let config = snapshot.plumbing();
+        let settings = Settings {
+            tasks_dir: path(config, keys::TASKS_DIR, defaults::TASKS_DIR),
+            contracts_dir: path(config, keys::CONTRACTS_DIR, defaults::CONTRACTS_DIR),
+            branch_prefix: string(config, keys::BRANCH_PREFIX, None)
+                .unwrap_or_else(|| Setting::default(defaults::BRANCH_PREFIX.into())),
+            workspace_root: path(config, keys::WORKSPACE_ROOT, defaults::WORKSPACE_ROOT),
+            log_dir: path(config, keys::LOG_DIR, defaults::LOG_DIR),
+            jobs: number(config, keys::JOBS, overrides.jobs, defaults::JOBS)?,
+            agent: string(config, keys::AGENT, overrides.agent.as_ref())
+                .unwrap_or_else(|| Setting::default(defaults::AGENT.into())),
+            command: string(config, keys::COMMAND, overrides.command.as_ref()),
+            prompt: string(config, keys::PROMPT, overrides.prompt.as_ref()),
+            retries: number(config, keys::RETRIES, overrides.retries, defaults::RETRIES)?,
+            timeout: string(config, keys::TIMEOUT, overrides.timeout.as_ref()),
+        };
+        if settings.jobs.value == 0 {
+            return Err(UserError::usage(
+                "the number of parallel agents must be at least 1",
+                "pass -j N with N >= 1, or fix git config agents.jobs",
+            )
+            .into());
+        }
+        Ok(settings)
+    }
+}

@@ -1,0 +1,5 @@
+//! The git work git-agents does through gix, including the pieces gix has no high-level API for.
+
+pub mod checkout;
+pub mod commit;
+pub mod worktree;

@@ -1,0 +1,17 @@
+//! git-agents: run many AI coding agents in parallel on one repository and bring their work back.
+//!
+//! The library never sees the command line: the binary turns flags into the plain option
+//! structs found here, and a user's own orchestrator can build the same structs directly.
+
+pub mod agent;
+pub mod config;
+pub mod error;
+pub mod gitops;
+pub mod merge;
+pub mod progress;
+pub mod repo;
+pub mod report;
+pub mod runner;
+pub mod spawn;
+pub mod state;
+pub mod tasks;

@@ -1,0 +1,6 @@
+mod cli;
+mod commands;
+
+fn main() -> std::process::ExitCode {
+    commands::main()
+}

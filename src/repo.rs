@@ -1,0 +1,175 @@
+//! The repository git-agents works on: its main worktree, settings and the paths derived from them.
+
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::config::{Overrides, Settings};
+use crate::error::UserError;
+
+/// A repository with a main worktree, opened from anywhere inside it or one of its linked worktrees.
+pub struct Project {
+    /// The main worktree's repository.
+    pub repo: gix::Repository,
+    /// The main worktree's root directory (canonical).
+    pub root: PathBuf,
+    /// The shared git directory (canonical); state lives under `agents/` in it.
+    pub common_dir: PathBuf,
+    pub settings: Settings,
+}
+
+impl Project {
+    /// Discover the repository containing `start` and load its settings.
+    pub fn open(start: &Path, overrides: &Overrides) -> Result<Project> {
+        let repo = open_main_repo(start)?;
+        let root = repo
+            .workdir()
+            .context("the main repository has no worktree")?
+            .canonicalize()
+            .context("resolving the main worktree's path")?;
+        let common_dir = repo
+            .common_dir()
+            .canonicalize()
+            .context("resolving the git directory")?;
+        let settings = Settings::load(&repo, overrides)?;
+        Ok(Project {
+            repo,
+            root,
+            common_dir,
+            settings,
+        })
+    }
+
+    /// `<git-common-dir>/agents`, where state, locks and bookkeeping live.
+    pub fn state_dir(&self) -> PathBuf {
+        self.common_dir.join("agents")
+    }
+
+    /// A configured path made absolute against the main worktree's root.
+    pub fn resolve(&self, configured: &Path) -> PathBuf {
+        normalize(&self.root.join(configured))
+    }
+
+    pub fn workspace_root(&self) -> PathBuf {
+        self.resolve(&self.settings.workspace_root.value)
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.resolve(&self.settings.log_dir.value)
+    }
+
+    pub fn tasks_dir(&self) -> &Path {
+        &self.settings.tasks_dir.value
+    }
+
+    /// The full branch name for a task slug.
+    pub fn branch_for(&self, slug: &str) -> String {
+        format!("{}{}", self.settings.branch_prefix.value, slug)
+    }
+}
+
+/// Open the repository around `start`, refusing bare repositories, and return the main worktree's.
+pub fn open_main_repo(start: &Path) -> Result<gix::Repository> {
+    let repo = gix::discover(start).map_err(|_| {
+        UserError::usage(
+            format!("not a git repository: {}", start.display()),
+            "run git agents inside a git repository (git init creates one)",
+        )
+    })?;
+    if repo.workdir().is_none() {
+        return Err(UserError::usage(
+            "this is a bare repository: there is no worktree to run agents from",
+            "run git agents inside a clone with a working tree",
+        )
+        .into());
+    }
+    if repo.kind() == gix::repository::Kind::LinkedWorkTree {
+        return repo
+            .main_repo()
+            .context("opening the main worktree's repository");
+    }
+    Ok(repo)
+}
+
+/// Remove `.` and `..` components without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Check the author identity the commits will carry, before anything starts.
+pub fn check_identity(repo: &gix::Repository) -> Result<()> {
+    let missing = || {
+        UserError::usage(
+            "author identity unknown: git config user.name and user.email are not set",
+            "run: git config --global user.name \"Your Name\" && git config --global user.email you@example.com",
+        )
+    };
+    match (repo.author(), repo.committer()) {
+        (Some(Ok(_)), Some(Ok(_))) => Ok(()),
+        (None, _) | (_, None) => Err(missing().into()),
+        (Some(Err(err)), _) | (_, Some(Err(err))) => Err(UserError::usage(
+            format!("the author or committer date is invalid: {err}"),
+            "fix GIT_AUTHOR_DATE / GIT_COMMITTER_DATE",
+        )
+        .into()),
+    }
+}
+
+/// Resolve a revision to a commit id; `None` means HEAD of the main worktree.
+pub fn resolve_base(repo: &gix::Repository, rev: Option<&str>) -> Result<gix::ObjectId> {
+    let spec = rev.unwrap_or("HEAD");
+    let bad = || {
+        if rev.is_none() {
+            UserError::usage(
+                "the main worktree has no commit yet (HEAD is unborn), so there is nothing to branch from",
+                "make a first commit, or pass --base REV",
+            )
+        } else {
+            UserError::usage(
+                format!("--base '{spec}' does not name a commit"),
+                "pass a branch, tag or commit id that exists (git log shows them)",
+            )
+        }
+    };
+    let id = repo.rev_parse_single(spec).map_err(|_| bad())?;
+    let commit = id
+        .object()
+        .map_err(|_| bad())?
+        .peel_to_commit()
+        .map_err(|_| bad())?;
+    Ok(commit.id)
+}
+
+/// `path` relative to `base` (with `..` where needed), for display; both absolute.
+pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let path_parts: Vec<_> = path.components().collect();
+    let base_parts: Vec<_> = base.components().collect();
+    let common = path_parts
+        .iter()
+        .zip(&base_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        return path.to_owned();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..base_parts.len() {
+        out.push("..");
+    }
+    for part in &path_parts[common..] {
+        out.push(part.as_os_str());
+    }
+    out
+}

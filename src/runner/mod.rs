@@ -1,0 +1,124 @@
+//! Running agent processes: one process group per agent, both output streams into its log,
+//! timeouts and interrupts that reach the whole group, and nothing left behind.
+
+mod pump;
+mod spawn;
+pub mod supervise;
+mod watchdog;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+
+pub use watchdog::Watchdog;
+
+/// How long a process group gets between SIGTERM and SIGKILL.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+/// One process to run.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Full argv; `argv[0]` is shown to the process as its name.
+    pub argv: Vec<String>,
+    /// The resolved program (found with `which`).
+    pub program: PathBuf,
+    pub cwd: PathBuf,
+    /// Added to the inherited environment.
+    pub env: Vec<(String, String)>,
+    /// Output of both streams is appended here.
+    pub log: PathBuf,
+    /// A line written to the log before the process starts.
+    pub header: Option<String>,
+    pub timeout: Option<Duration>,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(i32),
+    TimedOut,
+    Interrupted,
+}
+
+impl Exit {
+    pub fn success(self) -> bool {
+        self == Exit::Code(0)
+    }
+
+    /// The exit code recorded in state: the code, or 128 + signal like a shell reports it.
+    pub fn code(self) -> Option<i32> {
+        match self {
+            Exit::Code(code) => Some(code),
+            Exit::Signal(sig) => Some(128 + sig),
+            Exit::TimedOut | Exit::Interrupted => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub exit: Exit,
+    /// Set when writing the log failed (a full disk, say); the process still ran to its end.
+    pub log_error: Option<String>,
+}
+
+/// Receives each complete output line when `wants_lines` is true (the library's event callback).
+pub trait LineSink: Send + Sync {
+    fn wants_lines(&self) -> bool {
+        false
+    }
+    fn line(&self, _line: &str) {}
+}
+
+/// Shared by every job of a run: interrupts, the watchdog, and where to find the supervisor.
+pub struct Runner {
+    watchdog: Arc<Watchdog>,
+    interrupted: Arc<AtomicBool>,
+    /// A `git-agents` binary to run each agent under `__supervise`, so the agents die with us
+    /// even when we are killed with SIGKILL. `None` runs agents directly.
+    supervisor: Option<PathBuf>,
+}
+
+impl Runner {
+    pub fn new(grace: Duration, supervisor: Option<PathBuf>) -> Runner {
+        let interrupted = Arc::new(AtomicBool::new(false));
+        Runner {
+            watchdog: Watchdog::start(grace, interrupted.clone()),
+            interrupted,
+            supervisor,
+        }
+    }
+
+    /// The flag that, once set, makes every running group get SIGTERM and then SIGKILL.
+    /// Register it with signal-hook for SIGINT/SIGTERM.
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.interrupted.clone()
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+
+    /// Run `job` to its end; `last_line` is kept up to date with the last line of output.
+    pub fn run(
+        &self,
+        job: &Job,
+        last_line: &std::sync::Mutex<String>,
+        sink: &dyn LineSink,
+    ) -> Result<Outcome> {
+        spawn::run(self, job, last_line, sink)
+    }
+
+    /// Find the binary that can supervise agents: ourselves if we are git-agents, else on PATH.
+    pub fn find_supervisor() -> Option<PathBuf> {
+        let exe = std::env::current_exe().ok()?;
+        if exe.file_name().and_then(|n| n.to_str()) == Some("git-agents") {
+            return Some(exe);
+        }
+        which::which("git-agents").ok()
+    }
+}

@@ -1,0 +1,103 @@
+//! The small supervising process each agent runs under.
+//!
+//! git-agents starts `git-agents __supervise <parent-pid> <grace-ms> -- <program> <argv...>`
+//! as the leader of a new process group; it runs the agent in that group and asks the kernel
+//! for a signal when its parent dies. If git-agents is killed, even with SIGKILL, the
+//! supervisor terminates the whole group: SIGTERM, then SIGKILL after the grace period.
+
+use std::ffi::OsString;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::{getpgrp, getppid};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
+use signal_hook::iterator::Signals;
+
+/// The hidden subcommand name.
+pub const SUBCOMMAND: &str = "__supervise";
+
+/// Run the supervisor with the arguments after the subcommand name; returns an exit code
+/// (or ends the process with the agent's signal).
+pub fn main(args: &[OsString]) -> i32 {
+    let parse = || -> Option<(i32, Duration, &[OsString])> {
+        let parent: i32 = args.first()?.to_str()?.parse().ok()?;
+        let grace: u64 = args.get(1)?.to_str()?.parse().ok()?;
+        if args.get(2)?.to_str()? != "--" || args.len() < 5 {
+            return None;
+        }
+        Some((parent, Duration::from_millis(grace), &args[3..]))
+    };
+    let Some((parent, grace, command)) = parse() else {
+        eprintln!("git-agents {SUBCOMMAND}: internal use only");
+        return 2;
+    };
+    let group = getpgrp();
+    let terminate_group = move || {
+        let _ = killpg(group, Signal::SIGTERM);
+        std::thread::sleep(grace);
+        let _ = killpg(group, Signal::SIGKILL);
+    };
+
+    // Signals sent to the whole group reach the agent directly; the supervisor stays to report.
+    let mut signals = match Signals::new([SIGTERM, SIGINT, SIGHUP, SIGUSR1]) {
+        Ok(signals) => signals,
+        Err(err) => {
+            eprintln!("git-agents: cannot install signal handlers: {err}");
+            return 125;
+        }
+    };
+    if nix::sys::prctl::set_pdeathsig(Signal::SIGUSR1).is_err() || getppid().as_raw() != parent {
+        terminate_group();
+        return 125;
+    }
+    let parent_died = Arc::new(AtomicBool::new(false));
+    {
+        let parent_died = parent_died.clone();
+        std::thread::spawn(move || {
+            for signal in signals.forever() {
+                if signal == SIGUSR1 {
+                    parent_died.store(true, Ordering::SeqCst);
+                    terminate_group();
+                }
+            }
+        });
+    }
+
+    let program = &command[0];
+    let mut child = match Command::new(program)
+        .arg0(&command[1])
+        .args(&command[2..])
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(err) => {
+            eprintln!(
+                "git-agents: cannot run {}: {err}",
+                program.to_string_lossy()
+            );
+            return 127;
+        }
+    };
+    let status = child.wait();
+    if parent_died.load(Ordering::SeqCst) {
+        // The signal thread finishes the group, this process included.
+        loop {
+            std::thread::park();
+        }
+    }
+    match status {
+        Ok(status) => match (status.code(), status.signal()) {
+            (Some(code), _) => code,
+            (None, Some(signal)) => {
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                128 + signal
+            }
+            (None, None) => 1,
+        },
+        Err(_) => 1,
+    }
+}

@@ -1,0 +1,121 @@
+//! One thread that sends SIGTERM, then SIGKILL after a grace period, to process groups whose
+//! deadline passed or when the run is interrupted.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    TimedOut,
+    Interrupted,
+    /// The agent's main process ended; whatever it left running in its group goes too.
+    Leftover,
+}
+
+struct Entry {
+    deadline: Option<Instant>,
+    terminated: Option<(Instant, Reason)>,
+    killed: bool,
+}
+
+pub struct Watchdog {
+    groups: Mutex<HashMap<i32, Entry>>,
+    grace: Duration,
+    interrupted: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    pub fn start(grace: Duration, interrupted: Arc<AtomicBool>) -> Arc<Watchdog> {
+        let watchdog = Arc::new(Watchdog {
+            groups: Mutex::new(HashMap::new()),
+            grace,
+            interrupted,
+        });
+        let weak = Arc::downgrade(&watchdog);
+        std::thread::Builder::new()
+            .name("git-agents-watchdog".into())
+            .spawn(move || {
+                while let Some(watchdog) = weak.upgrade() {
+                    watchdog.tick();
+                    drop(watchdog);
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+            .expect("starting the watchdog thread");
+        watchdog
+    }
+
+    pub fn grace(&self) -> Duration {
+        self.grace
+    }
+
+    /// Watch the group `pgid`, with an optional time limit.
+    pub fn watch(&self, pgid: i32, timeout: Option<Duration>) {
+        let entry = Entry {
+            deadline: timeout.map(|t| Instant::now() + t),
+            terminated: None,
+            killed: false,
+        };
+        self.groups.lock().unwrap().insert(pgid, entry);
+        if self.interrupted.load(Ordering::SeqCst) {
+            self.tick();
+        }
+    }
+
+    /// The main process has ended: terminate what remains of its group, if anything.
+    /// Returns why the group was terminated earlier, if it was.
+    pub fn finish(&self, pgid: i32) -> Option<Reason> {
+        let mut groups = self.groups.lock().unwrap();
+        let entry = groups.entry(pgid).or_insert(Entry {
+            deadline: None,
+            terminated: None,
+            killed: false,
+        });
+        let earlier = entry.terminated.map(|(_, reason)| reason);
+        entry.deadline = None;
+        if entry.terminated.is_none() && killpg(Pid::from_raw(pgid), Signal::SIGTERM).is_ok() {
+            entry.terminated = Some((Instant::now(), Reason::Leftover));
+        }
+        earlier
+    }
+
+    /// Forget a group once its output pipe closed; entries stay until then so that the
+    /// reason a group was terminated is never lost to a race with the worker.
+    pub fn forget(&self, pgid: i32) {
+        self.groups.lock().unwrap().remove(&pgid);
+    }
+
+    fn tick(&self) {
+        let now = Instant::now();
+        let interrupted = self.interrupted.load(Ordering::SeqCst);
+        let mut groups = self.groups.lock().unwrap();
+        for (&pgid, entry) in groups.iter_mut() {
+            let pid = Pid::from_raw(pgid);
+            match entry.terminated {
+                Some((since, _)) if !entry.killed && now.duration_since(since) >= self.grace => {
+                    entry.killed = true;
+                    let _ = killpg(pid, Signal::SIGKILL);
+                }
+                Some(_) => {}
+                None => {
+                    let reason = if interrupted {
+                        Some(Reason::Interrupted)
+                    } else if entry.deadline.is_some_and(|d| now >= d) {
+                        Some(Reason::TimedOut)
+                    } else {
+                        None
+                    };
+                    if let Some(reason) = reason {
+                        entry.terminated = Some((now, reason));
+                        let _ = killpg(pid, Signal::SIGTERM);
+                    }
+                }
+            }
+        }
+    }
+}

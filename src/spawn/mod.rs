@@ -1,0 +1,191 @@
+//! `spawn`: task files → branches and linked worktrees → agents on a bounded pool → commits.
+
+mod execute;
+mod plan;
+mod prepare;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+pub use plan::{parse_duration, Existing, Plan, TaskPlan};
+
+use crate::config::Overrides;
+use crate::error::exit;
+use crate::progress::{Event, Reporter};
+use crate::runner::Runner;
+use crate::state::{self, Status, Store, TaskState};
+
+/// What to spawn; the command line and library callers fill this in.
+#[derive(Debug, Clone)]
+pub struct SpawnOptions {
+    /// Task names (or slugs) to run; empty means all.
+    pub tasks: Vec<String>,
+    /// Revision to branch from; default HEAD of the main worktree.
+    pub base: Option<String>,
+    /// Run finished tasks again.
+    pub rerun: bool,
+    pub overrides: Overrides,
+    /// First delay between attempts; doubles each retry, with jitter, capped at a minute.
+    pub retry_delay: Duration,
+}
+
+impl Default for SpawnOptions {
+    fn default() -> Self {
+        SpawnOptions {
+            tasks: Vec::new(),
+            base: None,
+            rerun: false,
+            overrides: Overrides::default(),
+            retry_delay: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The outcome of a spawn.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SpawnReport {
+    /// Every task run this time, in task order.
+    pub tasks: Vec<TaskState>,
+    /// Finished tasks skipped (no `--rerun`).
+    pub skipped: Vec<TaskState>,
+    pub interrupted: bool,
+    /// The main worktree's root, to show paths relative to it.
+    #[serde(skip)]
+    pub root: PathBuf,
+}
+
+impl SpawnReport {
+    /// 0 all done, 1 any task failed, 130 interrupted.
+    pub fn exit_code(&self) -> i32 {
+        if self.interrupted {
+            exit::INTERRUPTED
+        } else if self.tasks.iter().all(|t| t.state.is_finished()) {
+            exit::OK
+        } else {
+            exit::FAILED
+        }
+    }
+}
+
+/// Plan, prepare and run. Nothing is created before the whole plan is known to be valid.
+pub fn spawn(
+    cwd: &Path,
+    options: &SpawnOptions,
+    reporter: &dyn Reporter,
+    runner: &Runner,
+) -> Result<SpawnReport> {
+    let plan = plan::plan(cwd, options)?;
+    for warning in &plan.warnings {
+        reporter.event(&Event::Warning {
+            message: warning.clone(),
+        });
+    }
+    run(plan, options, reporter, runner)
+}
+
+/// Run a validated plan.
+pub fn run(
+    plan: Plan,
+    options: &SpawnOptions,
+    reporter: &dyn Reporter,
+    runner: &Runner,
+) -> Result<SpawnReport> {
+    let store = Store::new(plan.project.state_dir());
+    for dir in [plan.project.log_dir(), plan.project.workspace_root()] {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    for skipped in &plan.skipped {
+        reporter.event(&Event::Warning {
+            message: format!(
+                "{}: already {}, skipped (pass --rerun to run it again)",
+                skipped.task,
+                skipped.state.label()
+            ),
+        });
+    }
+    for task in &plan.tasks {
+        store.update(&task.task.name, |_| queued_record(task, plan.base))?;
+        reporter.event(&Event::Queued {
+            task: task.task.name.clone(),
+        });
+    }
+
+    let jobs = plan
+        .project
+        .settings
+        .jobs
+        .value
+        .min(plan.tasks.len())
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("git-agents-{i}"))
+        .build()
+        .context("starting the worker pool")?;
+    let context = execute::Context {
+        repo: plan.project.repo.clone().into_sync(),
+        root: plan.project.root.clone(),
+        base: plan.base,
+        store: &store,
+        reporter,
+        runner,
+        retry_delay: options.retry_delay,
+    };
+    let next = AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(vec![None; plan.tasks.len()]);
+    pool.broadcast(|_| loop {
+        let index = next.fetch_add(1, Ordering::SeqCst);
+        let Some(task) = plan.tasks.get(index) else {
+            break;
+        };
+        let record = execute::run_task(&context, task);
+        results.lock().unwrap()[index] = Some(record);
+    });
+    drop(pool);
+    reporter.finish();
+
+    let tasks = results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok(SpawnReport {
+        tasks,
+        skipped: plan.skipped,
+        interrupted: runner.is_interrupted(),
+        root: plan.project.root.clone(),
+    })
+}
+
+fn queued_record(task: &TaskPlan, base: gix::ObjectId) -> TaskState {
+    TaskState {
+        task: task.task.name.clone(),
+        state: Status::Queued,
+        attempts: 0,
+        exit_code: None,
+        started: None,
+        ended: None,
+        base: Some(base.to_string()),
+        head: None,
+        workspace: task.workspace.clone(),
+        branch: task.branch.clone(),
+        log: task.log.clone(),
+        copied: Vec::new(),
+        commits: 0,
+        files_changed: 0,
+        message: None,
+        pid: Some(std::process::id()),
+    }
+}
+
+/// Seconds between two state timestamps, for display.
+pub fn duration(record: &TaskState) -> Option<Duration> {
+    let start = record.started?;
+    let end = record.ended.unwrap_or_else(state::now);
+    Some(Duration::from_secs_f64((end - start).max(0.0)))
+}

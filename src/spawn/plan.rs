@@ -1,0 +1,293 @@
+//! Everything a spawn decides before it touches anything: which tasks, which command,
+//! where each workspace goes, and whether what is already there is ours.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::SpawnOptions;
+use crate::agent::{self, Template};
+use crate::config::Origin;
+use crate::error::UserError;
+use crate::gitops::worktree::{self, Registered};
+use crate::repo::{self, Project};
+use crate::state::{Store, TaskState};
+use crate::tasks::{self, Task};
+
+/// What is already on disk for a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Existing {
+    /// Nothing: create the branch (if missing) and the worktree.
+    Nothing,
+    /// Our worktree is there with the task's branch: reuse it.
+    Worktree,
+    /// A stale registration (its directory is gone): prune it, then add.
+    Stale(Registered),
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskPlan {
+    pub task: Task,
+    /// Short branch name, e.g. `feature/auth`.
+    pub branch: String,
+    pub workspace: PathBuf,
+    pub log: PathBuf,
+    pub template: Template,
+    pub program: PathBuf,
+    pub prompt: String,
+    pub timeout: Option<Duration>,
+    pub retries: u32,
+    /// Repo-relative files to copy from the main worktree (untracked at the base).
+    pub copies: Vec<PathBuf>,
+    pub existing: Existing,
+}
+
+pub struct Plan {
+    pub project: Project,
+    pub base: gix::ObjectId,
+    pub tasks: Vec<TaskPlan>,
+    /// Finished tasks left alone (no `--rerun`).
+    pub skipped: Vec<TaskState>,
+    pub warnings: Vec<String>,
+}
+
+pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
+    let project = Project::open(cwd, &options.overrides)?;
+    let (all, warnings) = tasks::discover(&project.root, project.tasks_dir())?;
+    let selected = tasks::select(all, &options.tasks)?;
+    repo::check_identity(&project.repo)?;
+    let base = repo::resolve_base(&project.repo, options.base.as_deref())?;
+    let registered = worktree::list(&project.repo)?;
+    let state = Store::new(project.state_dir()).load()?;
+    let shared_copies = shared_copies(&project, base)?;
+    let main_branch = project.repo.head_name()?.map(|n| n.to_string());
+
+    let mut plans = Vec::new();
+    let mut skipped = Vec::new();
+    for task in selected {
+        let branch = project.branch_for(&task.slug);
+        let full = format!("refs/heads/{branch}");
+        if gix::validate::reference::name(full.as_str().into()).is_err() {
+            return Err(UserError::usage(
+                format!(
+                    "task '{}' would use the branch name '{branch}', which git does not allow",
+                    task.name
+                ),
+                "fix git config agents.branchPrefix",
+            )
+            .into());
+        }
+        let branch_exists = worktree::branch_tip(&project.repo, &full)?.is_some();
+        if let Some(previous) = state.tasks.get(&task.name) {
+            if previous.state.is_finished() && branch_exists && !options.rerun {
+                skipped.push(previous.clone());
+                continue;
+            }
+        }
+        if main_branch.as_deref() == Some(full.as_str()) {
+            return Err(UserError::usage(
+                format!("branch '{branch}' is checked out in the main worktree"),
+                "switch the main worktree to another branch first (git switch main)",
+            )
+            .into());
+        }
+        let workspace = project.workspace_root().join(&task.slug);
+        let existing = existing(&registered, &workspace, &full)?;
+        let (template, program) = command_for(&project, &task)?;
+        let mut copies = shared_copies.clone();
+        if !tracked(&project.repo, base, &task.rel_file)? {
+            copies.push(task.rel_file.clone());
+        }
+        plans.push(TaskPlan {
+            prompt: prompt_for(&project, &task),
+            timeout: timeout_for(&project, &task)?,
+            retries: retries_for(&project, &task),
+            log: project.log_dir().join(format!("{}.log", task.slug)),
+            task,
+            branch,
+            workspace,
+            template,
+            program,
+            copies,
+            existing,
+        });
+    }
+    Ok(Plan {
+        project,
+        base,
+        tasks: plans,
+        skipped,
+        warnings: warnings.into_iter().map(|w| w.0).collect(),
+    })
+}
+
+fn existing(registered: &[Registered], workspace: &Path, full_branch: &str) -> Result<Existing> {
+    if let Some(entry) = worktree::find_at(registered, workspace) {
+        if entry.prunable {
+            return Ok(Existing::Stale(entry.clone()));
+        }
+        if entry.branch.as_deref() == Some(full_branch) {
+            return Ok(Existing::Worktree);
+        }
+        let other = entry.branch.as_deref().unwrap_or("a detached HEAD");
+        return Err(UserError::usage(
+            format!(
+                "{} is a worktree of {other}, not of {full_branch}",
+                workspace.display()
+            ),
+            "remove that worktree, or point git config agents.workspaceRoot elsewhere",
+        )
+        .into());
+    }
+    if let Some(elsewhere) = registered
+        .iter()
+        .find(|w| w.branch.as_deref() == Some(full_branch) && !w.prunable)
+    {
+        return Err(UserError::usage(
+            format!(
+                "{full_branch} is already checked out in {}",
+                elsewhere.path.display()
+            ),
+            "remove that worktree (git worktree remove) or rename the task",
+        )
+        .into());
+    }
+    match std::fs::read_dir(workspace).map(|mut entries| entries.next().is_some()) {
+        Ok(true) => Err(UserError::usage(
+            format!(
+                "{} exists and is not a git-agents worktree",
+                workspace.display()
+            ),
+            "move it out of the way, or point git config agents.workspaceRoot elsewhere",
+        )
+        .into()),
+        Ok(false) => Ok(Existing::Nothing),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Existing::Nothing),
+        Err(_) => Err(UserError::usage(
+            format!(
+                "{} exists and is not a directory git-agents can use",
+                workspace.display()
+            ),
+            "move it out of the way, or point git config agents.workspaceRoot elsewhere",
+        )
+        .into()),
+    }
+}
+
+/// flag > task front matter > git config > default.
+fn command_for(project: &Project, task: &Task) -> Result<(Template, PathBuf)> {
+    let settings = &project.settings;
+    let from_flag = |origin: Origin| origin == Origin::Flag;
+    let template = match (&settings.command, &settings.agent) {
+        (Some(cmd), _) if from_flag(cmd.origin) => Template::parse(&cmd.value)?,
+        (_, agent) if from_flag(agent.origin) => Template::preset(&agent.value)?,
+        _ => match (&task.meta.command, &task.meta.agent, &settings.command) {
+            (Some(cmd), _, _) => Template::parse(cmd)?,
+            (None, Some(agent), _) => Template::preset(agent)?,
+            (None, None, Some(cmd)) => Template::parse(&cmd.value)?,
+            (None, None, None) => Template::preset(&settings.agent.value)?,
+        },
+    };
+    let program = template.resolve(&project.root)?;
+    Ok((template, program))
+}
+
+fn prompt_for(project: &Project, task: &Task) -> String {
+    let settings = &project.settings;
+    let configured = settings.prompt.as_ref();
+    let raw = match (configured, &task.meta.prompt) {
+        (Some(p), _) if p.origin == Origin::Flag => p.value.clone(),
+        (_, Some(p)) => p.clone(),
+        (Some(p), None) => p.value.clone(),
+        (None, None) => agent::default_prompt(&task.rel_file, &settings.contracts_dir.value),
+    };
+    raw.replace("{task}", &task.name)
+        .replace("{task_file}", &task.rel_file.to_string_lossy())
+}
+
+fn timeout_for(project: &Project, task: &Task) -> Result<Option<Duration>> {
+    let settings = &project.settings;
+    let raw = match (&settings.timeout, &task.meta.timeout) {
+        (Some(t), _) if t.origin == Origin::Flag => Some(t.value.clone()),
+        (_, Some(t)) => Some(t.clone()),
+        (Some(t), None) => Some(t.value.clone()),
+        (None, None) => None,
+    };
+    raw.map(|raw| {
+        parse_duration(&raw).ok_or_else(|| {
+            UserError::usage(
+                format!("timeout '{raw}' for task '{}' is not a duration", task.name),
+                "write durations like 90s, 30m or 1h",
+            )
+            .into()
+        })
+    })
+    .transpose()
+}
+
+/// Human durations: `90s`, `30m`, `1h30m`; a bare number is seconds.
+pub fn parse_duration(raw: &str) -> Option<Duration> {
+    let raw = raw.trim();
+    if let Ok(secs) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(raw).ok()
+}
+
+fn retries_for(project: &Project, task: &Task) -> u32 {
+    let retries = &project.settings.retries;
+    match (retries.origin, task.meta.retries) {
+        (Origin::Flag, _) | (_, None) => retries.value,
+        (_, Some(n)) => n,
+    }
+}
+
+/// The contracts and CLAUDE.md files that are not tracked at the base, to copy into every workspace.
+fn shared_copies(project: &Project, base: gix::ObjectId) -> Result<Vec<PathBuf>> {
+    let mut candidates = Vec::new();
+    collect_files(
+        &project.root,
+        &project.settings.contracts_dir.value,
+        &mut candidates,
+    )?;
+    if project.root.join("CLAUDE.md").is_file() {
+        candidates.push(PathBuf::from("CLAUDE.md"));
+    }
+    let mut copies = Vec::new();
+    for rel in candidates {
+        if !tracked(&project.repo, base, &rel)? {
+            copies.push(rel);
+        }
+    }
+    Ok(copies)
+}
+
+fn collect_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let child = rel.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            collect_files(root, &child, out)?;
+        } else if kind.is_file() || kind.is_symlink() {
+            out.push(child);
+        }
+    }
+    out.sort();
+    Ok(())
+}
+
+fn tracked(repo: &gix::Repository, base: gix::ObjectId, rel: &Path) -> Result<bool> {
+    let tree = repo.find_commit(base)?.tree()?;
+    Ok(tree.lookup_entry_by_path(rel)?.is_some())
+}
+
+impl Plan {
+    /// Validate everything and decide what to do, creating nothing.
+    pub fn new(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
+        plan(cwd, options)
+    }
+}

@@ -1,0 +1,399 @@
+//! Task files: discovery in the tasks directory, front matter, and names git can use.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::error::UserError;
+
+/// Front-matter keys git-agents understands.
+pub const KNOWN_KEYS: &[&str] = &[
+    "scope",
+    "agent",
+    "command",
+    "prompt",
+    "verify",
+    "timeout",
+    "retries",
+    "depends_on",
+];
+
+/// The optional YAML block at the top of a task file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FrontMatter {
+    pub scope: Vec<String>,
+    pub agent: Option<String>,
+    /// An argv template; a YAML list is joined with shell quoting so it splits back identically.
+    pub command: Option<String>,
+    pub prompt: Option<String>,
+    pub verify: Option<String>,
+    pub timeout: Option<String>,
+    pub retries: Option<u32>,
+    pub depends_on: Vec<String>,
+}
+
+/// One task file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Task {
+    /// The file stem, exactly as on disk.
+    pub name: String,
+    /// A name safe as a branch component, a directory and a file name; equals `name` when it already is.
+    pub slug: String,
+    /// Absolute path of the task file.
+    pub file: PathBuf,
+    /// Path of the task file relative to the repository root.
+    pub rel_file: PathBuf,
+    pub meta: FrontMatter,
+}
+
+/// A warning found while reading task files (unknown keys and such).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning(pub String);
+
+/// Every `*.md` task in `root/tasks_dir`, sorted by name, plus warnings.
+pub fn discover(root: &Path, tasks_dir: &Path) -> Result<(Vec<Task>, Vec<Warning>)> {
+    let dir = root.join(tasks_dir);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(UserError::usage(
+                format!("no tasks directory: {} does not exist", tasks_dir.display()),
+                "create it with one <task>.md per task (git agents init does), or point git config agents.tasksDir elsewhere",
+            )
+            .into())
+        }
+        Err(err) => return Err(err).with_context(|| format!("reading {}", dir.display())),
+    };
+    let mut tasks = Vec::new();
+    let mut warnings = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("md") || !path.is_file() {
+            continue;
+        }
+        let Some(stem) = path.file_stem() else {
+            continue;
+        };
+        let Some(name) = stem.to_str().map(str::to_owned) else {
+            warnings.push(Warning(format!(
+                "{}: skipped, the file name is not valid UTF-8",
+                path.display()
+            )));
+            continue;
+        };
+        let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = String::from_utf8_lossy(&text);
+        let rel_file = tasks_dir.join(path.file_name().expect("has a stem"));
+        let meta = parse_front_matter(&text, &rel_file, &mut warnings)?;
+        tasks.push(Task {
+            slug: slug(&name),
+            name,
+            file: path,
+            rel_file,
+            meta,
+        });
+    }
+    if tasks.is_empty() {
+        return Err(UserError::usage(
+            format!("no tasks: {} holds no *.md files", tasks_dir.display()),
+            "add one <task>.md per task (git agents init writes an example)",
+        )
+        .into());
+    }
+    tasks.sort_by(|a, b| a.name.cmp(&b.name));
+    check_distinct_slugs(&tasks)?;
+    Ok((tasks, warnings))
+}
+
+/// Keep the tasks named in `selected` (by name or slug), in task order; all when `selected` is empty.
+pub fn select(tasks: Vec<Task>, selected: &[String]) -> Result<Vec<Task>> {
+    if selected.is_empty() {
+        return Ok(tasks);
+    }
+    for wanted in selected {
+        if !tasks.iter().any(|t| &t.name == wanted || &t.slug == wanted) {
+            let known: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+            return Err(UserError::usage(
+                format!("no task named '{wanted}'"),
+                format!("known tasks: {}", known.join(", ")),
+            )
+            .into());
+        }
+    }
+    Ok(tasks
+        .into_iter()
+        .filter(|t| selected.iter().any(|s| s == &t.name || s == &t.slug))
+        .collect())
+}
+
+fn check_distinct_slugs(tasks: &[Task]) -> Result<()> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for task in tasks {
+        let key = task.slug.to_lowercase();
+        if let Some(other) = seen.insert(key, &task.name) {
+            return Err(UserError::usage(
+                format!(
+                    "tasks '{other}' and '{}' map to the same branch and directory name '{}'",
+                    task.name, task.slug
+                ),
+                "rename one of the task files",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn parse_front_matter(text: &str, file: &Path, warnings: &mut Vec<Warning>) -> Result<FrontMatter> {
+    let Some(yaml) = front_matter_block(text) else {
+        return Ok(FrontMatter::default());
+    };
+    let bad = |what: String| {
+        UserError::usage(
+            format!("{}: {what}", file.display()),
+            "fix the front matter between the two '---' lines (YAML)",
+        )
+    };
+    let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(yaml)
+        .map_err(|e| bad(format!("front matter is not valid YAML: {e}")))?;
+    let map = match value {
+        serde_yaml_ng::Value::Null => return Ok(FrontMatter::default()),
+        serde_yaml_ng::Value::Mapping(map) => map,
+        _ => return Err(bad("front matter must be a mapping of keys to values".into()).into()),
+    };
+    let mut meta = FrontMatter::default();
+    for (key, value) in map {
+        let Some(key) = key.as_str().map(str::to_owned) else {
+            return Err(bad("front matter keys must be strings".into()).into());
+        };
+        let field = |v: &serde_yaml_ng::Value| {
+            scalar(v).ok_or_else(|| bad(format!("'{key}' must be a string")))
+        };
+        match key.as_str() {
+            "scope" => {
+                meta.scope = list(&value)
+                    .ok_or_else(|| bad("'scope' must be a directory or a list of them".into()))?
+            }
+            "depends_on" => {
+                meta.depends_on = list(&value).ok_or_else(|| {
+                    bad("'depends_on' must be a task name or a list of them".into())
+                })?
+            }
+            "agent" => meta.agent = Some(field(&value)?),
+            "command" => {
+                meta.command = Some(command(&value).ok_or_else(|| {
+                    bad("'command' must be a string or a list of argv words".into())
+                })?)
+            }
+            "prompt" => meta.prompt = Some(field(&value)?),
+            "verify" => {
+                meta.verify = Some(command(&value).ok_or_else(|| {
+                    bad("'verify' must be a string or a list of argv words".into())
+                })?)
+            }
+            "timeout" => meta.timeout = Some(field(&value)?),
+            "retries" => {
+                meta.retries = Some(
+                    value
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .ok_or_else(|| bad("'retries' must be a whole number".into()))?,
+                )
+            }
+            _ => warnings.push(Warning(format!(
+                "{}: unknown front-matter key '{key}' (known: {})",
+                file.display(),
+                KNOWN_KEYS.join(", ")
+            ))),
+        }
+    }
+    Ok(meta)
+}
+
+/// The text between a leading `---` line and the next `---` line.
+fn front_matter_block(text: &str) -> Option<&str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text.strip_prefix("---")?;
+    let rest = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))?;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            return Some(&rest[..offset]);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn scalar(value: &serde_yaml_ng::Value) -> Option<String> {
+    match value {
+        serde_yaml_ng::Value::String(s) => Some(s.clone()),
+        serde_yaml_ng::Value::Number(n) => Some(n.to_string()),
+        serde_yaml_ng::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn list(value: &serde_yaml_ng::Value) -> Option<Vec<String>> {
+    match value {
+        serde_yaml_ng::Value::Sequence(items) => items.iter().map(scalar).collect(),
+        serde_yaml_ng::Value::Null => Some(Vec::new()),
+        other => scalar(other).map(|s| vec![s]),
+    }
+}
+
+fn command(value: &serde_yaml_ng::Value) -> Option<String> {
+    match value {
+        serde_yaml_ng::Value::Sequence(_) => {
+            let words = list(value)?;
+            shlex::try_join(words.iter().map(String::as_str)).ok()
+        }
+        other => scalar(other),
+    }
+}
+
+/// A name that is valid as a branch-name component, a directory name and a log-file name.
+///
+/// Names that already are stay as they are; any other is cleaned up and given a short stable
+/// hash of the original, so two different names never meet on one branch.
+pub fn slug(name: &str) -> String {
+    if is_safe_component(name) {
+        return name.to_owned();
+    }
+    let mut cleaned = String::new();
+    for ch in name.chars() {
+        let keep = ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.' | '+');
+        if keep {
+            cleaned.push(ch);
+        } else if !cleaned.ends_with('-') {
+            cleaned.push('-');
+        }
+    }
+    while cleaned.contains("..") {
+        cleaned = cleaned.replace("..", ".");
+    }
+    let mut cleaned: String = cleaned
+        .trim_matches(|c| c == '-' || c == '.')
+        .chars()
+        .take(48)
+        .collect();
+    cleaned = cleaned.trim_end_matches(['-', '.']).to_owned();
+    if cleaned.ends_with(".lock") {
+        cleaned.truncate(cleaned.len() - ".lock".len());
+    }
+    let hash = format!("{:08x}", fnv1a(name.as_bytes()) as u32);
+    if cleaned.is_empty() {
+        format!("task-{hash}")
+    } else {
+        format!("{cleaned}-{hash}")
+    }
+}
+
+fn is_safe_component(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with(['-', '.'])
+        && !name.ends_with(['.', '-'])
+        && !name.ends_with(".lock")
+        && !name.contains("..")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'))
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_names_are_kept() {
+        assert_eq!(slug("task-001-auth"), "task-001-auth");
+        assert_eq!(slug("api_v2.1"), "api_v2.1");
+    }
+
+    #[test]
+    fn hostile_names_become_valid_distinct_branches() {
+        let names = [
+            "$(rm -rf ~)",
+            "`id`",
+            "a b",
+            "a\tb",
+            "a\nb",
+            "-rf",
+            "..",
+            "a..b",
+            "x@{1}",
+            "x.lock",
+            "x.",
+            "a//b",
+            "a\\b",
+            "'q'",
+            "\"q\"",
+            "ünïcødé",
+            "日本語",
+            &"x".repeat(220),
+            "a;b",
+            "a|b",
+            "a&b",
+            "*",
+            "?",
+            "[x]",
+            "~x",
+            "^x",
+            ":x",
+            ".hidden",
+            "a b c",
+            "  ",
+            "--",
+            "@",
+            "{}",
+            "a/b",
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for name in names {
+            let s = slug(name);
+            let full = format!("refs/heads/feature/{s}");
+            assert!(
+                gix::validate::reference::name(full.as_str().into()).is_ok(),
+                "{name:?} -> {s:?} is not a valid ref"
+            );
+            assert!(
+                !s.starts_with('-') && !s.contains('/') && !s.contains('\\'),
+                "{s:?}"
+            );
+            assert!(s.len() <= 64, "{s:?}");
+            assert!(seen.insert(s.clone()), "{name:?} collides as {s:?}");
+        }
+    }
+
+    #[test]
+    fn front_matter_is_parsed_and_unknown_keys_warned() {
+        let text = "---\nscope: [src/auth, src/api]\nretries: 2\ncommand: [my-agent, \"--say\", \"a b\"]\ncolour: red\n---\n# Task\n";
+        let mut warnings = Vec::new();
+        let meta = parse_front_matter(text, Path::new("t.md"), &mut warnings).unwrap();
+        assert_eq!(meta.scope, vec!["src/auth", "src/api"]);
+        assert_eq!(meta.retries, Some(2));
+        assert_eq!(meta.command.as_deref(), Some("my-agent --say 'a b'"));
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].0.contains("t.md") && warnings[0].0.contains("'colour'"));
+    }
+
+    #[test]
+    fn no_front_matter_means_defaults() {
+        let mut warnings = Vec::new();
+        let meta =
+            parse_front_matter("# Just a task\n---\n", Path::new("t.md"), &mut warnings).unwrap();
+        assert_eq!(meta, FrontMatter::default());
+        assert!(warnings.is_empty());
+    }
+}

@@ -1,0 +1,167 @@
+//! A sealed test environment: a temp HOME, no global or system git config, fixed dates,
+//! a real repository built with the real git CLI, and the fake agents on PATH.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const DATE: &str = "2026-01-01T00:00:00Z";
+
+pub struct Env {
+    pub tmp: tempfile::TempDir,
+    pub home: PathBuf,
+    /// The main worktree, `<tmp>/repo`; workspaces and logs land beside it by default.
+    pub repo: PathBuf,
+}
+
+/// Path of the fake agents shipped in the test tree.
+pub fn agents_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agents")
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_git-agents"))
+}
+
+fn seal(cmd: &mut Command, home: &Path) {
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if key.starts_with("GIT_") || key.starts_with("CLAUDE") || key.starts_with("ANTHROPIC") {
+            cmd.env_remove(&key);
+        }
+    }
+    let path = format!(
+        "{}:{}",
+        agents_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_SYSTEM", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_DATE", DATE)
+        .env("GIT_COMMITTER_DATE", DATE)
+        .env("LC_ALL", "C")
+        .env("TZ", "UTC")
+        .env("PATH", path);
+}
+
+impl Env {
+    /// A repository with one commit (README.md, src/lib.txt) and a user identity in its local config.
+    pub fn new() -> Env {
+        let tmp = tempfile::Builder::new()
+            .prefix("git-agents-test")
+            .tempdir()
+            .unwrap();
+        let home = tmp.path().join("home");
+        let repo = tmp.path().join("repo");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&repo).unwrap();
+        let env = Env { tmp, home, repo };
+        env.git(&["init", "-q", "-b", "main"]);
+        env.git(&["config", "user.name", "Test User"]);
+        env.git(&["config", "user.email", "test@example.com"]);
+        env.write("README.md", "# demo\n");
+        env.write("src/lib.txt", "library\n");
+        env.git(&["add", "-A"]);
+        env.git(&["commit", "-q", "-m", "initial"]);
+        env
+    }
+
+    /// An empty directory with no repository at all.
+    pub fn bare_dir() -> Env {
+        let tmp = tempfile::Builder::new()
+            .prefix("git-agents-test")
+            .tempdir()
+            .unwrap();
+        let home = tmp.path().join("home");
+        let repo = tmp.path().join("repo");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&repo).unwrap();
+        Env { tmp, home, repo }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    pub fn workspace(&self, task: &str) -> PathBuf {
+        self.root().join("workspaces").join(task)
+    }
+
+    pub fn log(&self, task: &str) -> PathBuf {
+        self.root().join("logs").join(format!("{task}.log"))
+    }
+
+    /// A sealed `git` command running in `dir`.
+    pub fn git_cmd(&self, dir: &Path) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(dir);
+        seal(&mut cmd, &self.home);
+        cmd
+    }
+
+    /// Run git in `dir`, panic on failure, return stdout.
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.git_cmd(dir).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?} failed in {}:\n{}{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        self.git_in(&self.repo, args)
+    }
+
+    /// `git rev-parse REV` in the main worktree.
+    pub fn rev(&self, rev: &str) -> String {
+        self.git(&["rev-parse", rev]).trim().to_owned()
+    }
+
+    /// The git-agents binary, sealed, running in the main worktree.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        self.cmd_in(&self.repo)
+    }
+
+    pub fn cmd_in(&self, dir: &Path) -> assert_cmd::Command {
+        let mut std_cmd = Command::new(bin());
+        std_cmd.current_dir(dir);
+        seal(&mut std_cmd, &self.home);
+        assert_cmd::Command::from_std(std_cmd)
+    }
+
+    pub fn write(&self, rel: &str, content: &str) {
+        let path = self.repo.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    /// Add `.claude/tasks/<name>.md` (uncommitted).
+    pub fn task(&self, name: &str, body: &str) {
+        self.write(&format!(".claude/tasks/{name}.md"), body);
+    }
+
+    /// Add a task and commit it, so it is tracked at the base.
+    pub fn commit_all(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    pub fn read(&self, path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+    }
+}
+
+/// stdout of an assert_cmd output as text.
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

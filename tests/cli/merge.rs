@@ -1,0 +1,1 @@
+//! Merge tests (filled in by the merge work).
