@@ -3,6 +3,7 @@
 //! Precedence: a command-line flag beats git config, which beats the default.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Result;
 use gix::bstr::ByteSlice;
@@ -24,6 +25,8 @@ pub mod keys {
     pub const TIMEOUT: &str = "agents.timeout";
     pub const MODE: &str = "agents.mode";
     pub const VERIFY: &str = "agents.verify";
+    pub const RETRY_DELAY: &str = "agents.retryDelay";
+    pub const KILL_GRACE: &str = "agents.killGrace";
 }
 
 /// Defaults, paths relative to the main worktree's root.
@@ -36,6 +39,8 @@ pub mod defaults {
     pub const JOBS: usize = 4;
     pub const AGENT: &str = "claude";
     pub const RETRIES: u32 = 0;
+    pub const RETRY_DELAY: &str = "1s";
+    pub const KILL_GRACE: &str = "5s";
 }
 
 /// Where a setting's value came from.
@@ -105,6 +110,10 @@ pub struct Settings {
     pub prompt: Option<Setting<String>>,
     pub retries: Setting<u32>,
     pub timeout: Option<Setting<String>>,
+    /// First delay between attempts; doubles each retry.
+    pub retry_delay: Setting<Duration>,
+    /// Time between SIGTERM and SIGKILL for an agent's process group.
+    pub kill_grace: Setting<Duration>,
 }
 
 /// The last value of `key` in `config` and the kind of file it came from.
@@ -168,6 +177,28 @@ fn number<T: std::str::FromStr>(
     }
 }
 
+fn duration(config: &gix::config::File, key: &str, default: &str) -> Result<Setting<Duration>> {
+    let (raw, origin) =
+        lookup(config, key).unwrap_or_else(|| (default.to_owned(), Origin::Default));
+    match parse_duration(&raw) {
+        Some(value) => Ok(Setting { value, origin }),
+        None => Err(UserError::usage(
+            format!("git config {key} is '{raw}', which is not a duration"),
+            format!("write durations like 500ms, 90s or 30m: git config {key} 5s"),
+        )
+        .into()),
+    }
+}
+
+/// Human durations: `90s`, `30m`, `1h30m`, `500ms`; a bare number is seconds.
+pub fn parse_duration(raw: &str) -> Option<Duration> {
+    let raw = raw.trim();
+    if let Ok(secs) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(raw).ok()
+}
+
 fn path(config: &gix::config::File, key: &str, default: &str) -> Setting<PathBuf> {
     match lookup(config, key) {
         Some((value, origin)) => Setting {
@@ -197,6 +228,8 @@ impl Settings {
             prompt: string(config, keys::PROMPT, overrides.prompt.as_ref()),
             retries: number(config, keys::RETRIES, overrides.retries, defaults::RETRIES)?,
             timeout: string(config, keys::TIMEOUT, overrides.timeout.as_ref()),
+            retry_delay: duration(config, keys::RETRY_DELAY, defaults::RETRY_DELAY)?,
+            kill_grace: duration(config, keys::KILL_GRACE, defaults::KILL_GRACE)?,
         };
         if settings.jobs.value == 0 {
             return Err(UserError::usage(

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::state::Status;
+use crate::tasks::display_name;
 
 /// Something that happened to a task.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -100,10 +101,10 @@ pub fn finished_text(state: Status, exit_code: Option<i32>, message: Option<&str
 impl<W: Write + Send> Reporter for Plain<W> {
     fn event(&self, event: &Event) {
         let line = match event {
-            Event::Queued { task } => format!("{task}: queued"),
-            Event::State { task, state } => format!("{task}: {}", state.label()),
+            Event::Queued { task } => format!("{}: queued", display_name(task)),
+            Event::State { task, state } => format!("{}: {}", display_name(task), state.label()),
             Event::Started { task, attempt, .. } if *attempt > 1 => {
-                format!("{task}: running (attempt {attempt})")
+                format!("{}: running (attempt {attempt})", display_name(task))
             }
             Event::Started { .. } | Event::Output { .. } | Event::Committed { .. } => return,
             Event::Finished {
@@ -112,7 +113,8 @@ impl<W: Write + Send> Reporter for Plain<W> {
                 exit_code,
                 message,
             } => format!(
-                "{task}: {}",
+                "{}: {}",
+                display_name(task),
                 finished_text(*state, *exit_code, message.as_deref())
             ),
             Event::Warning { message } => format!("warning: {message}"),
@@ -181,7 +183,7 @@ impl Terminal {
         let mut lines = HashMap::new();
         for task in tasks {
             let bar = multi.add(ProgressBar::new_spinner().with_style(style.clone()));
-            bar.set_prefix(format!("{:<width$}", truncate(task, width)));
+            bar.set_prefix(format!("{:<width$}", truncate(&display_name(task), width)));
             bar.set_message("queued");
             lines.insert(
                 task.clone(),
@@ -306,7 +308,7 @@ impl Reporter for Terminal {
                     let mark = if state.is_finished() { "✓" } else { "✗" };
                     line.bar.set_prefix(format!(
                         "{mark} {:<w$}",
-                        truncate(task, self.width),
+                        truncate(&display_name(task), self.width),
                         w = self.width
                     ));
                     line.bar.finish_with_message(format!(

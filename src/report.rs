@@ -6,6 +6,7 @@ use crate::progress::format_elapsed;
 use crate::repo::relative_to;
 use crate::spawn::{duration, SpawnReport};
 use crate::state::TaskState;
+use crate::tasks::display_name;
 
 /// One row per task: task, state, duration, commits, files changed, log.
 pub fn write_summary(out: &mut dyn Write, report: &SpawnReport) -> std::io::Result<()> {
@@ -44,7 +45,7 @@ fn row(record: &TaskState, report: &SpawnReport) -> [String; 6] {
         record.state.label().to_owned()
     };
     [
-        shown_name(&record.task),
+        display_name(&record.task).into_owned(),
         state,
         duration(record)
             .map(format_elapsed)
@@ -53,13 +54,4 @@ fn row(record: &TaskState, report: &SpawnReport) -> [String; 6] {
         record.files_changed.to_string(),
         relative_to(&record.log, &report.root).display().to_string(),
     ]
-}
-
-/// Task names may hold anything; the table shows control characters escaped.
-fn shown_name(name: &str) -> String {
-    if name.chars().any(char::is_control) {
-        name.escape_debug().to_string()
-    } else {
-        name.to_owned()
-    }
 }

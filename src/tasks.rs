@@ -256,6 +256,16 @@ fn command(value: &serde_yaml_ng::Value) -> Option<String> {
     }
 }
 
+/// A task name fit for one line of output: control characters (a newline in a file name, say)
+/// are shown escaped.
+pub fn display_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.chars().any(char::is_control) {
+        name.escape_debug().to_string().into()
+    } else {
+        name.into()
+    }
+}
+
 /// A name that is valid as a branch-name component, a directory name and a log-file name.
 ///
 /// Names that already are stay as they are; any other is cleaned up and given a short stable

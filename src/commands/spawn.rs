@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use git_agents::config::Overrides;
 use git_agents::progress::{Plain, Reporter, Silent, Terminal};
-use git_agents::runner::{Runner, DEFAULT_GRACE};
+use git_agents::runner::Runner;
 use git_agents::spawn::{self, SpawnOptions};
 
 use crate::cli::spawn::SpawnArgs;
@@ -23,7 +23,6 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
             retries: args.retries,
             timeout: args.timeout.clone(),
         },
-        ..SpawnOptions::default()
     };
     let plan = spawn::Plan::new(cwd, &options)?;
     let names: Vec<String> = plan.tasks.iter().map(|t| t.task.name.clone()).collect();
@@ -41,12 +40,12 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
     }
 
     let supervisor = args.supervisor.clone().or_else(Runner::find_supervisor);
-    let runner = Runner::new(DEFAULT_GRACE, supervisor);
+    let runner = Runner::new(plan.project.settings.kill_grace.value, supervisor);
     let flag = runner.interrupt_flag();
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, Arc::clone(&flag))?;
     }
-    let report = spawn::run(plan, &options, reporter.as_ref(), &runner)?;
+    let report = spawn::run(plan, reporter.as_ref(), &runner)?;
     drop(reporter);
 
     let mut stdout = std::io::stdout().lock();

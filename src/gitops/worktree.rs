@@ -88,6 +88,8 @@ pub fn ensure_branch(repo: &gix::Repository, full_name: &str, base: gix::ObjectI
     Ok(true)
 }
 
+static REGISTRATION: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Add a linked worktree at `dest` with `full_name` checked out.
 pub fn add(
     repo: &gix::Repository,
@@ -98,12 +100,18 @@ pub fn add(
     let name: gix::refs::FullName = full_name
         .try_into()
         .with_context(|| format!("{full_name} is not a valid branch name"))?;
-    repo.add_worktree(
-        dest,
-        gix::worktree::add::Head::Attached(name),
-        gix::progress::Discard,
-        interrupt,
-    )
-    .with_context(|| format!("adding the worktree {}", dest.display()))?;
+    let context = || format!("adding the worktree {}", dest.display());
+    // Registration writes files that a concurrent registration reads back (the `gitdir` of
+    // every worktree), so registrations take turns; the checkout, the costly part, runs in parallel.
+    let prepared = {
+        let _turn = REGISTRATION
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        repo.prepare_add_worktree(dest, gix::worktree::add::Head::Attached(name), interrupt)
+            .with_context(context)?
+    };
+    prepared
+        .checkout(gix::progress::Discard, interrupt)
+        .with_context(context)?;
     Ok(())
 }

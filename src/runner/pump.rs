@@ -35,28 +35,11 @@ pub fn pump(
                 log_error = Some(err.to_string());
             }
         }
-        let mut newest = None;
-        for piece in chunk.split_inclusive(|b| *b == b'\n') {
-            let complete = piece.ends_with(b"\n");
-            let body = if complete {
-                &piece[..piece.len() - 1]
-            } else {
-                piece
-            };
-            let room = MAX_LINE.saturating_sub(partial.len());
-            partial.extend_from_slice(&body[..body.len().min(room)]);
-            if complete {
-                let line = display_line(&partial);
-                partial.clear();
-                if line.is_empty() {
-                    continue;
-                }
-                if wants_lines {
-                    sink.line(&line);
-                }
-                newest = Some(line);
-            }
-        }
+        let newest = if wants_lines {
+            split_lines(chunk, &mut partial, sink)
+        } else {
+            last_complete_line(chunk, &mut partial)
+        };
         if let Some(line) = newest {
             *last_line.lock().unwrap() = line;
         }
@@ -74,6 +57,60 @@ pub fn pump(
         }
     }
     log_error
+}
+
+/// Hand every complete line to the sink; return the newest non-empty one.
+fn split_lines(chunk: &[u8], partial: &mut Vec<u8>, sink: &dyn LineSink) -> Option<String> {
+    let mut newest = None;
+    for piece in chunk.split_inclusive(|b| *b == b'\n') {
+        let complete = piece.ends_with(b"\n");
+        let body = if complete {
+            &piece[..piece.len() - 1]
+        } else {
+            piece
+        };
+        push_capped(partial, body);
+        if complete {
+            let line = display_line(partial);
+            partial.clear();
+            if !line.is_empty() {
+                sink.line(&line);
+                newest = Some(line);
+            }
+        }
+    }
+    newest
+}
+
+/// Only the last complete line of a chunk matters to a display: skip the rest in one scan.
+fn last_complete_line(chunk: &[u8], partial: &mut Vec<u8>) -> Option<String> {
+    let Some(end) = chunk.iter().rposition(|b| *b == b'\n') else {
+        push_capped(partial, chunk);
+        return None;
+    };
+    let body = &chunk[..end];
+    let first_newline = body.iter().position(|b| *b == b'\n');
+    let mut line = String::new();
+    for piece in body.rsplit(|b| *b == b'\n') {
+        let is_first = first_newline.is_none_or(|_| piece.as_ptr() == body.as_ptr());
+        line = if is_first {
+            push_capped(partial, piece);
+            display_line(partial)
+        } else {
+            display_line(&piece[..piece.len().min(MAX_LINE)])
+        };
+        if !line.is_empty() || is_first {
+            break;
+        }
+    }
+    partial.clear();
+    push_capped(partial, &chunk[end + 1..]);
+    (!line.is_empty()).then_some(line)
+}
+
+fn push_capped(partial: &mut Vec<u8>, bytes: &[u8]) {
+    let room = MAX_LINE.saturating_sub(partial.len());
+    partial.extend_from_slice(&bytes[..bytes.len().min(room)]);
 }
 
 /// Text safe to show on one terminal line: lossy UTF-8, control characters replaced.
@@ -95,6 +132,52 @@ pub fn display_line(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Lines(Mutex<Vec<String>>, bool);
+
+    impl LineSink for Lines {
+        fn wants_lines(&self) -> bool {
+            self.1
+        }
+        fn line(&self, line: &str) {
+            self.0.lock().unwrap().push(line.to_owned());
+        }
+    }
+
+    fn pump_bytes(input: &[u8], wants: bool) -> (String, Vec<String>, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let log_path = dir.path().join("log");
+        let log = File::create(&log_path).unwrap();
+        let last = Mutex::new(String::new());
+        let sink = Lines(Mutex::new(Vec::new()), wants);
+        // Small reads exercise lines split across chunks.
+        let reader = std::io::BufReader::with_capacity(7, input);
+        assert!(pump(reader, log, &last, &sink).is_none());
+        let lines = sink.0.into_inner().unwrap();
+        (
+            last.into_inner().unwrap(),
+            lines,
+            std::fs::read(log_path).unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_log_gets_every_byte_and_the_display_the_last_line() {
+        let input = b"first line\nsecond \xff line\n\nthird, no newline";
+        for wants in [false, true] {
+            let (last, lines, log) = pump_bytes(input, wants);
+            assert_eq!(log, input);
+            assert_eq!(last, "third, no newline");
+            if wants {
+                assert_eq!(
+                    lines,
+                    vec!["first line", "second \u{fffd} line", "third, no newline"]
+                );
+            }
+        }
+        let (last, _, _) = pump_bytes(b"only\n\n", false);
+        assert_eq!(last, "only");
+    }
 
     #[test]
     fn control_characters_and_carriage_returns_are_tamed() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-pub use plan::{parse_duration, Existing, Plan, TaskPlan};
+pub use plan::{Existing, Plan, TaskPlan};
 
 use crate::config::Overrides;
 use crate::error::exit;
@@ -19,7 +19,7 @@ use crate::runner::Runner;
 use crate::state::{self, Status, Store, TaskState};
 
 /// What to spawn; the command line and library callers fill this in.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SpawnOptions {
     /// Task names (or slugs) to run; empty means all.
     pub tasks: Vec<String>,
@@ -28,20 +28,6 @@ pub struct SpawnOptions {
     /// Run finished tasks again.
     pub rerun: bool,
     pub overrides: Overrides,
-    /// First delay between attempts; doubles each retry, with jitter, capped at a minute.
-    pub retry_delay: Duration,
-}
-
-impl Default for SpawnOptions {
-    fn default() -> Self {
-        SpawnOptions {
-            tasks: Vec::new(),
-            base: None,
-            rerun: false,
-            overrides: Overrides::default(),
-            retry_delay: Duration::from_secs(1),
-        }
-    }
 }
 
 /// The outcome of a spawn.
@@ -83,20 +69,25 @@ pub fn spawn(
             message: warning.clone(),
         });
     }
-    run(plan, options, reporter, runner)
+    run(plan, reporter, runner)
 }
 
 /// Run a validated plan.
-pub fn run(
-    plan: Plan,
-    options: &SpawnOptions,
-    reporter: &dyn Reporter,
-    runner: &Runner,
-) -> Result<SpawnReport> {
+pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
     let store = Store::new(plan.project.state_dir());
-    for dir in [plan.project.log_dir(), plan.project.workspace_root()] {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+    for (dir, key) in [
+        (plan.project.log_dir(), crate::config::keys::LOG_DIR),
+        (
+            plan.project.workspace_root(),
+            crate::config::keys::WORKSPACE_ROOT,
+        ),
+    ] {
+        std::fs::create_dir_all(&dir).map_err(|err| {
+            crate::error::UserError::usage(
+                format!("cannot create {}: {err}", dir.display()),
+                format!("make it writable, or point git config {key} elsewhere"),
+            )
+        })?;
     }
     for skipped in &plan.skipped {
         reporter.event(&Event::Warning {
@@ -133,7 +124,7 @@ pub fn run(
         store: &store,
         reporter,
         runner,
-        retry_delay: options.retry_delay,
+        retry_delay: plan.project.settings.retry_delay.value,
     };
     let next = AtomicUsize::new(0);
     let results = std::sync::Mutex::new(vec![None; plan.tasks.len()]);

@@ -8,9 +8,10 @@ use anyhow::Result;
 
 use super::SpawnOptions;
 use crate::agent::{self, Template};
-use crate::config::Origin;
+use crate::config::{parse_duration, Origin};
 use crate::error::UserError;
 use crate::gitops::worktree::{self, Registered};
+use crate::lock::{self, TaskLocks};
 use crate::repo::{self, Project};
 use crate::state::{Store, TaskState};
 use crate::tasks::{self, Task};
@@ -50,6 +51,8 @@ pub struct Plan {
     /// Finished tasks left alone (no `--rerun`).
     pub skipped: Vec<TaskState>,
     pub warnings: Vec<String>,
+    /// Held for the tasks to run until the plan is dropped.
+    pub locks: TaskLocks,
 }
 
 pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
@@ -113,12 +116,17 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
             existing,
         });
     }
+    let slugs: Vec<&str> = plans.iter().map(|p| p.task.slug.as_str()).collect();
+    let (locks, lock_warnings) = lock::acquire(&project.state_dir(), &slugs)?;
+    let mut warnings: Vec<String> = warnings.into_iter().map(|w| w.0).collect();
+    warnings.extend(lock_warnings);
     Ok(Plan {
         project,
         base,
         tasks: plans,
         skipped,
-        warnings: warnings.into_iter().map(|w| w.0).collect(),
+        warnings,
+        locks,
     })
 }
 
@@ -224,15 +232,6 @@ fn timeout_for(project: &Project, task: &Task) -> Result<Option<Duration>> {
         })
     })
     .transpose()
-}
-
-/// Human durations: `90s`, `30m`, `1h30m`; a bare number is seconds.
-pub fn parse_duration(raw: &str) -> Option<Duration> {
-    let raw = raw.trim();
-    if let Ok(secs) = raw.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    humantime::parse_duration(raw).ok()
 }
 
 fn retries_for(project: &Project, task: &Task) -> u32 {

@@ -22,7 +22,8 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_git-agents"))
 }
 
-fn seal(cmd: &mut Command, home: &Path) {
+/// Remove the host's git settings from `cmd` and give it the sealed environment.
+pub fn seal(cmd: &mut Command, home: &Path) {
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
         if key.starts_with("GIT_") || key.starts_with("CLAUDE") || key.starts_with("ANTHROPIC") {

@@ -2,6 +2,8 @@
 //! with the git CLI as the judge.
 
 mod common;
+mod hostile_names;
+mod lifecycle;
 mod merge;
 mod spawn;
 mod spawn_errors;

@@ -8,13 +8,20 @@ fn branches(env: &Env) -> String {
 
 /// Run spawn, expect a usage error whose message contains `what`, and check nothing was made.
 fn refused(env: &Env, args: &[&str], what: &str) -> String {
-    let before = if env.repo.join(".git").exists() { branches(env) } else { String::new() };
+    let before = if env.repo.join(".git").exists() {
+        branches(env)
+    } else {
+        String::new()
+    };
     let out = env.cmd().arg("spawn").args(args).output().unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 2, "one line of what, one of what to do: {err}");
-    assert!(lines[0].starts_with("error: ") && lines[0].contains(what), "{err}");
+    assert!(
+        lines[0].starts_with("error: ") && lines[0].contains(what),
+        "{err}"
+    );
     assert!(lines[1].starts_with("hint: "), "{err}");
     assert!(out.stdout.is_empty());
     assert!(!env.root().join("workspaces").exists(), "no workspace made");
@@ -52,7 +59,11 @@ fn no_tasks_directory_and_an_empty_one() {
 fn an_unknown_task() {
     let env = Env::new();
     env.task("real", "# x\n");
-    let err = refused(&env, &["real", "imaginary", "--command", "true"], "no task named 'imaginary'");
+    let err = refused(
+        &env,
+        &["real", "imaginary", "--command", "true"],
+        "no task named 'imaginary'",
+    );
     assert!(err.contains("known tasks: real"));
 }
 
@@ -60,7 +71,11 @@ fn an_unknown_task() {
 fn an_invalid_base() {
     let env = Env::new();
     env.task("t", "# x\n");
-    refused(&env, &["--base", "no-such-rev", "--command", "true"], "--base 'no-such-rev'");
+    refused(
+        &env,
+        &["--base", "no-such-rev", "--command", "true"],
+        "--base 'no-such-rev'",
+    );
 }
 
 #[test]
@@ -71,11 +86,26 @@ fn a_destination_that_is_not_our_worktree() {
     let squatter = env.root().join("workspaces/u");
     std::fs::create_dir_all(&squatter).unwrap();
     std::fs::write(squatter.join("precious.txt"), "mine").unwrap();
-    let out = env.cmd().args(["spawn", "--command", "true"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["spawn", "--command", "true"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("exists and is not a git-agents worktree"), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(squatter.join("precious.txt")).unwrap(), "mine");
-    assert_eq!(branches(&env), "refs/heads/main\n", "not even the other task's branch");
+    assert!(
+        stderr(&out).contains("exists and is not a git-agents worktree"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(squatter.join("precious.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        branches(&env),
+        "refs/heads/main\n",
+        "not even the other task's branch"
+    );
     assert!(!env.root().join("workspaces/t").exists());
 }
 
@@ -92,9 +122,16 @@ fn an_agent_not_on_path() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("agent program 'codex' was not found on PATH"), "{err}");
+    assert!(
+        err.contains("agent program 'codex' was not found on PATH"),
+        "{err}"
+    );
     assert!(err.contains("--agent NAME"), "{err}");
-    let err = refused(&env, &["--command", "no-such-agent-xyz {prompt}"], "'no-such-agent-xyz'");
+    let err = refused(
+        &env,
+        &["--command", "no-such-agent-xyz {prompt}"],
+        "'no-such-agent-xyz'",
+    );
     assert!(err.contains("--command"), "{err}");
 }
 
@@ -119,12 +156,20 @@ fn no_user_identity() {
 fn invalid_front_matter() {
     let env = Env::new();
     env.task("t", "---\nretries: [oops\n---\n");
-    refused(&env, &["--command", "true"], "front matter is not valid YAML");
+    refused(
+        &env,
+        &["--command", "true"],
+        "front matter is not valid YAML",
+    );
 }
 
 #[test]
 fn unsplittable_command() {
     let env = Env::new();
     env.task("t", "# x\n");
-    refused(&env, &["--command", "fake-agent 'unclosed"], "cannot split the agent command");
+    refused(
+        &env,
+        &["--command", "fake-agent 'unclosed"],
+        "cannot split the agent command",
+    );
 }
