@@ -110,6 +110,7 @@ pub struct Settings {
     pub prompt: Option<Setting<String>>,
     pub retries: Setting<u32>,
     pub timeout: Option<Setting<String>>,
+    pub verify: Option<Setting<String>>,
     /// First delay between attempts; doubles each retry.
     pub retry_delay: Setting<Duration>,
     /// Time between SIGTERM and SIGKILL for an agent's process group.
@@ -228,6 +229,7 @@ impl Settings {
             prompt: string(config, keys::PROMPT, overrides.prompt.as_ref()),
             retries: number(config, keys::RETRIES, overrides.retries, defaults::RETRIES)?,
             timeout: string(config, keys::TIMEOUT, overrides.timeout.as_ref()),
+            verify: string(config, keys::VERIFY, None),
             retry_delay: duration(config, keys::RETRY_DELAY, defaults::RETRY_DELAY)?,
             kill_grace: duration(config, keys::KILL_GRACE, defaults::KILL_GRACE)?,
         };

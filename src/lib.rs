@@ -13,6 +13,8 @@ pub mod progress;
 pub mod repo;
 pub mod report;
 pub mod runner;
+pub mod scope;
 pub mod spawn;
 pub mod state;
 pub mod tasks;
+pub mod verify;

@@ -61,6 +61,26 @@ pub trait Reporter: Send + Sync {
     fn finish(&self) {}
 }
 
+/// Several reporters at once (a live display on stderr and JSON lines on stdout, say).
+pub struct Tee(pub Vec<Box<dyn Reporter>>);
+
+impl Reporter for Tee {
+    fn event(&self, event: &Event) {
+        self.0.iter().for_each(|r| r.event(event));
+    }
+    fn wants_output(&self) -> bool {
+        self.0.iter().any(|r| r.wants_output())
+    }
+    fn attach(&self, task: &str, last_line: Arc<Mutex<String>>) {
+        self.0
+            .iter()
+            .for_each(|r| r.attach(task, last_line.clone()));
+    }
+    fn finish(&self) {
+        self.0.iter().for_each(|r| r.finish());
+    }
+}
+
 /// Reports nothing.
 pub struct Silent;
 

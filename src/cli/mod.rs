@@ -2,6 +2,7 @@
 
 pub mod merge;
 pub mod spawn;
+pub mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -29,4 +30,5 @@ pub struct Cli {
 pub enum Command {
     Spawn(spawn::SpawnArgs),
     Merge(merge::MergeArgs),
+    Verify(verify::VerifyArgs),
 }

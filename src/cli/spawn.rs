@@ -17,6 +17,8 @@ Examples:
   git agents spawn --agent codex            Codex CLI instead
   git agents spawn --command 'my-agent --task {task} {prompt}'
   git agents spawn --rerun auth             run a finished task again
+  git agents spawn --verify --fix-attempts 2
+                                            check contracts, hand failures back twice
 
 Placeholders in --command: {prompt} {task} {task_file} {workspace} {branch}
 The command is split like a shell would split it, but never run by a shell.
@@ -60,7 +62,22 @@ pub struct SpawnArgs {
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 
-    /// Print the summary as JSON on stdout.
+    /// Run each task's contract check after it: the built-in one (contracts unchanged) and the
+    /// task's `verify` command [front matter verify, agents.verify].
+    #[arg(long)]
+    pub verify: bool,
+
+    /// The check command for every task (implies --verify); an argv template like --command.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub verify_command: Option<String>,
+
+    /// Give a task whose check failed back to its agent, with the check's output, up to N
+    /// times (implies --verify).
+    #[arg(long, value_name = "N")]
+    pub fix_attempts: Option<u32>,
+
+    /// Stream events as JSON lines on stdout (queued, state, started, output, committed,
+    /// finished, warning), ending with a "summary" line.
     #[arg(long)]
     pub json: bool,
 

@@ -2,6 +2,7 @@
 
 mod merge;
 mod spawn;
+mod verify;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Spawn(args) => spawn::run(&cwd, args),
         Command::Merge(args) => merge::run(&cwd, args),
+        Command::Verify(args) => verify::run(&cwd, args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use git_agents::config::Overrides;
-use git_agents::progress::{Plain, Reporter, Silent, Terminal};
+use git_agents::progress::{JsonLines, Plain, Reporter, Silent, Tee, Terminal};
 use git_agents::runner::Runner;
 use git_agents::spawn::{self, SpawnOptions};
 
@@ -23,15 +23,26 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
             retries: args.retries,
             timeout: args.timeout.clone(),
         },
+        verify: args.verify || args.verify_command.is_some() || args.fix_attempts.is_some(),
+        verify_command: args.verify_command.clone(),
+        fix_attempts: args.fix_attempts.unwrap_or(0),
     };
     let plan = spawn::Plan::new(cwd, &options)?;
     let names: Vec<String> = plan.tasks.iter().map(|t| t.task.name.clone()).collect();
-    let reporter: Box<dyn Reporter> = if args.quiet {
+    let display: Box<dyn Reporter> = if args.quiet {
         Box::new(Silent)
     } else if std::io::stderr().is_terminal() {
         Box::new(Terminal::new(&names))
     } else {
         Box::new(Plain::new(std::io::stderr()))
+    };
+    let reporter: Box<dyn Reporter> = if args.json {
+        Box::new(Tee(vec![
+            display,
+            Box::new(JsonLines::new(std::io::stdout())),
+        ]))
+    } else {
+        display
     };
     for warning in &plan.warnings {
         reporter.event(&git_agents::progress::Event::Warning {
@@ -50,7 +61,9 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
 
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        let mut summary = serde_json::to_value(&report)?;
+        summary["event"] = "summary".into();
+        serde_json::to_writer(&mut stdout, &summary)?;
         writeln!(stdout)?;
     } else {
         git_agents::report::write_summary(&mut stdout, &report)?;

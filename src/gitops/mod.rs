@@ -2,4 +2,5 @@
 
 pub mod checkout;
 pub mod commit;
+pub mod diff;
 pub mod worktree;

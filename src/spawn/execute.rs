@@ -1,4 +1,4 @@
-//! One task from start to end on a worker thread: prepare, run (with retries), commit.
+//! One task from start to end on a worker thread: prepare, run the agent, commit, check.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -7,44 +7,31 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use gix::bstr::{BStr, ByteSlice};
 
+use super::attempts::{self, Ran};
 use super::plan::TaskPlan;
 use super::prepare;
-use crate::agent::Values;
-use crate::gitops::commit;
+use crate::gitops::{commit, diff};
 use crate::progress::{Event, Reporter};
-use crate::runner::{Exit, Job, LineSink, Runner};
+use crate::runner::{Exit, Runner};
 use crate::state::{self, Status, Store, TaskState};
+use crate::{scope, verify};
 
 pub struct Context<'a> {
     pub repo: gix::ThreadSafeRepository,
     pub root: PathBuf,
-    pub base: gix::ObjectId,
+    pub contracts_dir: PathBuf,
     pub store: &'a Store,
     pub reporter: &'a dyn Reporter,
     pub runner: &'a Runner,
     pub retry_delay: Duration,
+    /// Run the contract check after each task.
+    pub verify: bool,
+    /// Hand a failed check back to the agent this many times.
+    pub fix_attempts: u32,
 }
 
-struct Sink<'a> {
-    reporter: &'a dyn Reporter,
-    task: &'a str,
-}
-
-impl LineSink for Sink<'_> {
-    fn wants_lines(&self) -> bool {
-        self.reporter.wants_output()
-    }
-    fn line(&self, line: &str) {
-        self.reporter.event(&Event::Output {
-            task: self.task.to_owned(),
-            line: line.to_owned(),
-        });
-    }
-}
-
-/// Run one task to its end and return its final record. Failures end up in the record.
-pub fn run_task(cx: &Context<'_>, task: &TaskPlan) -> TaskState {
-    let name = task.task.name.as_str();
+/// Run one task, branching from `base`, to its end; failures end up in the record.
+pub fn run_task(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> TaskState {
     let result = if cx.runner.is_interrupted() {
         finish(
             cx,
@@ -54,28 +41,29 @@ pub fn run_task(cx: &Context<'_>, task: &TaskPlan) -> TaskState {
             Some("not started: interrupted".into()),
         )
     } else {
-        attempt_all(cx, task)
+        run(cx, task, base)
     };
-    result.unwrap_or_else(|err| {
-        let message = format!("{err:#}");
-        finish(cx, task, Status::Failed, None, Some(message.clone())).unwrap_or_else(|_| {
-            let mut record = super::queued_record(task, cx.base);
-            record.state = Status::Failed;
-            record.message = Some(message);
-            record.task = name.to_owned();
-            record
-        })
+    result.unwrap_or_else(|err| fail(cx, task, format!("{err:#}")))
+}
+
+/// Record a failure that happened outside the agent (preparing, committing, a dependency).
+pub fn fail(cx: &Context<'_>, task: &TaskPlan, message: String) -> TaskState {
+    finish(cx, task, Status::Failed, None, Some(message.clone())).unwrap_or_else(|_| {
+        let mut record = super::queued_record(task, None);
+        record.state = Status::Failed;
+        record.message = Some(message);
+        record
     })
 }
 
-fn set_state(
+pub fn set_state(
     cx: &Context<'_>,
     task: &TaskPlan,
     status: Status,
     change: impl FnOnce(&mut TaskState),
 ) -> Result<TaskState> {
     let record = cx.store.update(&task.task.name, |old| {
-        let mut record = old.unwrap_or_else(|| super::queued_record(task, cx.base));
+        let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
         record.state = status;
         change(&mut record);
         record
@@ -87,7 +75,7 @@ fn set_state(
     Ok(record)
 }
 
-fn attempt_all(cx: &Context<'_>, task: &TaskPlan) -> Result<TaskState> {
+fn run(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> Result<TaskState> {
     let repo = cx.repo.to_thread_local();
     set_state(cx, task, Status::Preparing, |r| {
         r.started = Some(state::now());
@@ -95,62 +83,79 @@ fn attempt_all(cx: &Context<'_>, task: &TaskPlan) -> Result<TaskState> {
         r.attempts = 0;
         r.exit_code = None;
         r.message = None;
+        r.base = Some(base.to_string());
     })?;
-    let copied = prepare::prepare(&repo, &cx.root, cx.base, task)?;
-    cx.store.update(&task.task.name, |old| {
+    let copied = prepare::prepare(&repo, &cx.root, base, task)?;
+    let copied_for_state = copied.clone();
+    cx.store.update(&task.task.name, move |old| {
         let mut record = old.expect("recorded above");
-        record.copied = copied.clone();
+        record.copied = copied_for_state;
         record
     })?;
 
     let last_line = Arc::new(Mutex::new(String::new()));
     cx.reporter.attach(&task.task.name, last_line.clone());
-    let sink = Sink {
-        reporter: cx.reporter,
-        task: &task.task.name,
-    };
-    let argv = render(task, cx.base);
-    let max_attempts = task.retries + 1;
-    let mut exit = Exit::Code(-1);
-    let mut log_error = None;
-    for attempt in 1..=max_attempts {
-        set_state(cx, task, Status::Running, |r| r.attempts = attempt)?;
-        cx.reporter.event(&Event::Started {
-            task: task.task.name.clone(),
-            attempt,
-            argv: argv.clone(),
+    let mut prompt = task.prompt.clone();
+    let rounds = if cx.verify { cx.fix_attempts + 1 } else { 1 };
+    for round in 1..=rounds {
+        let ran = attempts::run_agent(cx, task, base, &prompt, &last_line)?;
+        if !ran.exit.success() {
+            return agent_failed(cx, task, ran);
+        }
+        let note = ran
+            .log_error
+            .map(|e| format!("writing the log failed: {e}"));
+        let record = commit_task(cx, task, base, &copied, note)?;
+        if !cx.verify {
+            return Ok(announce(cx, record));
+        }
+        let result = check(cx, task, &record)?;
+        let record = cx.store.update(&task.task.name, |old| {
+            let mut record = old.expect("recorded before");
+            record.verify = Some(result.clone());
+            record
+        })?;
+        if result.passed {
+            return Ok(announce(cx, record));
+        }
+        let why = result.message.clone().unwrap_or_default();
+        if round == rounds {
+            return finish(
+                cx,
+                task,
+                Status::Failed,
+                Some(0),
+                Some(format!("verify failed: {why}")),
+            );
+        }
+        cx.reporter.event(&Event::Warning {
+            message: format!(
+                "{}: verify failed ({why}); giving it back to the agent",
+                task.task.name
+            ),
         });
-        let job = Job {
-            argv: argv.clone(),
-            program: task.program.clone(),
-            cwd: task.workspace.clone(),
-            env: environment(task, cx.base),
-            log: task.log.clone(),
-            header: Some(format!(
-                "==> git-agents: task {} attempt {attempt}/{max_attempts} at {}: {}",
-                task.task.name,
-                humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
-                shlex::try_join(argv.iter().map(String::as_str))
-                    .unwrap_or_else(|_| format!("{argv:?}"))
-            )),
-            timeout: task.timeout,
-        };
-        let outcome = cx.runner.run(&job, &last_line, &sink)?;
-        exit = outcome.exit;
-        log_error = outcome.log_error;
-        if exit.success() || exit == Exit::Interrupted || attempt == max_attempts {
-            break;
-        }
-        if !backoff(cx, attempt) {
-            exit = Exit::Interrupted;
-            break;
-        }
+        prompt = format!(
+            "{}\n\nThe contract check failed after your last run ({why}). Its output ends with:\n\n{}\n\nFix the problem.",
+            task.prompt,
+            verify::log_tail(&result.log, 60)
+        );
     }
+    unreachable!("the loop returns in its last round")
+}
 
-    let log_note = log_error.map(|e| format!(" (writing the log failed: {e})"));
-    match exit {
-        Exit::Code(0) => commit_task(cx, task, &copied, log_note),
-        Exit::Interrupted => finish(cx, task, Status::Interrupted, None, log_note),
+fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState> {
+    let note = ran
+        .log_error
+        .map(|e| format!(" (writing the log failed: {e})"))
+        .unwrap_or_default();
+    match ran.exit {
+        Exit::Interrupted => finish(
+            cx,
+            task,
+            Status::Interrupted,
+            None,
+            (!note.is_empty()).then_some(note),
+        ),
         Exit::TimedOut => {
             let limit = task
                 .timeout
@@ -161,10 +166,7 @@ fn attempt_all(cx: &Context<'_>, task: &TaskPlan) -> Result<TaskState> {
                 task,
                 Status::TimedOut,
                 None,
-                Some(format!(
-                    "no exit within {limit}{}",
-                    log_note.unwrap_or_default()
-                )),
+                Some(format!("no exit within {limit}{note}")),
             )
         }
         Exit::Code(code) => finish(
@@ -172,10 +174,7 @@ fn attempt_all(cx: &Context<'_>, task: &TaskPlan) -> Result<TaskState> {
             task,
             Status::Failed,
             Some(code),
-            Some(format!(
-                "agent exited with {code}{}",
-                log_note.unwrap_or_default()
-            )),
+            Some(format!("agent exited with {code}{note}")),
         ),
         Exit::Signal(signal) => {
             let name = nix::sys::signal::Signal::try_from(signal)
@@ -185,65 +184,31 @@ fn attempt_all(cx: &Context<'_>, task: &TaskPlan) -> Result<TaskState> {
                 cx,
                 task,
                 Status::Failed,
-                exit.code(),
-                Some(format!(
-                    "agent killed by {name}{}",
-                    log_note.unwrap_or_default()
-                )),
+                ran.exit.code(),
+                Some(format!("agent killed by {name}{note}")),
             )
         }
     }
 }
 
-/// Sleep before the next attempt: the delay doubles each time, with ±25% jitter, at most a minute.
-/// Returns false when interrupted while waiting.
-fn backoff(cx: &Context<'_>, attempt: u32) -> bool {
-    let base = cx.retry_delay.as_secs_f64() * 2f64.powi(attempt.saturating_sub(1) as i32);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let jitter = 0.75 + 0.5 * f64::from(nanos % 1000) / 1000.0;
-    let delay = Duration::from_secs_f64((base * jitter).min(60.0));
-    let until = std::time::Instant::now() + delay;
-    while std::time::Instant::now() < until {
-        if cx.runner.is_interrupted() {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20).min(until - std::time::Instant::now()));
-    }
-    !cx.runner.is_interrupted()
-}
-
-fn render(task: &TaskPlan, _base: gix::ObjectId) -> Vec<String> {
-    let workspace = task.workspace.to_string_lossy();
-    let task_file = task.workspace.join(&task.task.rel_file);
-    task.template.render(&Values {
-        prompt: &task.prompt,
-        task: &task.task.name,
-        task_file: &task_file.to_string_lossy(),
-        workspace: &workspace,
-        branch: &task.branch,
-    })
-}
-
-fn environment(task: &TaskPlan, base: gix::ObjectId) -> Vec<(String, String)> {
-    vec![
-        ("GIT_AGENTS_TASK".into(), task.task.name.clone()),
-        (
-            "GIT_AGENTS_TASK_FILE".into(),
-            task.workspace
-                .join(&task.task.rel_file)
-                .to_string_lossy()
-                .into_owned(),
-        ),
-        (
-            "GIT_AGENTS_WORKSPACE".into(),
-            task.workspace.to_string_lossy().into_owned(),
-        ),
-        ("GIT_AGENTS_BRANCH".into(), task.branch.clone()),
-        ("GIT_AGENTS_BASE".into(), base.to_string()),
-    ]
+fn check(cx: &Context<'_>, task: &TaskPlan, record: &TaskState) -> Result<verify::VerifyResult> {
+    let log = task
+        .log
+        .with_file_name(format!("{}.verify.log", task.task.slug));
+    verify::run(
+        cx.runner,
+        &verify::Check {
+            task: &task.task.name,
+            branch: &task.branch,
+            workspace: &task.workspace,
+            root: &cx.root,
+            contracts_dir: &cx.contracts_dir,
+            copied: &record.copied,
+            base: record.base.as_deref().and_then(|b| b.parse().ok()),
+            command: task.verify.as_ref(),
+            log,
+        },
+    )
 }
 
 /// The commit subject: the task's name, or its slug when the name holds control characters.
@@ -260,6 +225,7 @@ fn subject(task: &TaskPlan) -> String {
 fn commit_task(
     cx: &Context<'_>,
     task: &TaskPlan,
+    base: gix::ObjectId,
     copied: &[String],
     note: Option<String>,
 ) -> Result<TaskState> {
@@ -277,8 +243,8 @@ fn commit_task(
         .head_id()
         .context("reading the workspace's HEAD")?
         .detach();
-    let commits = repo.rev_walk([head]).with_hidden([cx.base]).all()?.count() as u32;
-    let files = changed_files(&repo, cx.base, head)?;
+    let commits = repo.rev_walk([head]).with_hidden([base]).all()?.count() as u32;
+    let changed = diff::changed_paths(&repo, base, head)?;
     if let Some(commit) = outcome.commit {
         cx.reporter.event(&Event::Committed {
             task: task.task.name.clone(),
@@ -291,39 +257,39 @@ fn commit_task(
     } else {
         Status::Done
     };
-    if status == Status::NoChanges {
-        cx.reporter.event(&Event::Warning {
-            message: format!(
-                "{}: the agent succeeded but changed nothing",
-                task.task.name
-            ),
-        });
-    }
-    let record = cx.store.update(&task.task.name, |old| {
+    let violations = scope::violations(&task.scope, &changed);
+    cx.store.update(&task.task.name, |old| {
         let mut record = old.expect("recorded before");
         record.state = status;
         record.exit_code = Some(0);
         record.ended = Some(state::now());
         record.head = Some(head.to_string());
         record.commits = commits;
-        record.files_changed = files;
-        record.message = note.clone();
+        record.files_changed = changed.len() as u32;
+        record.violations = violations;
+        record.message = note;
         record
-    })?;
-    emit_finished(cx, &record);
-    Ok(record)
+    })
 }
 
-fn changed_files(repo: &gix::Repository, base: gix::ObjectId, head: gix::ObjectId) -> Result<u32> {
-    if base == head {
-        return Ok(0);
+/// Warnings for a successful task, then its `Finished` event.
+fn announce(cx: &Context<'_>, record: TaskState) -> TaskState {
+    if record.state == Status::NoChanges {
+        cx.reporter.event(&Event::Warning {
+            message: format!("{}: the agent succeeded but changed nothing", record.task),
+        });
     }
-    let old = repo.find_commit(base)?.tree()?;
-    let new = repo.find_commit(head)?.tree()?;
-    let mut options = gix::diff::Options::default();
-    options.track_rewrites(None);
-    let changes = repo.diff_tree_to_tree(&old, &new, options)?;
-    Ok(changes.iter().filter(|c| !c.entry_mode().is_tree()).count() as u32)
+    if !record.violations.is_empty() {
+        cx.reporter.event(&Event::Warning {
+            message: format!(
+                "{}: changed files outside its scope: {}",
+                record.task,
+                record.violations.join(", ")
+            ),
+        });
+    }
+    emit_finished(cx, &record);
+    record
 }
 
 fn finish(
@@ -334,7 +300,7 @@ fn finish(
     message: Option<String>,
 ) -> Result<TaskState> {
     let record = cx.store.update(&task.task.name, |old| {
-        let mut record = old.unwrap_or_else(|| super::queued_record(task, cx.base));
+        let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
         record.state = status;
         record.exit_code = code;
         record.ended = Some(state::now());

@@ -1,22 +1,25 @@
 //! `spawn`: task files → branches and linked worktrees → agents on a bounded pool → commits.
 
+mod attempts;
+mod deps;
 mod execute;
 mod plan;
 mod prepare;
+mod schedule;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-pub use plan::{Existing, Plan, TaskPlan};
+pub use plan::{verify_for, Existing, Plan, TaskPlan};
 
 use crate::config::Overrides;
 use crate::error::exit;
 use crate::progress::{Event, Reporter};
 use crate::runner::Runner;
 use crate::state::{self, Status, Store, TaskState};
+use schedule::{Finished, Next, Scheduler};
 
 /// What to spawn; the command line and library callers fill this in.
 #[derive(Debug, Clone, Default)]
@@ -28,6 +31,12 @@ pub struct SpawnOptions {
     /// Run finished tasks again.
     pub rerun: bool,
     pub overrides: Overrides,
+    /// Run each task's contract check after it.
+    pub verify: bool,
+    /// With `verify`: the check command for every task.
+    pub verify_command: Option<String>,
+    /// With `verify`: give a task whose check failed back to its agent this many times.
+    pub fix_attempts: u32,
 }
 
 /// The outcome of a spawn.
@@ -99,7 +108,7 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
         });
     }
     for task in &plan.tasks {
-        store.update(&task.task.name, |_| queued_record(task, plan.base))?;
+        store.update(&task.task.name, |_| queued_record(task, None))?;
         reporter.event(&Event::Queued {
             task: task.task.name.clone(),
         });
@@ -120,20 +129,40 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
     let context = execute::Context {
         repo: plan.project.repo.clone().into_sync(),
         root: plan.project.root.clone(),
-        base: plan.base,
+        contracts_dir: plan.project.settings.contracts_dir.value.clone(),
         store: &store,
         reporter,
         runner,
         retry_delay: plan.project.settings.retry_delay.value,
+        verify: plan.verify,
+        fix_attempts: plan.fix_attempts,
     };
-    let next = AtomicUsize::new(0);
+    let (tasks, base) = (&plan.tasks, plan.base);
+    let scheduler = Scheduler::new(tasks, plan.known.clone());
     let results = std::sync::Mutex::new(vec![None; plan.tasks.len()]);
     pool.broadcast(|_| loop {
-        let index = next.fetch_add(1, Ordering::SeqCst);
-        let Some(task) = plan.tasks.get(index) else {
-            break;
+        let (index, record) = match scheduler.next() {
+            Next::Done => break,
+            Next::Run(index, heads) => (index, run_one(&context, &tasks[index], base, &heads)),
+            Next::Blocked(index, dep, why) => {
+                let task = &tasks[index];
+                let record = if runner.is_interrupted() {
+                    execute::run_task(&context, task, base)
+                } else {
+                    execute::fail(
+                        &context,
+                        task,
+                        format!("not started: its dependency '{dep}' {why}"),
+                    )
+                };
+                (index, record)
+            }
         };
-        let record = execute::run_task(&context, task);
+        let outcome = match (record.state.is_finished(), &record.head) {
+            (true, Some(head)) => Finished::Ok(head.parse().expect("a commit id we wrote")),
+            _ => Finished::Failed(record.state.label().to_owned()),
+        };
+        scheduler.finish(&record.task, outcome);
         results.lock().unwrap()[index] = Some(record);
     });
     drop(pool);
@@ -153,7 +182,32 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
     })
 }
 
-fn queued_record(task: &TaskPlan, base: gix::ObjectId) -> TaskState {
+/// Work out a task's base from its dependencies, then run it.
+fn run_one(
+    cx: &execute::Context<'_>,
+    task: &TaskPlan,
+    base: gix::ObjectId,
+    heads: &[(String, gix::ObjectId)],
+) -> TaskState {
+    if heads.is_empty() {
+        return execute::run_task(cx, task, base);
+    }
+    let repo = cx.repo.to_thread_local();
+    match deps::base_from(&repo, &task.task.name, heads) {
+        Ok(Ok(base)) => execute::run_task(cx, task, base),
+        Ok(Err(paths)) => execute::fail(
+            cx,
+            task,
+            format!(
+                "its dependencies conflict when merged, in: {}",
+                paths.join(", ")
+            ),
+        ),
+        Err(err) => execute::fail(cx, task, format!("merging its dependencies: {err:#}")),
+    }
+}
+
+fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
     TaskState {
         task: task.task.name.clone(),
         state: Status::Queued,
@@ -161,7 +215,7 @@ fn queued_record(task: &TaskPlan, base: gix::ObjectId) -> TaskState {
         exit_code: None,
         started: None,
         ended: None,
-        base: Some(base.to_string()),
+        base: base.map(|b| b.to_string()),
         head: None,
         workspace: task.workspace.clone(),
         branch: task.branch.clone(),
@@ -171,6 +225,8 @@ fn queued_record(task: &TaskPlan, base: gix::ObjectId) -> TaskState {
         files_changed: 0,
         message: None,
         pid: Some(std::process::id()),
+        violations: Vec::new(),
+        verify: None,
     }
 }
 

@@ -6,6 +6,10 @@ use std::time::Duration;
 
 use anyhow::Result;
 
+use std::collections::HashMap;
+
+use super::deps;
+use super::schedule::Finished;
 use super::SpawnOptions;
 use crate::agent::{self, Template};
 use crate::config::{parse_duration, Origin};
@@ -15,6 +19,7 @@ use crate::lock::{self, TaskLocks};
 use crate::repo::{self, Project};
 use crate::state::{Store, TaskState};
 use crate::tasks::{self, Task};
+use crate::{scope, verify};
 
 /// What is already on disk for a task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +47,10 @@ pub struct TaskPlan {
     /// Repo-relative files to copy from the main worktree (untracked at the base).
     pub copies: Vec<PathBuf>,
     pub existing: Existing,
+    /// Directories the task may change (empty: anywhere).
+    pub scope: Vec<String>,
+    /// The check to run after the agent, when spawning with `--verify`.
+    pub verify: Option<verify::Command>,
 }
 
 pub struct Plan {
@@ -53,16 +62,36 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// Held for the tasks to run until the plan is dropped.
     pub locks: TaskLocks,
+    /// Dependencies that finished before this run, with their branch heads.
+    pub known: HashMap<String, Finished>,
+    pub verify: bool,
+    pub fix_attempts: u32,
 }
 
 pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
     let project = Project::open(cwd, &options.overrides)?;
     let (all, warnings) = tasks::discover(&project.root, project.tasks_dir())?;
-    let selected = tasks::select(all, &options.tasks)?;
+    let selected = tasks::select(all.clone(), &options.tasks)?;
     repo::check_identity(&project.repo)?;
     let base = repo::resolve_base(&project.repo, options.base.as_deref())?;
     let registered = worktree::list(&project.repo)?;
     let state = Store::new(project.state_dir()).load()?;
+    let finished_head = |task: &Task| -> Option<gix::ObjectId> {
+        let done = state
+            .tasks
+            .get(&task.name)
+            .is_some_and(|r| r.state.is_finished());
+        let branch = format!("refs/heads/{}", project.branch_for(&task.slug));
+        done.then(|| worktree::branch_tip(&project.repo, &branch).ok().flatten())
+            .flatten()
+    };
+    let selected = deps::order(&all, selected, &|t| finished_head(t).is_some())?;
+    let mut known = HashMap::new();
+    for task in &all {
+        if let Some(head) = finished_head(task) {
+            known.insert(task.name.clone(), Finished::Ok(head));
+        }
+    }
     let shared_copies = shared_copies(&project, base)?;
     let main_branch = project.repo.head_name()?.map(|n| n.to_string());
 
@@ -81,13 +110,11 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
             )
             .into());
         }
-        let branch_exists = worktree::branch_tip(&project.repo, &full)?.is_some();
-        if let Some(previous) = state.tasks.get(&task.name) {
-            if previous.state.is_finished() && branch_exists && !options.rerun {
-                skipped.push(previous.clone());
-                continue;
-            }
+        if !options.rerun && finished_head(&task).is_some() {
+            skipped.push(state.tasks[&task.name].clone());
+            continue;
         }
+        known.remove(&task.name);
         if main_branch.as_deref() == Some(full.as_str()) {
             return Err(UserError::usage(
                 format!("branch '{branch}' is checked out in the main worktree"),
@@ -102,7 +129,14 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         if !tracked(&project.repo, base, &task.rel_file)? {
             copies.push(task.rel_file.clone());
         }
+        let verify = if options.verify {
+            verify_for(&project, options, &task)?
+        } else {
+            None
+        };
         plans.push(TaskPlan {
+            scope: scope::for_task(&project.repo, &project.root, &task)?,
+            verify,
             prompt: prompt_for(&project, &task),
             timeout: timeout_for(&project, &task)?,
             retries: retries_for(&project, &task),
@@ -127,6 +161,9 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         skipped,
         warnings,
         locks,
+        known,
+        verify: options.verify,
+        fix_attempts: options.fix_attempts,
     })
 }
 
@@ -199,6 +236,29 @@ fn command_for(project: &Project, task: &Task) -> Result<(Template, PathBuf)> {
     };
     let program = template.resolve(&project.root)?;
     Ok((template, program))
+}
+
+/// The check command: `--verify-command` > front matter `verify` > git config `agents.verify`.
+pub fn verify_for(
+    project: &Project,
+    options: &SpawnOptions,
+    task: &Task,
+) -> Result<Option<verify::Command>> {
+    let configured = project.settings.verify.as_ref().map(|s| s.value.clone());
+    let raw = options
+        .verify_command
+        .clone()
+        .or_else(|| task.meta.verify.clone())
+        .or(configured);
+    let Some(raw) = raw else { return Ok(None) };
+    let template = Template::parse(&raw)?;
+    let program = which::which_in(template.program(), std::env::var_os("PATH"), &project.root).map_err(|_| {
+        UserError::usage(
+            format!("verify command '{}' of task '{}' was not found on PATH", template.program(), task.name),
+            "install it, or fix the task's verify / git config agents.verify / --verify-command",
+        )
+    })?;
+    Ok(Some(verify::Command { template, program }))
 }
 
 fn prompt_for(project: &Project, task: &Task) -> String {

@@ -166,3 +166,19 @@ pub fn stdout(out: &std::process::Output) -> String {
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// The JSON lines a `--json` run printed on stdout.
+pub fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}
+
+/// The final `summary` line of a `--json` run.
+pub fn summary(out: &std::process::Output) -> serde_json::Value {
+    let lines = json_lines(out);
+    let last = lines.last().expect("a summary line").clone();
+    assert_eq!(last["event"], "summary", "{last}");
+    last
+}

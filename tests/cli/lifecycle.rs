@@ -167,7 +167,7 @@ fn a_timeout_ends_the_whole_group() {
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(task_state(&env, "slow"), "timed-out");
     assert_eq!(task_state(&env, "quick"), "done");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = crate::common::summary(&out);
     assert!(report["tasks"][1]["message"]
         .as_str()
         .unwrap()

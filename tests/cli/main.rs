@@ -2,6 +2,7 @@
 //! with the git CLI as the judge.
 
 mod common;
+mod contracts;
 mod hostile_names;
 mod lifecycle;
 mod merge;

@@ -200,7 +200,7 @@ fn a_failing_agent_fails_its_task_while_the_others_finish() {
     env.task("good2", "---\ncommand: fake-agent write g2.txt ok\n---\n");
     let out = env.cmd().args(["spawn", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = crate::common::summary(&out);
     let states: Vec<(String, String)> = report["tasks"]
         .as_array()
         .unwrap()
