@@ -27,6 +27,8 @@ pub mod keys {
     pub const VERIFY: &str = "agents.verify";
     pub const RETRY_DELAY: &str = "agents.retryDelay";
     pub const KILL_GRACE: &str = "agents.killGrace";
+    pub const ALLOW_WRITE: &str = "agents.allowWrite";
+    pub const LANDLOCK: &str = "agents.landlock";
 }
 
 /// Defaults, paths relative to the main worktree's root.
@@ -111,6 +113,11 @@ pub struct Settings {
     pub retries: Setting<u32>,
     pub timeout: Option<Setting<String>>,
     pub verify: Option<Setting<String>>,
+    pub mode: Option<Setting<String>>,
+    /// Extra places agents may write in dir mode under Landlock (`agents.allowWrite`, repeated).
+    pub allow_write: Vec<PathBuf>,
+    /// Dir mode: confine agents with Landlock where the kernel allows.
+    pub landlock: Setting<bool>,
     /// First delay between attempts; doubles each retry.
     pub retry_delay: Setting<Duration>,
     /// Time between SIGTERM and SIGKILL for an agent's process group.
@@ -178,6 +185,24 @@ fn number<T: std::str::FromStr>(
     }
 }
 
+fn boolean(config: &gix::config::File, key: &str, default: bool) -> Result<Setting<bool>> {
+    let Some((raw, origin)) = lookup(config, key) else {
+        return Ok(Setting::default(default));
+    };
+    let value = match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" | "" => true,
+        "false" | "no" | "off" | "0" => false,
+        _ => {
+            return Err(UserError::usage(
+                format!("git config {key} is '{raw}', which is not true or false"),
+                format!("fix it: git config {key} true"),
+            )
+            .into())
+        }
+    };
+    Ok(Setting { value, origin })
+}
+
 fn duration(config: &gix::config::File, key: &str, default: &str) -> Result<Setting<Duration>> {
     let (raw, origin) =
         lookup(config, key).unwrap_or_else(|| (default.to_owned(), Origin::Default));
@@ -230,6 +255,14 @@ impl Settings {
             retries: number(config, keys::RETRIES, overrides.retries, defaults::RETRIES)?,
             timeout: string(config, keys::TIMEOUT, overrides.timeout.as_ref()),
             verify: string(config, keys::VERIFY, None),
+            mode: string(config, keys::MODE, None),
+            allow_write: config
+                .strings(keys::ALLOW_WRITE)
+                .unwrap_or_default()
+                .iter()
+                .map(|v| PathBuf::from(v.to_str_lossy().into_owned()))
+                .collect(),
+            landlock: boolean(config, keys::LANDLOCK, true)?,
             retry_delay: duration(config, keys::RETRY_DELAY, defaults::RETRY_DELAY)?,
             kill_grace: duration(config, keys::KILL_GRACE, defaults::KILL_GRACE)?,
         };

@@ -13,6 +13,7 @@ pub mod progress;
 pub mod repo;
 pub mod report;
 pub mod runner;
+pub mod sandbox;
 pub mod scope;
 pub mod spawn;
 pub mod state;

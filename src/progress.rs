@@ -46,6 +46,10 @@ pub enum Event {
     Warning {
         message: String,
     },
+    /// Something worth knowing that is not a problem (how dir mode holds scopes, say).
+    Note {
+        message: String,
+    },
 }
 
 /// Receives events from a run; must be cheap, it is called from worker threads.
@@ -138,6 +142,7 @@ impl<W: Write + Send> Reporter for Plain<W> {
                 finished_text(*state, *exit_code, message.as_deref())
             ),
             Event::Warning { message } => format!("warning: {message}"),
+            Event::Note { message } => format!("note: {message}"),
         };
         let mut out = self.0.lock().unwrap();
         let _ = writeln!(out, "{line}");
@@ -340,6 +345,9 @@ impl Reporter for Terminal {
             }
             Event::Warning { message } => {
                 let _ = self.multi.println(format!("warning: {message}"));
+            }
+            Event::Note { message } => {
+                let _ = self.multi.println(format!("note: {message}"));
             }
             _ => {}
         }

@@ -1,6 +1,13 @@
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Worktree,
+    Branch,
+    Dir,
+}
 
 /// Run an agent per task, in parallel, each in its own branch and linked worktree.
 ///
@@ -29,6 +36,12 @@ pub struct SpawnArgs {
     /// Tasks to run (file stems in the tasks directory); all when none are given.
     #[arg(value_name = "TASK")]
     pub tasks: Vec<String>,
+
+    /// Where agents work: worktree (a worktree and branch per task, in parallel), branch (one
+    /// after another in the main worktree, a branch each), dir (in parallel in the main
+    /// worktree, each confined to its scope) [agents.mode].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
 
     /// Run at most N agents at once [git config agents.jobs, default 4].
     #[arg(short = 'j', long = "jobs", value_name = "N")]

@@ -33,6 +33,8 @@ pub struct Job {
     /// A line written to the log before the process starts.
     pub header: Option<String>,
     pub timeout: Option<Duration>,
+    /// Confine the job's writes to beneath these paths (needs the supervisor and Landlock).
+    pub write_scope: Option<Vec<PathBuf>>,
 }
 
 /// How a job ended.
@@ -111,6 +113,11 @@ impl Runner {
         sink: &dyn LineSink,
     ) -> Result<Outcome> {
         spawn::run(self, job, last_line, sink)
+    }
+
+    /// Whether jobs run under the supervisor (needed for write confinement and crash safety).
+    pub fn supervised(&self) -> bool {
+        self.supervisor.is_some()
     }
 
     /// Find the binary that can supervise agents: ourselves if we are git-agents, else on PATH.

@@ -72,10 +72,11 @@ fn command(runner: &Runner, job: &Job) -> Command {
             command
                 .arg(super::supervise::SUBCOMMAND)
                 .arg(std::process::id().to_string())
-                .arg(runner.watchdog.grace().as_millis().to_string())
-                .arg("--")
-                .arg(&job.program)
-                .args(&job.argv);
+                .arg(runner.watchdog.grace().as_millis().to_string());
+            for path in job.write_scope.iter().flatten() {
+                command.arg("--write").arg(path);
+            }
+            command.arg("--").arg(&job.program).args(&job.argv);
             command
         }
         None => {

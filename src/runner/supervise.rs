@@ -4,6 +4,8 @@
 //! as the leader of a new process group; it runs the agent in that group and asks the kernel
 //! for a signal when its parent dies. If git-agents is killed, even with SIGKILL, the
 //! supervisor terminates the whole group: SIGTERM, then SIGKILL after the grace period.
+//! With `--write PATH` options it first confines its own writes (and so the agent's) to
+//! beneath those paths with Landlock.
 
 use std::ffi::OsString;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -23,18 +25,16 @@ pub const SUBCOMMAND: &str = "__supervise";
 /// Run the supervisor with the arguments after the subcommand name; returns an exit code
 /// (or ends the process with the agent's signal).
 pub fn main(args: &[OsString]) -> i32 {
-    let parse = || -> Option<(i32, Duration, &[OsString])> {
-        let parent: i32 = args.first()?.to_str()?.parse().ok()?;
-        let grace: u64 = args.get(1)?.to_str()?.parse().ok()?;
-        if args.get(2)?.to_str()? != "--" || args.len() < 5 {
-            return None;
-        }
-        Some((parent, Duration::from_millis(grace), &args[3..]))
-    };
-    let Some((parent, grace, command)) = parse() else {
+    let Some(parsed) = parse(args) else {
         eprintln!("git-agents {SUBCOMMAND}: internal use only");
         return 2;
     };
+    let Parsed {
+        parent,
+        grace,
+        writable,
+        command,
+    } = parsed;
     let group = getpgrp();
     let terminate_group = move || {
         let _ = killpg(group, Signal::SIGTERM);
@@ -67,6 +67,12 @@ pub fn main(args: &[OsString]) -> i32 {
         });
     }
 
+    if let Some(writable) = writable {
+        if let Err(err) = crate::sandbox::restrict_writes(&writable) {
+            eprintln!("git-agents: {err}");
+            return 125;
+        }
+    }
     let program = &command[0];
     let mut child = match Command::new(program)
         .arg0(&command[1])
@@ -100,4 +106,34 @@ pub fn main(args: &[OsString]) -> i32 {
         },
         Err(_) => 1,
     }
+}
+
+struct Parsed<'a> {
+    parent: i32,
+    grace: Duration,
+    writable: Option<Vec<std::path::PathBuf>>,
+    command: &'a [OsString],
+}
+
+/// `<parent-pid> <grace-ms> [--write PATH]... -- <program> <argv0> [args...]`
+fn parse(args: &[OsString]) -> Option<Parsed<'_>> {
+    let parent = args.first()?.to_str()?.parse().ok()?;
+    let grace = Duration::from_millis(args.get(1)?.to_str()?.parse().ok()?);
+    let mut writable: Option<Vec<std::path::PathBuf>> = None;
+    let mut i = 2;
+    while args.get(i)?.to_str() == Some("--write") {
+        writable
+            .get_or_insert_with(Vec::new)
+            .push(args.get(i + 1)?.into());
+        i += 2;
+    }
+    if args.get(i)?.to_str()? != "--" || args.len() < i + 3 {
+        return None;
+    }
+    Some(Parsed {
+        parent,
+        grace,
+        writable,
+        command: &args[i + 1..],
+    })
 }

@@ -48,6 +48,12 @@ pub fn run_agent(
         task: &task.task.name,
     };
     let argv = render(task, prompt);
+    let mut env = environment(task, base);
+    if task.write_scope.is_some() {
+        let tmp = crate::sandbox::private_tmp(&task.task.slug);
+        std::fs::create_dir_all(&tmp)?;
+        env.push(("TMPDIR".into(), tmp.to_string_lossy().into_owned()));
+    }
     let max_attempts = task.retries + 1;
     let mut ran = Ran {
         exit: Exit::Code(-1),
@@ -64,7 +70,7 @@ pub fn run_agent(
             argv: argv.clone(),
             program: task.program.clone(),
             cwd: task.workspace.clone(),
-            env: environment(task, base),
+            env: env.clone(),
             log: task.log.clone(),
             header: Some(format!(
                 "==> git-agents: task {} attempt {attempt}/{max_attempts} at {}: {}",
@@ -74,6 +80,7 @@ pub fn run_agent(
                     .unwrap_or_else(|_| format!("{argv:?}"))
             )),
             timeout: task.timeout,
+            write_scope: task.write_scope.clone(),
         };
         let outcome = cx.runner.run(&job, last_line, &sink)?;
         ran = Ran {

@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use gix::bstr::{BStr, ByteSlice};
 
 use super::attempts::{self, Ran};
-use super::plan::TaskPlan;
+use super::plan::{Existing, TaskPlan};
 use super::prepare;
 use crate::gitops::{commit, diff};
 use crate::progress::{Event, Reporter};
@@ -85,7 +85,12 @@ fn run(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> Result<TaskSta
         r.message = None;
         r.base = Some(base.to_string());
     })?;
-    let copied = prepare::prepare(&repo, &cx.root, base, task)?;
+    let in_place = task.existing == Existing::InPlace;
+    let copied = if in_place {
+        Vec::new()
+    } else {
+        prepare::prepare(&repo, &cx.root, base, task)?
+    };
     let copied_for_state = copied.clone();
     cx.store.update(&task.task.name, move |old| {
         let mut record = old.expect("recorded above");
@@ -102,12 +107,16 @@ fn run(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> Result<TaskSta
         if !ran.exit.success() {
             return agent_failed(cx, task, ran);
         }
+        if in_place {
+            // Committed once every agent sharing the worktree has ended.
+            return set_state(cx, task, Status::Committing, |r| r.exit_code = Some(0));
+        }
         let note = ran
             .log_error
             .map(|e| format!("writing the log failed: {e}"));
         let record = commit_task(cx, task, base, &copied, note)?;
         if !cx.verify {
-            return Ok(announce(cx, record));
+            return Ok(announce(cx.reporter, record));
         }
         let result = check(cx, task, &record)?;
         let record = cx.store.update(&task.task.name, |old| {
@@ -116,7 +125,7 @@ fn run(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> Result<TaskSta
             record
         })?;
         if result.passed {
-            return Ok(announce(cx, record));
+            return Ok(announce(cx.reporter, record));
         }
         let why = result.message.clone().unwrap_or_default();
         if round == rounds {
@@ -212,7 +221,7 @@ fn check(cx: &Context<'_>, task: &TaskPlan, record: &TaskState) -> Result<verify
 }
 
 /// The commit subject: the task's name, or its slug when the name holds control characters.
-fn subject(task: &TaskPlan) -> String {
+pub fn subject(task: &TaskPlan) -> String {
     let name = &task.task.name;
     let shown = if name.chars().any(char::is_control) {
         &task.task.slug
@@ -273,14 +282,14 @@ fn commit_task(
 }
 
 /// Warnings for a successful task, then its `Finished` event.
-fn announce(cx: &Context<'_>, record: TaskState) -> TaskState {
+pub fn announce(reporter: &dyn Reporter, record: TaskState) -> TaskState {
     if record.state == Status::NoChanges {
-        cx.reporter.event(&Event::Warning {
+        reporter.event(&Event::Warning {
             message: format!("{}: the agent succeeded but changed nothing", record.task),
         });
     }
     if !record.violations.is_empty() {
-        cx.reporter.event(&Event::Warning {
+        reporter.event(&Event::Warning {
             message: format!(
                 "{}: changed files outside its scope: {}",
                 record.task,
@@ -288,7 +297,7 @@ fn announce(cx: &Context<'_>, record: TaskState) -> TaskState {
             ),
         });
     }
-    emit_finished(cx, &record);
+    emit_finished(reporter, &record);
     record
 }
 
@@ -307,12 +316,12 @@ fn finish(
         record.message = message.clone();
         record
     })?;
-    emit_finished(cx, &record);
+    emit_finished(cx.reporter, &record);
     Ok(record)
 }
 
-fn emit_finished(cx: &Context<'_>, record: &TaskState) {
-    cx.reporter.event(&Event::Finished {
+fn emit_finished(reporter: &dyn Reporter, record: &TaskState) {
+    reporter.event(&Event::Finished {
         task: record.task.clone(),
         state: record.state,
         exit_code: record.exit_code,

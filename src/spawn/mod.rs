@@ -2,6 +2,7 @@
 
 mod attempts;
 mod deps;
+mod dir_mode;
 mod execute;
 mod plan;
 mod prepare;
@@ -21,6 +22,31 @@ use crate::runner::Runner;
 use crate::state::{self, Status, Store, TaskState};
 use schedule::{Finished, Next, Scheduler};
 
+/// Where agents work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// A linked worktree and a branch per task, in parallel.
+    #[default]
+    Worktree,
+    /// One task after another in the main worktree, each on its own branch.
+    Branch,
+    /// In parallel in the main worktree, each task confined to its scope.
+    Dir,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "worktree" => Ok(Mode::Worktree),
+            "branch" => Ok(Mode::Branch),
+            "dir" => Ok(Mode::Dir),
+            _ => Err(()),
+        }
+    }
+}
+
 /// What to spawn; the command line and library callers fill this in.
 #[derive(Debug, Clone, Default)]
 pub struct SpawnOptions {
@@ -37,6 +63,8 @@ pub struct SpawnOptions {
     pub verify_command: Option<String>,
     /// With `verify`: give a task whose check failed back to its agent this many times.
     pub fix_attempts: u32,
+    /// `None`: git config agents.mode, else worktree.
+    pub mode: Option<Mode>,
 }
 
 /// The outcome of a spawn.
@@ -47,6 +75,13 @@ pub struct SpawnReport {
     /// Finished tasks skipped (no `--rerun`).
     pub skipped: Vec<TaskState>,
     pub interrupted: bool,
+    pub mode: Mode,
+    /// Dir mode: whether Landlock enforced the scopes or they were only checked afterwards.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<dir_mode::Enforcement>,
+    /// Dir mode: changes that lie in no task's scope; they make the run fail.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outside_scopes: Vec<String>,
     /// The main worktree's root, to show paths relative to it.
     #[serde(skip)]
     pub root: PathBuf,
@@ -57,7 +92,8 @@ impl SpawnReport {
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             exit::INTERRUPTED
-        } else if self.tasks.iter().all(|t| t.state.is_finished()) {
+        } else if self.outside_scopes.is_empty() && self.tasks.iter().all(|t| t.state.is_finished())
+        {
             exit::OK
         } else {
             exit::FAILED
@@ -82,15 +118,27 @@ pub fn spawn(
 }
 
 /// Run a validated plan.
-pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
+pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
+    if let Some(enforcement) = &mut plan.enforcement {
+        if enforcement.landlock && !runner.supervised() {
+            *enforcement = dir_mode::Enforcement::detection_only(
+                "no git-agents binary to apply Landlock from",
+            );
+            plan.tasks.iter_mut().for_each(|t| t.write_scope = None);
+        }
+        reporter.event(&Event::Note {
+            message: format!("dir mode: {}", enforcement.detail),
+        });
+    }
     let store = Store::new(plan.project.state_dir());
-    for (dir, key) in [
-        (plan.project.log_dir(), crate::config::keys::LOG_DIR),
-        (
+    let mut dirs = vec![(plan.project.log_dir(), crate::config::keys::LOG_DIR)];
+    if plan.mode == Mode::Worktree {
+        dirs.push((
             plan.project.workspace_root(),
             crate::config::keys::WORKSPACE_ROOT,
-        ),
-    ] {
+        ));
+    }
+    for (dir, key) in dirs {
         std::fs::create_dir_all(&dir).map_err(|err| {
             crate::error::UserError::usage(
                 format!("cannot create {}: {err}", dir.display()),
@@ -158,27 +206,47 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
                 (index, record)
             }
         };
-        let outcome = match (record.state.is_finished(), &record.head) {
-            (true, Some(head)) => Finished::Ok(head.parse().expect("a commit id we wrote")),
-            _ => Finished::Failed(record.state.label().to_owned()),
+        let outcome = match (record.state, &record.head) {
+            (state, Some(head)) if state.is_finished() => {
+                Finished::Ok(head.parse().expect("a commit id we wrote"))
+            }
+            // In place, a successful agent's work is committed after all have ended.
+            (Status::Committing, _) => Finished::Ok(base),
+            (state, _) => Finished::Failed(state.label().to_owned()),
         };
         scheduler.finish(&record.task, outcome);
         results.lock().unwrap()[index] = Some(record);
     });
     drop(pool);
-    reporter.finish();
+    if plan.tasks.iter().any(|t| t.write_scope.is_some()) {
+        let _ = std::fs::remove_dir_all(crate::sandbox::run_tmp_root());
+    }
 
-    let tasks = results
+    let mut tasks: Vec<TaskState> = results
         .into_inner()
         .unwrap()
         .into_iter()
         .flatten()
         .collect();
+    let outside_scopes = if plan.mode == Mode::Dir {
+        dir_mode::commit_changes(&plan.project, &plan.tasks, &mut tasks, &store, reporter)?
+    } else {
+        Vec::new()
+    };
+    for path in &outside_scopes {
+        reporter.event(&Event::Warning {
+            message: format!("{path}: changed outside every task's scope (left uncommitted)"),
+        });
+    }
+    reporter.finish();
     Ok(SpawnReport {
         tasks,
         skipped: plan.skipped,
         interrupted: runner.is_interrupted(),
         root: plan.project.root.clone(),
+        mode: plan.mode,
+        enforcement: plan.enforcement,
+        outside_scopes,
     })
 }
 

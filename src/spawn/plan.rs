@@ -8,9 +8,9 @@ use anyhow::Result;
 
 use std::collections::HashMap;
 
-use super::deps;
 use super::schedule::Finished;
 use super::SpawnOptions;
+use super::{deps, dir_mode, Mode};
 use crate::agent::{self, Template};
 use crate::config::{parse_duration, Origin};
 use crate::error::UserError;
@@ -30,6 +30,8 @@ pub enum Existing {
     Worktree,
     /// A stale registration (its directory is gone): prune it, then add.
     Stale(Registered),
+    /// Dir and branch modes: the agent works in the main worktree itself.
+    InPlace,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +53,8 @@ pub struct TaskPlan {
     pub scope: Vec<String>,
     /// The check to run after the agent, when spawning with `--verify`.
     pub verify: Option<verify::Command>,
+    /// Dir mode under Landlock: the only places the agent may write.
+    pub write_scope: Option<Vec<PathBuf>>,
 }
 
 pub struct Plan {
@@ -66,6 +70,9 @@ pub struct Plan {
     pub known: HashMap<String, Finished>,
     pub verify: bool,
     pub fix_attempts: u32,
+    pub mode: Mode,
+    /// Dir mode: how scopes are held (Landlock enforcement or detection alone).
+    pub enforcement: Option<dir_mode::Enforcement>,
 }
 
 pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
@@ -76,11 +83,23 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
     let base = repo::resolve_base(&project.repo, options.base.as_deref())?;
     let registered = worktree::list(&project.repo)?;
     let state = Store::new(project.state_dir()).load()?;
+    let mode = mode_for(&project, options)?;
+    if mode == Mode::Branch {
+        return Err(UserError::usage(
+            "branch mode is not available in this build",
+            "use --mode worktree (the default) or --mode dir",
+        )
+        .into());
+    }
     let finished_head = |task: &Task| -> Option<gix::ObjectId> {
         let done = state
             .tasks
             .get(&task.name)
             .is_some_and(|r| r.state.is_finished());
+        if mode == Mode::Dir {
+            // In place: there is no task branch, work lands on the current one.
+            return done.then_some(base);
+        }
         let branch = format!("refs/heads/{}", project.branch_for(&task.slug));
         done.then(|| worktree::branch_tip(&project.repo, &branch).ok().flatten())
             .flatten()
@@ -94,6 +113,10 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
     }
     let shared_copies = shared_copies(&project, base)?;
     let main_branch = project.repo.head_name()?.map(|n| n.to_string());
+    let in_place_branch = main_branch
+        .as_deref()
+        .map(|b| b.trim_start_matches("refs/heads/").to_owned())
+        .unwrap_or_else(|| "HEAD".into());
 
     let mut plans = Vec::new();
     let mut skipped = Vec::new();
@@ -115,29 +138,45 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
             continue;
         }
         known.remove(&task.name);
-        if main_branch.as_deref() == Some(full.as_str()) {
+        if mode == Mode::Worktree && main_branch.as_deref() == Some(full.as_str()) {
             return Err(UserError::usage(
                 format!("branch '{branch}' is checked out in the main worktree"),
                 "switch the main worktree to another branch first (git switch main)",
             )
             .into());
         }
-        let workspace = project.workspace_root().join(&task.slug);
-        let existing = existing(&registered, &workspace, &full)?;
+        let (workspace, existing, copies, branch) = if mode == Mode::Dir {
+            (
+                project.root.clone(),
+                Existing::InPlace,
+                Vec::new(),
+                in_place_branch.clone(),
+            )
+        } else {
+            let workspace = project.workspace_root().join(&task.slug);
+            let existing = existing(&registered, &workspace, &full)?;
+            let mut copies = shared_copies.clone();
+            if !tracked(&project.repo, base, &task.rel_file)? {
+                copies.push(task.rel_file.clone());
+            }
+            (workspace, existing, copies, branch)
+        };
         let (template, program) = command_for(&project, &task)?;
-        let mut copies = shared_copies.clone();
-        if !tracked(&project.repo, base, &task.rel_file)? {
-            copies.push(task.rel_file.clone());
-        }
         let verify = if options.verify {
             verify_for(&project, options, &task)?
         } else {
             None
         };
+        let scope = scope::for_task(&project.repo, &project.root, &task)?;
+        let mut prompt = prompt_for(&project, &task);
+        if mode == Mode::Dir {
+            prompt.push_str(&dir_mode::scope_instruction(&task, &scope)?);
+        }
         plans.push(TaskPlan {
-            scope: scope::for_task(&project.repo, &project.root, &task)?,
+            scope,
             verify,
-            prompt: prompt_for(&project, &task),
+            write_scope: None,
+            prompt,
             timeout: timeout_for(&project, &task)?,
             retries: retries_for(&project, &task),
             log: project.log_dir().join(format!("{}.log", task.slug)),
@@ -150,6 +189,11 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
             existing,
         });
     }
+    let enforcement = if mode == Mode::Dir {
+        Some(dir_mode::prepare(&project, &mut plans)?)
+    } else {
+        None
+    };
     let slugs: Vec<&str> = plans.iter().map(|p| p.task.slug.as_str()).collect();
     let (locks, lock_warnings) = lock::acquire(&project.state_dir(), &slugs)?;
     let mut warnings: Vec<String> = warnings.into_iter().map(|w| w.0).collect();
@@ -164,6 +208,8 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         known,
         verify: options.verify,
         fix_attempts: options.fix_attempts,
+        mode,
+        enforcement,
     })
 }
 
@@ -217,6 +263,25 @@ fn existing(registered: &[Registered], workspace: &Path, full_branch: &str) -> R
             "move it out of the way, or point git config agents.workspaceRoot elsewhere",
         )
         .into()),
+    }
+}
+
+fn mode_for(project: &Project, options: &SpawnOptions) -> Result<Mode> {
+    match &options.mode {
+        Some(mode) => Ok(*mode),
+        None => match &project.settings.mode {
+            None => Ok(Mode::Worktree),
+            Some(raw) => raw.value.parse().map_err(|_| {
+                UserError::usage(
+                    format!(
+                        "git config agents.mode is '{}'; it must be worktree, branch or dir",
+                        raw.value
+                    ),
+                    "fix it: git config agents.mode worktree",
+                )
+                .into()
+            }),
+        },
     }
 }
 

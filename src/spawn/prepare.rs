@@ -17,7 +17,7 @@ pub fn prepare(
 ) -> Result<Vec<String>> {
     let full = format!("refs/heads/{}", task.branch);
     match &task.existing {
-        Existing::Worktree => {}
+        Existing::Worktree | Existing::InPlace => {}
         Existing::Stale(entry) => {
             worktree::prune(entry)?;
             worktree::ensure_branch(repo, &full, base)?;

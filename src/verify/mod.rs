@@ -84,6 +84,7 @@ pub fn run(runner: &Runner, check: &Check<'_>) -> Result<VerifyResult> {
             ],
             log: check.log.clone(),
             timeout: None,
+            write_scope: None,
         };
         let outcome = runner.run(&job, &Mutex::new(String::new()), &NoLines)?;
         match outcome.exit {

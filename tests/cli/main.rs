@@ -3,8 +3,11 @@
 
 mod common;
 mod contracts;
+mod fake_api;
 mod hostile_names;
 mod lifecycle;
 mod merge;
+mod modes;
+mod real_agents;
 mod spawn;
 mod spawn_errors;

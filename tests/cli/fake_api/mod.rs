@@ -1,0 +1,209 @@
+//! A fake model API on 127.0.0.1 for the real agent CLIs: Anthropic Messages for Claude Code,
+//! OpenAI Responses for Codex. Standard library networking, a thread per connection,
+//! keep-alive, and scripted answers (see `script`).
+//!
+//! Every request is appended to a JSON-lines log (method, target, headers, body, status),
+//! together with the step the fake model chose, for reading when a test fails.
+
+mod anthropic;
+mod http;
+mod openai;
+mod script;
+mod selftest;
+
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use http::{Request, Response};
+pub use script::Step;
+
+pub struct FakeApi {
+    addr: SocketAddr,
+    recorder: Arc<Recorder>,
+    stop: Arc<AtomicBool>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl FakeApi {
+    /// Listen on a free port of 127.0.0.1, logging to `log`.
+    pub fn start(log: &Path) -> FakeApi {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let recorder = Arc::new(Recorder {
+            log: Mutex::new(File::create(log).expect("creating the API log")),
+            path: log.to_owned(),
+            steps: Mutex::new(Vec::new()),
+            ids: AtomicU64::new(1),
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let acceptor = {
+            let (recorder, stop) = (recorder.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    if let Ok(stream) = stream {
+                        let recorder = recorder.clone();
+                        std::thread::spawn(move || serve(stream, &recorder));
+                    }
+                }
+            })
+        };
+        FakeApi {
+            addr,
+            recorder,
+            stop,
+            acceptor: Some(acceptor),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The steps the fake model took in main conversations, in order, on either API.
+    pub fn steps(&self) -> Vec<Step> {
+        self.recorder.steps.lock().unwrap().clone()
+    }
+
+    /// One line per request (`METHOD target -> status`), step and connection error, from the log.
+    pub fn summary(&self) -> String {
+        let text = std::fs::read_to_string(&self.recorder.path).unwrap_or_default();
+        let mut out = format!("log {}\n", self.recorder.path.display());
+        for entry in text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        {
+            let line = match (&entry["method"], &entry["step"]) {
+                (Value::String(method), _) => {
+                    format!(
+                        "{method} {} -> {}",
+                        entry["target"].as_str().unwrap_or(""),
+                        entry["status"]
+                    )
+                }
+                (_, Value::String(step)) => format!("  step {step}"),
+                _ => entry.to_string(),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl Drop for FakeApi {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the acceptor so it sees the flag; connection threads end on their read timeout.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+    }
+}
+
+/// What the server saw: the request log and the model's steps.
+pub struct Recorder {
+    log: Mutex<File>,
+    path: PathBuf,
+    steps: Mutex<Vec<Step>>,
+    ids: AtomicU64,
+}
+
+impl Recorder {
+    fn write(&self, entry: &Value) {
+        let mut log = self.log.lock().unwrap();
+        let _ = writeln!(log, "{entry}");
+    }
+
+    /// Record the step the fake model took on `api`.
+    pub fn step(&self, api: &str, step: &Step) {
+        self.steps.lock().unwrap().push(step.clone());
+        self.write(&json!({ "step": format!("{api}: {step:?}") }));
+    }
+
+    /// A fresh number for ids of messages and tool calls.
+    pub fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::SeqCst)
+    }
+
+    fn request(&self, request: &Request, status: u16) {
+        let body = match request.json() {
+            Some(value) => value,
+            None => Value::String(String::from_utf8_lossy(&request.body).into_owned()),
+        };
+        let headers: serde_json::Map<String, Value> = request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), Value::String(v.clone())))
+            .collect();
+        self.write(&json!({
+            "method": request.method, "target": request.target, "status": status,
+            "headers": headers, "body": body,
+        }));
+    }
+}
+
+fn serve(stream: TcpStream, recorder: &Recorder) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(120)));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    loop {
+        match http::read_request(&mut reader) {
+            Ok(Some(request)) => {
+                let response = route(&request, recorder);
+                recorder.request(&request, response.status);
+                if http::write_response(&mut writer, &request, &response).is_err()
+                    || request.wants_close()
+                {
+                    return;
+                }
+            }
+            Ok(None) => return,
+            Err(e) => {
+                recorder.write(&json!({ "connection_error": e.to_string() }));
+                return;
+            }
+        }
+    }
+}
+
+fn route(request: &Request, recorder: &Recorder) -> Response {
+    // Codex tries a websocket first; a 404 sends it to plain HTTP.
+    if request.header("upgrade").is_some() {
+        return Response::empty(404);
+    }
+    if request
+        .header("content-encoding")
+        .is_some_and(|e| !e.eq_ignore_ascii_case("identity"))
+    {
+        return Response::json(
+            415,
+            &json!({ "error": "compressed bodies are not supported" }),
+        );
+    }
+    let path = request.path();
+    match request.method.as_str() {
+        // Claude Code checks that the base URL answers.
+        "HEAD" => Response::empty(200),
+        "POST" if path.starts_with("/v1/messages") => anthropic::handle(request, recorder),
+        "POST" if path == "/v1/responses" => openai::handle(request, recorder),
+        _ => Response::json(
+            404,
+            &json!({ "error": format!("the fake API has no {} {path}", request.method) }),
+        ),
+    }
+}

@@ -1,0 +1,162 @@
+//! Branch-per-task and directory-isolation modes.
+
+use crate::common::{stderr, stdout, summary, Env};
+
+/// Three scoped tasks in the main worktree: `a` stays in its scope, `b` also writes outside
+/// every scope, `c` writes into `a`'s scope.
+fn dir_mode_env() -> Env {
+    let env = Env::new();
+    for dir in ["a", "b", "c"] {
+        env.write(&format!("area/{dir}/keep.txt"), "keep\n");
+    }
+    env.commit_all("areas");
+    env.task(
+        "a",
+        "---\nscope: [area/a]\ncommand: fake-agent write area/a/new.txt from-a\n---\n",
+    );
+    env.task(
+        "b",
+        "---\nscope: [area/b]\ncommand: fake-agent write area/b/new.txt from-b write stray.txt oops\n---\n",
+    );
+    env.task(
+        "c",
+        "---\nscope: [area/c]\ncommand: fake-agent write area/c/new.txt from-c write area/a/intruder.txt from-c\n---\n",
+    );
+    env
+}
+
+fn files_of(env: &Env, rev: &str) -> String {
+    env.git(&["show", "--name-only", "--format=%s", rev])
+}
+
+#[test]
+fn dir_mode_with_landlock_prevents_writes_outside_the_scope() {
+    let env = dir_mode_env();
+    let out = env
+        .cmd()
+        .args(["spawn", "--mode", "dir", "-j", "3", "--json"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: dir mode: each agent may write only inside its scope (Landlock)"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(summary(&out)["enforcement"]["landlock"], true);
+    assert!(
+        !env.repo.join("stray.txt").exists(),
+        "outside every scope: prevented"
+    );
+    assert!(
+        !env.repo.join("area/a/intruder.txt").exists(),
+        "another task's scope: prevented"
+    );
+    assert!(env.read(&env.log("c")).contains("Permission denied"));
+    // One commit per task on the current branch, each with exactly its own files.
+    let log = env.git(&["log", "--format=%s", "-3"]);
+    let mut subjects: Vec<&str> = log.lines().collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            "feat: a implementation",
+            "feat: b implementation",
+            "feat: c implementation"
+        ]
+    );
+    for (i, _) in subjects.iter().enumerate() {
+        let rev = format!("HEAD~{i}");
+        let files = files_of(&env, &rev);
+        let task = files
+            .lines()
+            .next()
+            .unwrap()
+            .trim_start_matches("feat: ")
+            .trim_end_matches(" implementation");
+        assert_eq!(
+            files,
+            format!("feat: {task} implementation\n\narea/{task}/new.txt\n")
+        );
+    }
+    assert_eq!(env.git(&["status", "--porcelain"]), "?? .claude/\n");
+    assert!(
+        !env.root().join("workspaces").exists(),
+        "no worktrees in dir mode"
+    );
+}
+
+#[test]
+fn dir_mode_without_enforcement_detects_and_attributes() {
+    let env = dir_mode_env();
+    env.git(&["config", "agents.landlock", "false"]);
+    let out = env
+        .cmd()
+        .args(["spawn", "--mode", "dir", "-j", "3"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("detection only"), "{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a change outside every scope fails the run: {err}"
+    );
+    assert!(
+        err.contains("stray.txt: changed outside every task's scope"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("outside every scope (left uncommitted): stray.txt"));
+    assert_eq!(
+        env.git(&["status", "--porcelain"]),
+        "?? .claude/\n?? stray.txt\n"
+    );
+    // What lands in a's scope is a's change, whoever wrote it.
+    let a_commit = env.git(&["log", "--format=%H", "--grep", "feat: a implementation"]);
+    let files = env.git(&["show", "--name-only", "--format=", a_commit.trim()]);
+    assert_eq!(files, "area/a/intruder.txt\narea/a/new.txt\n");
+}
+
+#[test]
+fn dir_mode_refuses_overlaps_missing_scopes_and_a_dirty_worktree() {
+    let env = Env::new();
+    env.write("src/api/x.txt", "x\n");
+    env.commit_all("src");
+    env.task("wide", "---\nscope: [src]\n---\n");
+    env.task("narrow", "---\nscope: [src/api]\n---\n");
+    let out = env
+        .cmd()
+        .args(["spawn", "--mode", "dir", "--command", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("overlap"), "{}", stderr(&out));
+
+    env.task("wide", "# no scope\n");
+    let out = env
+        .cmd()
+        .args(["spawn", "--mode", "dir", "--command", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("task 'wide' has no scope"),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::remove_file(env.repo.join(".claude/tasks/wide.md")).unwrap();
+    env.write("src/api/x.txt", "edited\n");
+    let out = env
+        .cmd()
+        .args(["spawn", "--mode", "dir", "--command", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the main worktree has changes (src/api/x.txt)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.repo.join(".git/agents/state.json").exists());
+}

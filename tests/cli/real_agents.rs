@@ -1,0 +1,288 @@
+//! The real agent CLIs, Claude Code and Codex, run by `git agents spawn` with their presets and
+//! pointed at the suite's fake model API on 127.0.0.1: what the agent writes must end up
+//! committed on its branch, and a missing login must end as a clear per-task failure.
+//!
+//! The CLIs come from npm (`tests/real-agents/package.json`, installed by `.ci/run` into
+//! `target/real-agents`). Without them the tests say so and pass, except under `CI=true` or
+//! with `GIT_AGENTS_REAL_AGENTS` set, where a missing CLI fails the test.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::common::{stderr, stdout, Env};
+use crate::fake_api::{FakeApi, Step};
+
+/// The directory holding `claude` and `codex`: `$GIT_AGENTS_REAL_AGENTS`, else the place
+/// `.ci/run` installs them.
+fn real_agents_dir() -> (PathBuf, bool) {
+    match std::env::var_os("GIT_AGENTS_REAL_AGENTS") {
+        Some(dir) if !dir.is_empty() => (PathBuf::from(dir), true),
+        _ => (
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/real-agents/node_modules/.bin"),
+            false,
+        ),
+    }
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The directory with `program`, or `None` (after saying why) when a developer has not
+/// installed it. In CI, or when `GIT_AGENTS_REAL_AGENTS` names the directory, a missing CLI
+/// is a failure.
+fn agent_dir(program: &str) -> Option<PathBuf> {
+    let (dir, named) = real_agents_dir();
+    if dir.join(program).is_file() {
+        return Some(dir);
+    }
+    let notice = format!(
+        "real agent '{program}' is not installed in {}; install the pinned CLIs as .ci/run \
+         does (npm ci with tests/real-agents/package*.json copied to target/real-agents), \
+         or set GIT_AGENTS_REAL_AGENTS to a directory holding claude and codex",
+        dir.display()
+    );
+    assert!(!in_ci() && !named, "{notice}");
+    eprintln!("SKIPPED: {notice}");
+    None
+}
+
+/// The fake API, logging to `target/tmp/fake-api/<name>.jsonl`, kept after the test for reading.
+fn start_api(name: &str) -> FakeApi {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-api");
+    std::fs::create_dir_all(&dir).unwrap();
+    FakeApi::start(&dir.join(format!("{name}.jsonl")))
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+fn dead_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// The task both agents get: the default prompt tells the agent to read this file.
+fn hello_env(content: &str) -> Env {
+    let env = Env::new();
+    env.task(
+        "hello",
+        &format!("# Hello\n\nCreate hello.txt containing \"{content}\".\n"),
+    );
+    env.write("CLAUDE.md", "# Conventions\nKeep it short.\n");
+    env
+}
+
+/// `git agents spawn ARGS` with the real agents on PATH, no credentials or proxies from the
+/// host, and every non-loopback connection sent to a proxy that is not there.
+fn spawn(env: &Env, dir: &Path, vars: &[(&str, String)], args: &[&str]) -> std::process::Output {
+    let mut cmd = env.cmd();
+    for key in [
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "CODEX_API_KEY",
+        "CODEX_HOME",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
+    ] {
+        cmd.env_remove(key).env_remove(key.to_ascii_uppercase());
+    }
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let nowhere = format!("http://127.0.0.1:{}", dead_port());
+    cmd.env("PATH", path)
+        .env("HTTP_PROXY", &nowhere)
+        .env("HTTPS_PROXY", &nowhere)
+        .env("ALL_PROXY", &nowhere)
+        .env("NO_PROXY", "127.0.0.1,localhost");
+    for (key, value) in vars {
+        cmd.env(key, value);
+    }
+    cmd.arg("spawn").args(args).output().unwrap()
+}
+
+fn claude_vars(base_url: String, key: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut vars = vec![
+        ("ANTHROPIC_BASE_URL", base_url),
+        ("CLAUDE_CODE_MAX_RETRIES", "0".into()),
+        ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".into()),
+        ("DISABLE_TELEMETRY", "1".into()),
+        ("DISABLE_AUTOUPDATER", "1".into()),
+        ("DISABLE_ERROR_REPORTING", "1".into()),
+    ];
+    if let Some(key) = key {
+        vars.push(("ANTHROPIC_API_KEY", key.into()));
+    }
+    vars
+}
+
+/// Point Codex at `base_url` with a provider in the sealed HOME's `~/.codex/config.toml`:
+/// the preset's argv stays as it is, and Codex ignores `OPENAI_BASE_URL`. No websocket
+/// attempt, no retries, and a model name that gets the plain `exec_command` tool.
+fn codex_config(env: &Env, base_url: &str) {
+    let dir = env.home.join(".codex");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = format!(
+        r#"model = "fake-model"
+model_provider = "fake"
+
+[model_providers.fake]
+name = "fake model API"
+base_url = "{base_url}/v1"
+env_key = "CODEX_API_KEY"
+wire_api = "responses"
+supports_websockets = false
+request_max_retries = 0
+stream_max_retries = 0
+"#
+    );
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+}
+
+fn state(env: &Env) -> serde_json::Value {
+    let text = std::fs::read_to_string(env.repo.join(".git/agents/state.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Everything worth reading when a real-agent run goes wrong.
+fn report(env: &Env, api: Option<&FakeApi>, out: &std::process::Output) -> String {
+    let log = std::fs::read_to_string(env.log("hello")).unwrap_or_default();
+    let api = api.map(FakeApi::summary).unwrap_or_default();
+    format!(
+        "--- stdout\n{}--- stderr\n{}--- agent log\n{log}--- fake API\n{api}",
+        stdout(out),
+        stderr(out)
+    )
+}
+
+/// The agent read the task file, wrote hello.txt, finished; git-agents committed exactly that.
+fn assert_file_committed(env: &Env, api: &FakeApi, out: &std::process::Output, content: &str) {
+    let why = report(env, Some(api), out);
+    assert_eq!(out.status.code(), Some(0), "{why}");
+    assert_eq!(state(env)["tasks"]["hello"]["state"], "done", "{why}");
+    let read_write_finish = match api.steps().as_slice() {
+        [Step::Read(task), Step::Write { path, content: c }, Step::Finish(_)] => {
+            task == ".claude/tasks/hello.md" && path == "hello.txt" && *c == format!("{content}\n")
+        }
+        _ => false,
+    };
+    assert!(
+        read_write_finish,
+        "read the task, write hello.txt, finish: {why}"
+    );
+    assert_eq!(
+        env.git(&["show", "feature/hello:hello.txt"]),
+        format!("{content}\n")
+    );
+    assert_eq!(
+        env.git(&["diff", "--name-only", "main", "feature/hello"]),
+        "hello.txt\n",
+        "only the agent's file is committed, not the copied task file: {why}"
+    );
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s", "feature/hello"]),
+        "feat: hello implementation\n"
+    );
+}
+
+#[test]
+fn claude_code_writes_a_file_that_is_committed_on_its_branch() {
+    let Some(dir) = agent_dir("claude") else {
+        return;
+    };
+    let started = Instant::now();
+    let env = hello_env("hello from claude");
+    let api = start_api("claude");
+    let vars = claude_vars(api.base_url(), Some("test-key"));
+    let out = spawn(
+        &env,
+        &dir,
+        &vars,
+        &["--agent", "claude", "--timeout", "90s"],
+    );
+    assert_file_committed(&env, &api, &out, "hello from claude");
+    eprintln!("claude end to end: {:?}", started.elapsed());
+}
+
+#[test]
+fn codex_writes_a_file_that_is_committed_on_its_branch() {
+    let Some(dir) = agent_dir("codex") else {
+        return;
+    };
+    let started = Instant::now();
+    let env = hello_env("hello from codex");
+    let api = start_api("codex");
+    codex_config(&env, &api.base_url());
+    let vars = [("CODEX_API_KEY", "test-key".to_owned())];
+    let out = spawn(&env, &dir, &vars, &["--agent", "codex", "--timeout", "90s"]);
+    assert_file_committed(&env, &api, &out, "hello from codex");
+    eprintln!("codex end to end: {:?}", started.elapsed());
+}
+
+#[test]
+fn claude_code_without_credentials_fails_with_its_message() {
+    let Some(dir) = agent_dir("claude") else {
+        return;
+    };
+    let started = Instant::now();
+    let env = hello_env("never written");
+    let no_server = format!("http://127.0.0.1:{}", dead_port());
+    let vars = claude_vars(no_server, None);
+    let out = spawn(
+        &env,
+        &dir,
+        &vars,
+        &["--agent", "claude", "--timeout", "60s"],
+    );
+    let why = report(&env, None, &out);
+    assert_eq!(out.status.code(), Some(1), "{why}");
+    let task = &state(&env)["tasks"]["hello"];
+    assert_eq!(task["state"], "failed", "{why}");
+    assert_eq!(task["exit_code"], 1, "{why}");
+    let log = std::fs::read_to_string(env.log("hello")).unwrap();
+    assert!(log.contains("Not logged in"), "{why}");
+    assert!(
+        stderr(&out).contains("hello: failed: agent exited with 1"),
+        "{why}"
+    );
+    assert_eq!(env.git(&["diff", "--stat", "main", "feature/hello"]), "");
+    eprintln!("claude without credentials: {:?}", started.elapsed());
+}
+
+#[test]
+fn codex_without_credentials_hangs_until_the_timeout() {
+    let Some(dir) = agent_dir("codex") else {
+        return;
+    };
+    let started = Instant::now();
+    let env = hello_env("never written");
+    env.git(&["config", "agents.killGrace", "1s"]);
+    // No key and the built-in OpenAI provider, moved to a port where nothing listens (so no
+    // request leaves the machine): Codex waits for the network and retries forever.
+    let codex_home = env.home.join(".codex");
+    std::fs::create_dir_all(&codex_home).unwrap();
+    let config = format!(
+        "openai_base_url = \"http://127.0.0.1:{}/v1\"\n",
+        dead_port()
+    );
+    std::fs::write(codex_home.join("config.toml"), config).unwrap();
+    let out = spawn(&env, &dir, &[], &["--agent", "codex", "--timeout", "8s"]);
+    let elapsed = started.elapsed();
+    let why = report(&env, None, &out);
+    assert_eq!(out.status.code(), Some(1), "{why}");
+    let task = &state(&env)["tasks"]["hello"];
+    assert_eq!(task["state"], "timed-out", "{why}");
+    assert!(
+        task["message"].as_str().unwrap_or("").contains("8s"),
+        "{why}"
+    );
+    assert!(stderr(&out).contains("hello: timed out"), "{why}");
+    let log = std::fs::read_to_string(env.log("hello")).unwrap();
+    assert!(log.contains("Reconnecting"), "it was retrying: {why}");
+    assert_eq!(env.git(&["diff", "--stat", "main", "feature/hello"]), "");
+    assert!(elapsed < Duration::from_secs(40), "{elapsed:?}: {why}");
+    eprintln!("codex without credentials: {elapsed:?}");
+}
