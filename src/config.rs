@@ -96,6 +96,8 @@ pub struct Overrides {
     pub prompt: Option<String>,
     pub retries: Option<u32>,
     pub timeout: Option<String>,
+    /// worktree, branch or dir.
+    pub mode: Option<String>,
 }
 
 /// Every `agents.*` setting in effect.
@@ -255,7 +257,7 @@ impl Settings {
             retries: number(config, keys::RETRIES, overrides.retries, defaults::RETRIES)?,
             timeout: string(config, keys::TIMEOUT, overrides.timeout.as_ref()),
             verify: string(config, keys::VERIFY, None),
-            mode: string(config, keys::MODE, None),
+            mode: string(config, keys::MODE, overrides.mode.as_ref()),
             allow_write: config
                 .strings(keys::ALLOW_WRITE)
                 .unwrap_or_default()
@@ -274,5 +276,95 @@ impl Settings {
             .into());
         }
         Ok(settings)
+    }
+}
+
+/// One line of `git agents config`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    pub key: String,
+    /// Empty when unset.
+    pub value: String,
+    /// `None` when unset.
+    pub origin: Option<Origin>,
+}
+
+impl Settings {
+    /// Every setting with its value in effect and where that came from, in a stable order;
+    /// `agents.scope.<task>` entries follow from `config`.
+    pub fn entries(&self, repo: &gix::Repository) -> Vec<Entry> {
+        fn entry<T: ToString>(key: &str, setting: Option<&Setting<T>>) -> Entry {
+            Entry {
+                key: key.to_owned(),
+                value: setting.map(|s| s.value.to_string()).unwrap_or_default(),
+                origin: setting.map(|s| s.origin),
+            }
+        }
+        let path = |s: &Setting<PathBuf>| Setting {
+            value: s.value.display().to_string(),
+            origin: s.origin,
+        };
+        let secs = |s: &Setting<Duration>| Setting {
+            value: humantime::format_duration(s.value).to_string(),
+            origin: s.origin,
+        };
+        let mode = self
+            .mode
+            .clone()
+            .unwrap_or_else(|| Setting::default("worktree".to_owned()));
+        let mut entries = vec![
+            entry(keys::AGENT, Some(&self.agent)),
+            entry(keys::COMMAND, self.command.as_ref()),
+            entry(keys::PROMPT, self.prompt.as_ref()),
+            entry(keys::JOBS, Some(&self.jobs)),
+            entry(keys::MODE, Some(&mode)),
+            entry(keys::TASKS_DIR, Some(&path(&self.tasks_dir))),
+            entry(keys::CONTRACTS_DIR, Some(&path(&self.contracts_dir))),
+            entry(keys::BRANCH_PREFIX, Some(&self.branch_prefix)),
+            entry(keys::WORKSPACE_ROOT, Some(&path(&self.workspace_root))),
+            entry(keys::LOG_DIR, Some(&path(&self.log_dir))),
+            entry(keys::RETRIES, Some(&self.retries)),
+            entry(keys::RETRY_DELAY, Some(&secs(&self.retry_delay))),
+            entry(keys::TIMEOUT, self.timeout.as_ref()),
+            entry(keys::KILL_GRACE, Some(&secs(&self.kill_grace))),
+            entry(keys::VERIFY, self.verify.as_ref()),
+            entry(keys::LANDLOCK, Some(&self.landlock)),
+        ];
+        let snapshot = repo.config_snapshot();
+        let config = snapshot.plumbing();
+        let allow = lookup(config, keys::ALLOW_WRITE).map(|(_, origin)| origin);
+        entries.push(Entry {
+            key: keys::ALLOW_WRITE.to_owned(),
+            value: self
+                .allow_write
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            origin: allow,
+        });
+        for section in config.sections_by_name("agents").into_iter().flatten() {
+            if section.header().subsection_name().map(|s| s.as_bytes()) != Some(b"scope".as_slice())
+            {
+                continue;
+            }
+            for name in section.value_names() {
+                let key = format!("agents.scope.{name}");
+                if entries.iter().any(|e| e.key == key) {
+                    continue;
+                }
+                let values = section.values(name.as_ref());
+                entries.push(Entry {
+                    key,
+                    value: values
+                        .iter()
+                        .map(|v| v.to_str_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    origin: Some(Origin::from_source(section.meta().source)),
+                });
+            }
+        }
+        entries
     }
 }

@@ -7,6 +7,7 @@ pub mod agent;
 pub mod config;
 pub mod error;
 pub mod gitops;
+pub mod init;
 pub mod lock;
 pub mod merge;
 pub mod progress;

@@ -1,5 +1,7 @@
 //! Command-line types (clap) and nothing else: commands turn them into library options.
 
+pub mod config;
+pub mod init;
 pub mod merge;
 pub mod spawn;
 pub mod verify;
@@ -28,7 +30,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Init(init::InitArgs),
     Spawn(spawn::SpawnArgs),
     Merge(merge::MergeArgs),
     Verify(verify::VerifyArgs),
+    Config(config::ConfigArgs),
 }

@@ -9,6 +9,17 @@ pub enum ModeArg {
     Dir,
 }
 
+impl ModeArg {
+    /// The name git config agents.mode uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModeArg::Worktree => "worktree",
+            ModeArg::Branch => "branch",
+            ModeArg::Dir => "dir",
+        }
+    }
+}
+
 /// Run an agent per task, in parallel, each in its own branch and linked worktree.
 ///
 /// For every task file in .claude/tasks/ (or the TASKs named): create the branch

@@ -1,5 +1,7 @@
 //! One file per subcommand; this module only dispatches and maps errors to exit codes.
 
+mod config;
+mod init;
 mod merge;
 mod spawn;
 mod verify;
@@ -26,9 +28,11 @@ pub fn main() -> ExitCode {
         None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
     };
     let result = match cli.command {
+        Command::Init(args) => init::run(&cwd, args),
         Command::Spawn(args) => spawn::run(&cwd, args),
         Command::Merge(args) => merge::run(&cwd, args),
         Command::Verify(args) => verify::run(&cwd, args),
+        Command::Config(args) => config::run(&cwd, args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -6,9 +6,9 @@ use anyhow::Result;
 use git_agents::config::Overrides;
 use git_agents::progress::{JsonLines, Plain, Reporter, Silent, Tee, Terminal};
 use git_agents::runner::Runner;
-use git_agents::spawn::{self, Mode, SpawnOptions};
+use git_agents::spawn::{self, SpawnOptions};
 
-use crate::cli::spawn::{ModeArg, SpawnArgs};
+use crate::cli::spawn::SpawnArgs;
 
 pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
     let options = SpawnOptions {
@@ -22,15 +22,11 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
             prompt: args.prompt.clone(),
             retries: args.retries,
             timeout: args.timeout.clone(),
+            mode: args.mode.map(|mode| mode.name().to_owned()),
         },
         verify: args.verify || args.verify_command.is_some() || args.fix_attempts.is_some(),
         verify_command: args.verify_command.clone(),
         fix_attempts: args.fix_attempts.unwrap_or(0),
-        mode: args.mode.map(|mode| match mode {
-            ModeArg::Worktree => Mode::Worktree,
-            ModeArg::Branch => Mode::Branch,
-            ModeArg::Dir => Mode::Dir,
-        }),
     };
     let plan = spawn::Plan::new(cwd, &options)?;
     let names: Vec<String> = plan.tasks.iter().map(|t| t.task.name.clone()).collect();

@@ -63,8 +63,6 @@ pub struct SpawnOptions {
     pub verify_command: Option<String>,
     /// With `verify`: give a task whose check failed back to its agent this many times.
     pub fix_attempts: u32,
-    /// `None`: git config agents.mode, else worktree.
-    pub mode: Option<Mode>,
 }
 
 /// The outcome of a spawn.

@@ -83,7 +83,7 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
     let base = repo::resolve_base(&project.repo, options.base.as_deref())?;
     let registered = worktree::list(&project.repo)?;
     let state = Store::new(project.state_dir()).load()?;
-    let mode = mode_for(&project, options)?;
+    let mode = mode_for(&project)?;
     if mode == Mode::Branch {
         return Err(UserError::usage(
             "branch mode is not available in this build",
@@ -266,22 +266,20 @@ fn existing(registered: &[Registered], workspace: &Path, full_branch: &str) -> R
     }
 }
 
-fn mode_for(project: &Project, options: &SpawnOptions) -> Result<Mode> {
-    match &options.mode {
-        Some(mode) => Ok(*mode),
-        None => match &project.settings.mode {
-            None => Ok(Mode::Worktree),
-            Some(raw) => raw.value.parse().map_err(|_| {
-                UserError::usage(
-                    format!(
-                        "git config agents.mode is '{}'; it must be worktree, branch or dir",
-                        raw.value
-                    ),
-                    "fix it: git config agents.mode worktree",
-                )
-                .into()
-            }),
-        },
+/// `--mode` > git config agents.mode > worktree.
+fn mode_for(project: &Project) -> Result<Mode> {
+    match &project.settings.mode {
+        None => Ok(Mode::Worktree),
+        Some(raw) => raw.value.parse().map_err(|_| {
+            UserError::usage(
+                format!(
+                    "agents.mode is '{}'; it must be worktree, branch or dir",
+                    raw.value
+                ),
+                "fix it: git config agents.mode worktree",
+            )
+            .into()
+        }),
     }
 }
 

@@ -9,5 +9,6 @@ mod lifecycle;
 mod merge;
 mod modes;
 mod real_agents;
+mod setup;
 mod spawn;
 mod spawn_errors;

@@ -1,0 +1,53 @@
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use git_agents::config::Overrides;
+use git_agents::repo::Project;
+
+use crate::cli::config::ConfigArgs;
+
+pub fn run(cwd: &Path, args: ConfigArgs) -> Result<i32> {
+    let overrides = Overrides {
+        jobs: args.jobs,
+        agent: args.agent,
+        command: args.command,
+        mode: args.mode.map(|m| m.name().to_owned()),
+        ..Overrides::default()
+    };
+    let project = Project::open(cwd, &overrides)?;
+    let entries = project.settings.entries(&project.repo);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &entries)?;
+        writeln!(out)?;
+        return Ok(0);
+    }
+    let width = entries.iter().map(|e| e.key.len()).max().unwrap_or(0);
+    let value_width = entries
+        .iter()
+        .map(|e| e.value.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(48);
+    for entry in &entries {
+        let origin = match entry.origin {
+            Some(origin) => serde_json::to_value(origin)?
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+            None => "unset".to_owned(),
+        };
+        let value = if entry.value.is_empty() {
+            "-"
+        } else {
+            entry.value.as_str()
+        };
+        writeln!(
+            out,
+            "{:<width$}  {value:<value_width$}  {origin}",
+            entry.key
+        )?;
+    }
+    Ok(0)
+}
