@@ -331,6 +331,10 @@ impl Reporter for Terminal {
                 if let Some(line) = live.lines.get_mut(task) {
                     line.state = *state;
                     let mark = if state.is_finished() { "✓" } else { "✗" };
+                    line.bar.set_style(
+                        ProgressStyle::with_template("{prefix} {wide_msg}")
+                            .expect("valid template"),
+                    );
                     line.bar.set_prefix(format!(
                         "{mark} {:<w$}",
                         truncate(&display_name(task), self.width),

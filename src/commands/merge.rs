@@ -1,8 +1,39 @@
-//! Placeholder.
+//! `git agents merge`: flags to library options, the report to stdout, chatter to stderr.
+use std::io::Write;
 use std::path::Path;
+
+use anyhow::{Context, Result};
+use git_agents::config::Overrides;
+use git_agents::merge;
+use git_agents::repo::Project;
 
 use crate::cli::merge::MergeArgs;
 
-pub fn run(_cwd: &Path, _args: MergeArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("merge is not built yet")
+pub fn run(cwd: &Path, args: MergeArgs) -> Result<i32> {
+    let project = Project::open(cwd, &Overrides::default())?;
+    let options = merge::Options {
+        names: args.names,
+        into: args.into,
+        dry_run: args.dry_run,
+        atomic: args.atomic,
+        no_ff: args.no_ff,
+    };
+    let report = merge::run(&project, &options)?;
+    let mut stderr = std::io::stderr().lock();
+    for warning in &report.warnings {
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
+    let mut stdout = std::io::stdout().lock();
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(stdout))
+    } else {
+        merge::text::write_text(&report, &mut stdout)
+    };
+    match written.and_then(|()| stdout.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.context("could not write the report")?,
+    }
+    Ok(report.exit_code())
 }

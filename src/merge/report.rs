@@ -1,0 +1,226 @@
+//! The merge report: what happened (or would happen) to each branch, which branches touch the same
+//! files, and how to resolve a conflict by hand. Serialises to JSON; [`super::text`] renders it.
+
+use std::path::PathBuf;
+
+use gix::bstr::{BString, ByteSlice};
+use gix::ObjectId;
+use serde::Serialize;
+
+use super::apply::shell_quote;
+use super::plan::{Plan, StepKind};
+use super::select::Selection;
+use super::Options;
+use crate::error::exit;
+use crate::gitops::checkout::related;
+use crate::repo::Project;
+
+/// The whole report, for a merge or a dry run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The branch merged into (short name).
+    pub target: String,
+    /// Where the target is checked out, if anywhere.
+    pub worktree: Option<PathBuf>,
+    pub dry_run: bool,
+    pub atomic: bool,
+    pub no_ff: bool,
+    /// The target's tip before.
+    pub before: String,
+    /// The target's tip after; for a dry run, the forecast tip of the clean branches before the
+    /// first conflict (an in-memory commit that was not written).
+    pub after: String,
+    /// Whether the target moved.
+    pub landed: bool,
+    pub branches: Vec<BranchReport>,
+    /// Tasks whose branch does not exist yet (default selection only).
+    pub without_branch: Vec<String>,
+    /// Pairs of branches that changed at least one file in common.
+    pub overlaps: Vec<Overlap>,
+    /// Dry run only: tracked changes, and untracked files in the way, in the checked-out target:
+    /// a real merge would refuse.
+    pub dirty: Vec<String>,
+    /// How to resolve the first conflict by hand, if there is one.
+    pub resolve: Option<Resolution>,
+    /// Warnings found while reading the task files.
+    pub warnings: Vec<String>,
+}
+
+/// One branch.
+#[derive(Debug, Clone, Serialize)]
+pub struct BranchReport {
+    pub branch: String,
+    pub task: Option<String>,
+    /// The branch's tip.
+    pub tip: String,
+    pub outcome: Outcome,
+    /// The target's tip after this branch (fast-forward: the branch tip; merge: the merge commit).
+    pub commit: Option<String>,
+    /// Whether this branch's result is now in the target.
+    pub landed: bool,
+    /// Conflicting paths.
+    pub conflicts: Vec<String>,
+    /// Earlier branches of this run that changed the conflicting paths.
+    pub conflicts_with: Vec<String>,
+    /// Why the merge could not be computed (outcome `failed`).
+    pub error: Option<String>,
+    /// Number of files the branch changed since it forked from the target.
+    pub files_changed: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    FastForward,
+    Merge,
+    AlreadyMerged,
+    Conflict,
+    Failed,
+    NotAttempted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Overlap {
+    pub a: String,
+    pub b: String,
+    pub paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution {
+    pub branch: String,
+    /// The git command that leaves this merge, with its conflicts, in a worktree to resolve.
+    pub command: String,
+}
+
+impl Report {
+    /// 1 when a conflict or failure happened or is forecast, else 0.
+    pub fn exit_code(&self) -> i32 {
+        let bad = self
+            .branches
+            .iter()
+            .any(|b| matches!(b.outcome, Outcome::Conflict | Outcome::Failed));
+        if bad {
+            exit::FAILED
+        } else {
+            exit::OK
+        }
+    }
+}
+
+pub(super) fn build(
+    project: &Project,
+    selection: &Selection,
+    plan: &Plan,
+    options: &Options,
+    landed_tip: Option<ObjectId>,
+    dirty: Vec<BString>,
+) -> Report {
+    let target = &selection.target;
+    let end = plan.stop.unwrap_or(plan.steps.len());
+    let landed = landed_tip.is_some();
+    let mut branches = Vec::new();
+    for (i, (step, candidate)) in plan.steps.iter().zip(&selection.branches).enumerate() {
+        let (outcome, conflicts, error) = match &step.kind {
+            StepKind::FastForward => (Outcome::FastForward, Vec::new(), None),
+            StepKind::Merge => (Outcome::Merge, Vec::new(), None),
+            StepKind::AlreadyMerged => (Outcome::AlreadyMerged, Vec::new(), None),
+            StepKind::Conflict(paths) => (Outcome::Conflict, paths.clone(), None),
+            StepKind::Failed(reason) => (Outcome::Failed, Vec::new(), Some(reason.clone())),
+            StepKind::NotAttempted => (Outcome::NotAttempted, Vec::new(), None),
+        };
+        let conflicts_with = plan.steps[..i]
+            .iter()
+            .filter(|earlier| matches!(earlier.kind, StepKind::FastForward | StepKind::Merge))
+            .filter(|earlier| {
+                conflicts
+                    .iter()
+                    .any(|p| related(&earlier.touched, p.as_bstr()))
+            })
+            .map(|earlier| earlier.branch.clone())
+            .collect();
+        let moved = matches!(outcome, Outcome::FastForward | Outcome::Merge);
+        branches.push(BranchReport {
+            branch: step.branch.clone(),
+            task: candidate.task.clone(),
+            tip: candidate.tip.to_string(),
+            outcome,
+            commit: step.tip_after.filter(|_| moved).map(|id| id.to_string()),
+            landed: landed && moved && i < end,
+            conflicts: conflicts.iter().map(|p| p.to_string()).collect(),
+            conflicts_with,
+            error,
+            files_changed: step.touched.len(),
+        });
+    }
+    let after = if options.dry_run {
+        plan.landing_tip(target.tip)
+    } else {
+        landed_tip
+    };
+    let resolve = plan.stop.and_then(|i| {
+        let step = &plan.steps[i];
+        matches!(step.kind, StepKind::Conflict(_)).then(|| Resolution {
+            branch: step.branch.clone(),
+            command: resolve_command(project, selection, &step.branch),
+        })
+    });
+    Report {
+        target: target.name.clone(),
+        worktree: target.worktree.as_ref().map(|wt| wt.path.clone()),
+        dry_run: options.dry_run,
+        atomic: options.atomic,
+        no_ff: options.no_ff,
+        before: target.tip.to_string(),
+        after: after.unwrap_or(target.tip).to_string(),
+        landed,
+        branches,
+        without_branch: selection.without_branch.clone(),
+        overlaps: overlaps(plan),
+        dirty: dirty.iter().map(|p| p.to_string()).collect(),
+        resolve,
+        warnings: selection.warnings.clone(),
+    }
+}
+
+fn resolve_command(project: &Project, selection: &Selection, branch: &str) -> String {
+    let target = &selection.target;
+    let branch = shell_quote(branch);
+    match &target.worktree {
+        Some(wt) => format!(
+            "git -C {} merge {branch}",
+            shell_quote(&wt.path.to_string_lossy())
+        ),
+        None => format!(
+            "git -C {root} switch {} && git -C {root} merge {branch}",
+            shell_quote(&target.name),
+            root = shell_quote(&project.root.to_string_lossy())
+        ),
+    }
+}
+
+fn overlaps(plan: &Plan) -> Vec<Overlap> {
+    let steps: Vec<_> = plan
+        .steps
+        .iter()
+        .filter(|s| !s.touched.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    for (i, a) in steps.iter().enumerate() {
+        for b in &steps[i + 1..] {
+            let paths: Vec<String> = a
+                .touched
+                .intersection(&b.touched)
+                .map(|p| p.to_string())
+                .collect();
+            if !paths.is_empty() {
+                out.push(Overlap {
+                    a: a.branch.clone(),
+                    b: b.branch.clone(),
+                    paths,
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,311 @@
+//! Which branches go into which target: names and task names resolved, bad input refused.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use gix::bstr::ByteSlice;
+use gix::ObjectId;
+
+use crate::error::UserError;
+use crate::repo::Project;
+use crate::tasks;
+
+/// The branch being merged into.
+pub struct Target {
+    /// Short branch name, like `main`.
+    pub name: String,
+    /// `refs/heads/<name>`.
+    pub full_name: String,
+    /// The commit it points at before the merge.
+    pub tip: ObjectId,
+    /// Where it is checked out, if anywhere.
+    pub worktree: Option<CheckedOut>,
+}
+
+/// A worktree with the target branch checked out.
+pub struct CheckedOut {
+    pub path: PathBuf,
+    /// The repository opened for that worktree (the main one or a linked one).
+    pub repo: gix::Repository,
+}
+
+/// A branch to merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Short branch name, like `feature/auth`.
+    pub branch: String,
+    /// The task it belongs to, if any.
+    pub task: Option<String>,
+    pub tip: ObjectId,
+}
+
+pub struct Selection {
+    pub target: Target,
+    pub branches: Vec<Candidate>,
+    /// Tasks (default selection only) whose branch does not exist yet.
+    pub without_branch: Vec<String>,
+    /// Warnings from reading the task files.
+    pub warnings: Vec<String>,
+}
+
+/// Resolve the target (`into`, or the main worktree's branch) and the branches named in `names`
+/// (task names first, then branch names), or every task's existing branch when `names` is empty.
+pub fn select(project: &Project, names: &[String], into: Option<&str>) -> Result<Selection> {
+    let repo = &project.repo;
+    refuse_in_progress(repo, &project.root)?;
+    let target = target(project, into)?;
+    if let Some(wt) = &target.worktree {
+        if wt.path != project.root {
+            refuse_in_progress(&wt.repo, &wt.path)?;
+        }
+    }
+
+    // Named branches need no task files; a broken tasks directory only matters for a name that
+    // is not a branch.
+    let mut tasks_error = None;
+    let (tasks, warnings) = match tasks::discover(&project.root, project.tasks_dir()) {
+        Ok((tasks, warnings)) => (tasks, warnings.into_iter().map(|w| w.0).collect()),
+        Err(err) if names.is_empty() => return Err(err),
+        Err(err) => {
+            // A missing or empty tasks directory is no error here; unreadable task files are.
+            let dir = project.root.join(project.tasks_dir());
+            let has_tasks = std::fs::read_dir(&dir).is_ok_and(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "md"))
+            });
+            tasks_error = has_tasks.then_some(err);
+            (Vec::new(), Vec::new())
+        }
+    };
+    let mut branches: Vec<Candidate> = Vec::new();
+    let mut without_branch = Vec::new();
+    if names.is_empty() {
+        for task in &tasks {
+            let branch = project.branch_for(&task.slug);
+            if branch == target.name {
+                continue; // the target's own task: merging others into it is what was asked
+            }
+            match branch_tip(repo, &branch)? {
+                Some(tip) => branches.push(Candidate {
+                    branch,
+                    task: Some(task.name.clone()),
+                    tip,
+                }),
+                None => without_branch.push(task.name.clone()),
+            }
+        }
+    } else {
+        for name in names {
+            let candidate = match resolve_name(project, &tasks, name) {
+                Err(_) if tasks_error.is_some() && branch_tip(repo, name)?.is_none() => {
+                    return Err(tasks_error.take().expect("checked"));
+                }
+                other => other?,
+            };
+            if !branches.iter().any(|c| c.branch == candidate.branch) {
+                branches.push(candidate);
+            }
+        }
+    }
+    if let Some(same) = branches.iter().find(|c| c.branch == target.name) {
+        return Err(UserError::usage(
+            format!(
+                "'{}' is the branch being merged into, so it cannot be merged into itself",
+                same.branch
+            ),
+            "leave it out, or merge into another branch with --into BRANCH",
+        )
+        .into());
+    }
+    Ok(Selection {
+        target,
+        branches,
+        without_branch,
+        warnings,
+    })
+}
+
+fn resolve_name(project: &Project, tasks: &[tasks::Task], name: &str) -> Result<Candidate> {
+    let repo = &project.repo;
+    if let Some(task) = tasks.iter().find(|t| t.name == name || t.slug == name) {
+        let branch = project.branch_for(&task.slug);
+        return match branch_tip(repo, &branch)? {
+            Some(tip) => Ok(Candidate {
+                branch,
+                task: Some(task.name.clone()),
+                tip,
+            }),
+            None => Err(UserError::usage(
+                format!("task '{}' has no branch '{branch}' yet", task.name),
+                format!(
+                    "run git agents spawn {} first, or name an existing branch",
+                    task.name
+                ),
+            )
+            .into()),
+        };
+    }
+    let short = name.strip_prefix("refs/heads/").unwrap_or(name);
+    if let Some(tip) = branch_tip(repo, short)? {
+        let task = tasks
+            .iter()
+            .find(|t| project.branch_for(&t.slug) == short)
+            .map(|t| t.name.clone());
+        return Ok(Candidate {
+            branch: short.to_owned(),
+            task,
+            tip,
+        });
+    }
+    let known: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+    let hint = if known.is_empty() {
+        "name a local branch (git branch lists them)".to_owned()
+    } else {
+        format!(
+            "known tasks: {}; or name a local branch (git branch lists them)",
+            known.join(", ")
+        )
+    };
+    Err(UserError::usage(format!("no branch or task named '{name}'"), hint).into())
+}
+
+fn target(project: &Project, into: Option<&str>) -> Result<Target> {
+    let repo = &project.repo;
+    let name = match into {
+        Some(name) => name.strip_prefix("refs/heads/").unwrap_or(name).to_owned(),
+        None => {
+            let head = repo
+                .head_name()
+                .context("could not read HEAD of the main worktree")?;
+            match head.as_ref().and_then(|n| n.as_bstr().strip_prefix(b"refs/heads/")) {
+                Some(short) => short.to_str_lossy().into_owned(),
+                None => {
+                    return Err(UserError::usage(
+                        format!("HEAD is detached in the main worktree ({}), so there is no branch to merge into", project.root.display()),
+                        "check out a branch there (git switch main), or pass --into BRANCH",
+                    )
+                    .into())
+                }
+            }
+        }
+    };
+    let Some(tip) = branch_tip(repo, &name)? else {
+        return Err(match into {
+            Some(_) => UserError::usage(
+                format!("no branch named '{name}' to merge into"),
+                format!(
+                    "create it first (git branch {name}), or pass an existing branch to --into"
+                ),
+            ),
+            None => UserError::usage(
+                format!("the main worktree's branch '{name}' has no commit yet"),
+                "make a first commit, or pass --into BRANCH",
+            ),
+        }
+        .into());
+    };
+    let full_name = format!("refs/heads/{name}");
+    let worktree = checked_out(project, &full_name)?;
+    Ok(Target {
+        name,
+        full_name,
+        tip,
+        worktree,
+    })
+}
+
+/// The commit `refs/heads/<branch>` points at, `None` if there is no such (valid) branch.
+pub fn branch_tip(repo: &gix::Repository, branch: &str) -> Result<Option<ObjectId>> {
+    let full = format!("refs/heads/{branch}");
+    if gix::validate::reference::name(full.as_bytes().as_bstr()).is_err() {
+        return Ok(None);
+    }
+    let Some(mut reference) = repo
+        .try_find_reference(full.as_str())
+        .with_context(|| format!("could not read branch '{branch}'"))?
+    else {
+        return Ok(None);
+    };
+    let commit = reference
+        .peel_to_commit()
+        .with_context(|| format!("branch '{branch}' does not point at a commit"))?;
+    Ok(Some(commit.id))
+}
+
+/// The worktree (main or linked) whose HEAD is `full_name`, if any still exists on disk.
+fn checked_out(project: &Project, full_name: &str) -> Result<Option<CheckedOut>> {
+    let repo = &project.repo;
+    if repo.head_name()?.is_some_and(|n| n.as_bstr() == full_name) {
+        return Ok(Some(CheckedOut {
+            path: project.root.clone(),
+            repo: repo.clone(),
+        }));
+    }
+    for proxy in repo
+        .worktrees()
+        .context("could not list the linked worktrees")?
+    {
+        let head = std::fs::read_to_string(proxy.git_dir().join("HEAD")).unwrap_or_default();
+        if head.trim().strip_prefix("ref:").map(str::trim) != Some(full_name) {
+            continue;
+        }
+        let Ok(base) = proxy.base() else { continue };
+        if !base.is_dir() {
+            continue;
+        }
+        let wt_repo = proxy
+            .into_repo()
+            .with_context(|| format!("could not open the worktree at {}", base.display()))?;
+        let path = base.canonicalize().unwrap_or(base);
+        return Ok(Some(CheckedOut {
+            path,
+            repo: wt_repo,
+        }));
+    }
+    Ok(None)
+}
+
+/// Refuse when a merge (or another multi-step operation) is in progress in the worktree at `path`.
+fn refuse_in_progress(repo: &gix::Repository, path: &Path) -> Result<()> {
+    use gix::state::InProgress;
+    let Some(state) = repo.state() else {
+        return Ok(());
+    };
+    let (what, finish) = match state {
+        InProgress::Merge => (
+            "a merge",
+            "finish it with git commit, or abort it with git merge --abort",
+        ),
+        InProgress::CherryPick | InProgress::CherryPickSequence => (
+            "a cherry-pick",
+            "finish it with git cherry-pick --continue, or abort it with git cherry-pick --abort",
+        ),
+        InProgress::Revert | InProgress::RevertSequence => (
+            "a revert",
+            "finish it with git revert --continue, or abort it with git revert --abort",
+        ),
+        InProgress::Rebase | InProgress::RebaseInteractive | InProgress::ApplyMailboxRebase => (
+            "a rebase",
+            "finish it with git rebase --continue, or abort it with git rebase --abort",
+        ),
+        InProgress::ApplyMailbox => (
+            "git am",
+            "finish it with git am --continue, or abort it with git am --abort",
+        ),
+        InProgress::Bisect => ("a bisect", "end it with git bisect reset"),
+    };
+    let detail = if state == InProgress::Merge {
+        " (MERGE_HEAD exists)"
+    } else {
+        ""
+    };
+    Err(UserError::usage(
+        format!(
+            "{what} is already in progress in {}{detail}",
+            path.display()
+        ),
+        format!("{finish}, then run git agents merge again"),
+    )
+    .into())
+}

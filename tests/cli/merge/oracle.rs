@@ -1,0 +1,383 @@
+//! git as the oracle: for each constructed case the tree we land equals `git merge-tree
+//! --write-tree`, conflicting paths equal git's, a sequence equals git's sequential `git merge`
+//! commit for commit, and the checked-out worktree ends up clean.
+
+use super::*;
+use Op::*;
+
+const LINES: &[u8] = b"one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n";
+const LINES_TOP: &[u8] = b"ONE\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n";
+const LINES_BOTTOM: &[u8] = b"one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nTEN\n";
+const LINES_TOP_OTHER: &[u8] = b"uno\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n";
+
+struct Case {
+    name: &'static str,
+    base: &'static [Op<'static>],
+    ours: &'static [Op<'static>],
+    theirs: &'static [Op<'static>],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "clean edits in different files",
+        base: &[Write("a.txt", LINES), Write("b.txt", LINES)],
+        ours: &[Write("a.txt", LINES_TOP)],
+        theirs: &[Write("b.txt", LINES_BOTTOM)],
+    },
+    Case {
+        name: "clean edits in one file",
+        base: &[Write("a.txt", LINES)],
+        ours: &[Write("a.txt", LINES_TOP)],
+        theirs: &[Write("a.txt", LINES_BOTTOM)],
+    },
+    Case {
+        name: "adds",
+        base: &[Write("a.txt", LINES)],
+        ours: &[Write("ours/new.txt", b"ours\n")],
+        theirs: &[
+            Write("theirs/deep/new.txt", b"theirs\n"),
+            Write("top.txt", b"top\n"),
+        ],
+    },
+    Case {
+        name: "deletes",
+        base: &[
+            Write("a.txt", LINES),
+            Write("dir/b.txt", LINES),
+            Write("dir/c.txt", b"c\n"),
+        ],
+        ours: &[Write("a.txt", LINES_TOP)],
+        theirs: &[Delete("dir/b.txt"), Delete("dir/c.txt")],
+    },
+    Case {
+        name: "rename",
+        base: &[Write("a.txt", LINES), Write("old/name.txt", LINES)],
+        ours: &[Write("a.txt", LINES_TOP)],
+        theirs: &[Rename("old/name.txt", "new/place.txt")],
+    },
+    Case {
+        name: "rename + modify",
+        base: &[Write("name.txt", LINES)],
+        ours: &[Write("name.txt", LINES_TOP)],
+        theirs: &[
+            Rename("name.txt", "renamed.txt"),
+            Write("renamed.txt", LINES_BOTTOM),
+        ],
+    },
+    Case {
+        name: "mode change",
+        base: &[
+            Write("run.sh", b"#!/bin/sh\necho hi\n"),
+            Write("a.txt", LINES),
+        ],
+        ours: &[Write("a.txt", LINES_TOP)],
+        theirs: &[Exec("run.sh")],
+    },
+    Case {
+        name: "directory becomes a file, file becomes a symlink",
+        base: &[
+            Write("a.txt", LINES),
+            Write("dir/inner.txt", b"inner\n"),
+            Write("link", b"file\n"),
+        ],
+        ours: &[Write("a.txt", LINES_TOP)],
+        theirs: &[
+            Delete("dir/inner.txt"),
+            Write("dir", b"now a file\n"),
+            Delete("link"),
+            Symlink("link", "a.txt"),
+        ],
+    },
+    Case {
+        name: "delete/modify conflict",
+        base: &[Write("a.txt", LINES)],
+        ours: &[Write("a.txt", LINES_TOP)],
+        theirs: &[Delete("a.txt")],
+    },
+    Case {
+        name: "content conflict",
+        base: &[Write("a.txt", LINES), Write("b.txt", LINES)],
+        ours: &[Write("a.txt", LINES_TOP), Write("b.txt", LINES_BOTTOM)],
+        theirs: &[Write("a.txt", LINES_TOP_OTHER)],
+    },
+    Case {
+        name: "binary conflict",
+        base: &[Write("blob.bin", b"\0\x01\x02base")],
+        ours: &[Write("blob.bin", b"\0\x01\x02ours")],
+        theirs: &[Write("blob.bin", b"\0\x01\x02theirs")],
+    },
+    Case {
+        name: "file/directory conflict",
+        base: &[Write("a.txt", LINES), Write("thing", b"file\n")],
+        ours: &[Write("thing", b"changed file\n")],
+        theirs: &[
+            Delete("thing"),
+            Write("thing/inside.txt", b"now a directory\n"),
+        ],
+    },
+    Case {
+        name: "add/add conflict",
+        base: &[Write("a.txt", LINES)],
+        ours: &[Write("new.txt", b"ours\n")],
+        theirs: &[Write("new.txt", b"theirs\n")],
+    },
+];
+
+/// Build `case` on a fresh repository: base on main, then `theirs` on feature/x and `ours` on main.
+fn build(case: &Case) -> Env {
+    let env = with_tasks(&["x"]);
+    apply(&env.repo, case.base);
+    env.commit_all("base");
+    env.git(&["branch", "-f", "feature/x"]);
+    commit_on(&env, "feature/x", case.theirs, "theirs");
+    apply(&env.repo, case.ours);
+    env.commit_all("ours");
+    env
+}
+
+#[test]
+fn each_case_matches_git_merge_tree() {
+    for case in CASES {
+        let env = build(case);
+        let before = env.rev("main");
+        let expected = git_merge_tree(&env, "main", "feature/x");
+
+        let (code, dry) = merge_json(&env, &["--dry-run"]);
+        let dry_conflicts = strings(&dry["branches"][0]["conflicts"]);
+        assert_eq!(
+            dry_conflicts, expected.conflicts,
+            "{}: dry-run conflicting paths",
+            case.name
+        );
+        assert_eq!(
+            code,
+            if expected.conflicts.is_empty() { 0 } else { 1 },
+            "{}",
+            case.name
+        );
+
+        let (code, report) = merge_json(&env, &[]);
+        assert_clean(&env, &env.repo);
+        if expected.conflicts.is_empty() {
+            assert_eq!(code, 0, "{}: {report:#}", case.name);
+            assert_eq!(
+                outcomes(&report),
+                [("feature/x".into(), "merge".into())],
+                "{}",
+                case.name
+            );
+            assert_eq!(
+                env.rev("main^{tree}"),
+                expected.tree,
+                "{}: merged tree differs from git's",
+                case.name
+            );
+            assert_eq!(env.rev("main^1"), before, "{}", case.name);
+            assert_eq!(env.rev("main^2"), env.rev("feature/x"), "{}", case.name);
+        } else {
+            assert_eq!(code, 1, "{}: {report:#}", case.name);
+            assert_eq!(
+                strings(&report["branches"][0]["conflicts"]),
+                expected.conflicts,
+                "{}",
+                case.name
+            );
+            assert_eq!(
+                env.rev("main"),
+                before,
+                "{}: a conflict must not move main",
+                case.name
+            );
+        }
+    }
+}
+
+/// Criss-cross histories (two merge bases). The bases' own merge may conflict; git keeps that
+/// conflict in the virtual base, so sides that resolved it differently still conflict (where
+/// gix's `merge_commits` would silently pick one), and identical resolutions merge cleanly.
+#[test]
+fn criss_cross_history_with_two_merge_bases_matches_git() {
+    const TOP_AND_BOTTOM: &[u8] = b"ONE\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nTEN\n";
+    struct Variant {
+        name: &'static str,
+        m1: &'static [u8],
+        x1: &'static [u8],
+        /// How each side resolves a conflicting cross-merge (None: keep git's clean result).
+        resolutions: Option<(&'static [u8], &'static [u8])>,
+        x3: &'static [Op<'static>],
+        conflicts: bool,
+    }
+    let variants = [
+        Variant {
+            name: "clean bases",
+            m1: LINES_TOP,
+            x1: LINES_BOTTOM,
+            resolutions: None,
+            x3: &[Write("c.txt", LINES_BOTTOM)],
+            conflicts: false,
+        },
+        Variant {
+            name: "bases conflict, sides resolve differently",
+            m1: LINES_TOP,
+            x1: LINES_TOP_OTHER,
+            resolutions: Some((LINES_TOP, LINES_TOP_OTHER)),
+            x3: &[Write("c.txt", LINES_BOTTOM)],
+            conflicts: true,
+        },
+        Variant {
+            name: "bases conflict, sides resolve alike, then edit near the markers",
+            m1: LINES_TOP,
+            x1: LINES_TOP_OTHER,
+            resolutions: Some((LINES_TOP, LINES_TOP)),
+            x3: &[Write("a.txt", TOP_AND_BOTTOM)],
+            conflicts: false,
+        },
+    ];
+    for v in &variants {
+        let env = with_tasks(&["x"]);
+        apply(
+            &env.repo,
+            &[
+                Write("a.txt", LINES),
+                Write("b.txt", LINES),
+                Write("c.txt", LINES),
+            ],
+        );
+        env.commit_all("base");
+        env.git(&["branch", "-f", "feature/x"]);
+        commit_on(&env, "feature/x", &[Write("a.txt", v.x1)], "x1");
+        apply(&env.repo, &[Write("a.txt", v.m1)]);
+        env.commit_all("m1");
+        let m1 = env.rev("main");
+        let x1 = env.rev("feature/x");
+        for (branch, other, side) in [("main", &x1, 0), ("feature/x", &m1, 1)] {
+            env.git(&["switch", "-q", branch]);
+            let _ = env
+                .git_cmd(&env.repo)
+                .args(["merge", "-q", "--no-commit", other])
+                .output()
+                .unwrap();
+            if let Some((ours, theirs)) = v.resolutions {
+                apply(
+                    &env.repo,
+                    &[Write("a.txt", if side == 0 { ours } else { theirs })],
+                );
+            }
+            env.git(&["add", "-A"]);
+            env.git(&["commit", "-q", "--no-edit"]);
+        }
+        env.git(&["switch", "-q", "main"]);
+        commit_on(&env, "feature/x", v.x3, "x3");
+        apply(&env.repo, &[Write("b.txt", LINES_TOP)]);
+        env.commit_all("m3");
+        let bases = env.git(&["merge-base", "--all", "main", "feature/x"]);
+        assert_eq!(
+            bases.lines().count(),
+            2,
+            "{}: must have two merge bases",
+            v.name
+        );
+
+        let expected = git_merge_tree(&env, "main", "feature/x");
+        assert_eq!(
+            !expected.conflicts.is_empty(),
+            v.conflicts,
+            "{}: git disagrees with the fixture",
+            v.name
+        );
+        let (code, report) = merge_json(&env, &[]);
+        assert_eq!(
+            strings(&report["branches"][0]["conflicts"]),
+            expected.conflicts,
+            "{}",
+            v.name
+        );
+        if v.conflicts {
+            assert_eq!(code, 1, "{}: {report:#}", v.name);
+        } else {
+            assert_eq!(code, 0, "{}: {report:#}", v.name);
+            assert_eq!(env.rev("main^{tree}"), expected.tree, "{}", v.name);
+        }
+        assert_clean(&env, &env.repo);
+    }
+}
+
+/// Four branches (fast-forward, merges, a rename), replayed with `git merge --no-edit` in a copy:
+/// every commit, and so the final tip, is identical.
+#[test]
+fn a_sequence_equals_git_sequential_merges_commit_for_commit() {
+    let env = with_tasks(&["a", "b", "c", "d"]);
+    apply(
+        &env.repo,
+        &[Write("shared.txt", LINES), Write("mv/me.txt", LINES)],
+    );
+    env.commit_all("base");
+    for t in ["a", "b", "c", "d"] {
+        env.git(&["branch", "-f", &format!("feature/{t}")]);
+    }
+    commit_on(&env, "feature/a", &[Write("a/new.txt", b"a\n")], "a");
+    commit_on(&env, "feature/b", &[Write("shared.txt", LINES_TOP)], "b");
+    commit_on(
+        &env,
+        "feature/c",
+        &[Write("shared.txt", LINES_BOTTOM), Exec("shared.txt")],
+        "c",
+    );
+    commit_on(
+        &env,
+        "feature/d",
+        &[Rename("mv/me.txt", "moved/me.txt"), Write("d.txt", b"d\n")],
+        "d",
+    );
+
+    let replay = copy_repo(&env, "replay");
+    for t in ["a", "b", "c", "d"] {
+        env.git_in(
+            &replay,
+            &["merge", "-q", "--no-edit", &format!("feature/{t}")],
+        );
+    }
+    let expected = env.git_in(&replay, &["rev-parse", "main"]);
+
+    let (code, report) = merge_json(&env, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    let kinds: Vec<String> = outcomes(&report).into_iter().map(|(_, o)| o).collect();
+    assert_eq!(kinds, ["fast-forward", "merge", "merge", "merge"]);
+    assert_eq!(
+        env.rev("main"),
+        expected.trim(),
+        "the merge commits differ from git's"
+    );
+    assert_clean(&env, &env.repo);
+    assert!(env.repo.join("moved/me.txt").exists() && !env.repo.join("mv").exists());
+    let fsck = env
+        .git_cmd(&env.repo)
+        .args(["fsck", "--strict"])
+        .output()
+        .unwrap();
+    assert!(fsck.status.success(), "{}", stderr(&fsck));
+}
+
+/// `--no-ff` and a target other than main/master: git's message says "into <target>".
+#[test]
+fn no_ff_and_into_match_git() {
+    let env = with_tasks(&["a"]);
+    env.git(&["branch", "release"]);
+    commit_on(&env, "feature/a", &[Write("a.txt", b"a\n")], "a");
+
+    let replay = copy_repo(&env, "replay");
+    env.git_in(&replay, &["switch", "-q", "release"]);
+    env.git_in(
+        &replay,
+        &["merge", "-q", "--no-ff", "--no-edit", "feature/a"],
+    );
+    let expected = env.git_in(&replay, &["rev-parse", "release"]);
+
+    let (code, report) = merge_json(&env, &["a", "--into", "release", "--no-ff"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(env.rev("release"), expected.trim());
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s", "release"]).trim(),
+        "Merge branch 'feature/a' into release"
+    );
+}
