@@ -34,6 +34,9 @@ pub fn write_summary(out: &mut dyn Write, report: &SpawnReport) -> std::io::Resu
         }
         writeln!(out, "{}", line.trim_end())?;
     }
+    if let Some(why) = &report.stopped {
+        writeln!(out, "stopped: {why}")?;
+    }
     for path in &report.outside_scopes {
         writeln!(out, "outside every scope (left uncommitted): {path}")?;
     }

@@ -57,4 +57,8 @@ pub struct MergeArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+
+    /// Merge tasks whose last contract check (git agents verify) failed, too.
+    #[arg(long)]
+    pub no_verify: bool,
 }

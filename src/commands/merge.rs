@@ -17,6 +17,7 @@ pub fn run(cwd: &Path, args: MergeArgs) -> Result<i32> {
         dry_run: args.dry_run,
         atomic: args.atomic,
         no_ff: args.no_ff,
+        no_verify: args.no_verify,
     };
     let report = merge::run(&project, &options)?;
     let mut stderr = std::io::stderr().lock();

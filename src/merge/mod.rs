@@ -36,6 +36,8 @@ pub struct Options {
     pub atomic: bool,
     /// Always create a merge commit, even where a fast-forward is possible.
     pub no_ff: bool,
+    /// Merge tasks whose last contract check failed too.
+    pub no_verify: bool,
 }
 
 /// Merge the selected branches into the target, or forecast it with `options.dry_run`.
@@ -45,7 +47,12 @@ pub struct Options {
 /// [`UserError`] with exit code 2, and nothing is written. A conflict is not an error: the report
 /// says which branch, which paths and how to resolve it; [`Report::exit_code`] is then 1.
 pub fn run(project: &Project, options: &Options) -> Result<Report> {
-    let selection = select::select(project, &options.names, options.into.as_deref())?;
+    let selection = select::select(
+        project,
+        &options.names,
+        options.into.as_deref(),
+        options.no_verify,
+    )?;
     let target = &selection.target;
 
     if !options.dry_run {

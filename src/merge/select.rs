@@ -50,7 +50,15 @@ pub struct Selection {
 
 /// Resolve the target (`into`, or the main worktree's branch) and the branches named in `names`
 /// (task names first, then branch names), or every task's existing branch when `names` is empty.
-pub fn select(project: &Project, names: &[String], into: Option<&str>) -> Result<Selection> {
+///
+/// A task whose last contract check failed is left out, with a warning, unless `no_verify`.
+/// The default selection follows the tasks' dependency order.
+pub fn select(
+    project: &Project,
+    names: &[String],
+    into: Option<&str>,
+    no_verify: bool,
+) -> Result<Selection> {
     let repo = &project.repo;
     refuse_in_progress(repo, &project.root)?;
     let target = target(project, into)?;
@@ -80,8 +88,9 @@ pub fn select(project: &Project, names: &[String], into: Option<&str>) -> Result
     };
     let mut branches: Vec<Candidate> = Vec::new();
     let mut without_branch = Vec::new();
+    let mut warnings = warnings;
     if names.is_empty() {
-        for task in &tasks {
+        for task in &crate::spawn::dependency_order(&tasks, tasks.clone(), &|_| false)? {
             let branch = project.branch_for(&task.slug);
             if branch == target.name {
                 continue; // the target's own task: merging others into it is what was asked
@@ -107,6 +116,24 @@ pub fn select(project: &Project, names: &[String], into: Option<&str>) -> Result
                 branches.push(candidate);
             }
         }
+    }
+    if !no_verify {
+        let state = crate::state::Store::new(project.state_dir()).load()?;
+        branches.retain(|candidate| {
+            let failed = candidate
+                .task
+                .as_ref()
+                .and_then(|t| state.tasks.get(t))
+                .and_then(|r| r.verify.as_ref())
+                .is_some_and(|v| !v.passed);
+            if failed {
+                warnings.push(format!(
+                    "{}: skipped, its last contract check failed (git agents verify; --no-verify merges it anyway)",
+                    candidate.branch
+                ));
+            }
+            !failed
+        });
     }
     if let Some(same) = branches.iter().find(|c| c.branch == target.name) {
         return Err(UserError::usage(

@@ -111,7 +111,7 @@ pub fn prepare(project: &Project, plans: &mut [TaskPlan]) -> Result<Enforcement>
 }
 
 /// Task files, contracts and CLAUDE.md may sit untracked in the main worktree.
-fn is_task_material(project: &Project, path: &BStr) -> bool {
+pub(super) fn is_task_material(project: &Project, path: &BStr) -> bool {
     let path = path.to_str_lossy();
     let under = |dir: &std::path::Path| {
         let dir = dir.to_string_lossy();

@@ -28,6 +28,8 @@ pub struct Context<'a> {
     pub verify: bool,
     /// Hand a failed check back to the agent this many times.
     pub fix_attempts: u32,
+    /// Dir mode: agents share the main worktree, so commits wait until all have ended.
+    pub defer_in_place_commits: bool,
 }
 
 /// Run one task, branching from `base`, to its end; failures end up in the record.
@@ -87,7 +89,11 @@ fn run(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> Result<TaskSta
     })?;
     let in_place = task.existing == Existing::InPlace;
     let copied = if in_place {
-        Vec::new()
+        // Nothing is copied; these are the untracked task files and contracts to keep out of commits.
+        task.copies
+            .iter()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect()
     } else {
         prepare::prepare(&repo, &cx.root, base, task)?
     };
@@ -107,7 +113,7 @@ fn run(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> Result<TaskSta
         if !ran.exit.success() {
             return agent_failed(cx, task, ran);
         }
-        if in_place {
+        if in_place && cx.defer_in_place_commits {
             // Committed once every agent sharing the worktree has ended.
             return set_state(cx, task, Status::Committing, |r| r.exit_code = Some(0));
         }

@@ -1,6 +1,7 @@
 //! `spawn`: task files → branches and linked worktrees → agents on a bounded pool → commits.
 
 mod attempts;
+mod branch_mode;
 mod deps;
 mod dir_mode;
 mod execute;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+pub use deps::order as dependency_order;
 pub use plan::{verify_for, Existing, Plan, TaskPlan};
 
 use crate::config::Overrides;
@@ -80,6 +82,9 @@ pub struct SpawnReport {
     /// Dir mode: changes that lie in no task's scope; they make the run fail.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub outside_scopes: Vec<String>,
+    /// Branch mode: why the run stopped before its last task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
     /// The main worktree's root, to show paths relative to it.
     #[serde(skip)]
     pub root: PathBuf,
@@ -90,7 +95,9 @@ impl SpawnReport {
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             exit::INTERRUPTED
-        } else if self.outside_scopes.is_empty() && self.tasks.iter().all(|t| t.state.is_finished())
+        } else if self.outside_scopes.is_empty()
+            && self.stopped.is_none()
+            && self.tasks.iter().all(|t| t.state.is_finished())
         {
             exit::OK
         } else {
@@ -182,7 +189,27 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
         retry_delay: plan.project.settings.retry_delay.value,
         verify: plan.verify,
         fix_attempts: plan.fix_attempts,
+        defer_in_place_commits: plan.mode == Mode::Dir,
     };
+    if let Some(origin) = &plan.origin {
+        let (tasks, stopped) = branch_mode::run(&context, &plan, origin)?;
+        if let Some(why) = &stopped {
+            reporter.event(&Event::Warning {
+                message: format!("branch mode stopped: {why}"),
+            });
+        }
+        reporter.finish();
+        return Ok(SpawnReport {
+            tasks,
+            skipped: plan.skipped,
+            interrupted: runner.is_interrupted(),
+            root: plan.project.root.clone(),
+            mode: plan.mode,
+            enforcement: None,
+            outside_scopes: Vec::new(),
+            stopped,
+        });
+    }
     let (tasks, base) = (&plan.tasks, plan.base);
     let scheduler = Scheduler::new(tasks, plan.known.clone());
     let results = std::sync::Mutex::new(vec![None; plan.tasks.len()]);
@@ -245,6 +272,7 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
         mode: plan.mode,
         enforcement: plan.enforcement,
         outside_scopes,
+        stopped: None,
     })
 }
 

@@ -73,6 +73,8 @@ pub struct Plan {
     pub mode: Mode,
     /// Dir mode: how scopes are held (Landlock enforcement or detection alone).
     pub enforcement: Option<dir_mode::Enforcement>,
+    /// Branch mode: where the main worktree's HEAD was, to return to it.
+    pub origin: Option<super::branch_mode::Origin>,
 }
 
 pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
@@ -84,13 +86,7 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
     let registered = worktree::list(&project.repo)?;
     let state = Store::new(project.state_dir()).load()?;
     let mode = mode_for(&project)?;
-    if mode == Mode::Branch {
-        return Err(UserError::usage(
-            "branch mode is not available in this build",
-            "use --mode worktree (the default) or --mode dir",
-        )
-        .into());
-    }
+
     let finished_head = |task: &Task| -> Option<gix::ObjectId> {
         let done = state
             .tasks
@@ -112,6 +108,13 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         }
     }
     let shared_copies = shared_copies(&project, base)?;
+    // Branch mode commits in the main worktree, where task files may sit untracked.
+    let mut untracked_material = shared_copies.clone();
+    for task in &all {
+        if !tracked(&project.repo, base, &task.rel_file)? {
+            untracked_material.push(task.rel_file.clone());
+        }
+    }
     let main_branch = project.repo.head_name()?.map(|n| n.to_string());
     let in_place_branch = main_branch
         .as_deref()
@@ -138,7 +141,7 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
             continue;
         }
         known.remove(&task.name);
-        if mode == Mode::Worktree && main_branch.as_deref() == Some(full.as_str()) {
+        if mode != Mode::Dir && main_branch.as_deref() == Some(full.as_str()) {
             return Err(UserError::usage(
                 format!("branch '{branch}' is checked out in the main worktree"),
                 "switch the main worktree to another branch first (git switch main)",
@@ -151,6 +154,23 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
                 Existing::InPlace,
                 Vec::new(),
                 in_place_branch.clone(),
+            )
+        } else if mode == Mode::Branch {
+            if let Some(elsewhere) = registered
+                .iter()
+                .find(|w| w.branch.as_deref() == Some(full.as_str()))
+            {
+                return Err(UserError::usage(
+                    format!("{branch} is checked out in {}", elsewhere.path.display()),
+                    "remove that worktree first (git agents clean), or use --mode worktree",
+                )
+                .into());
+            }
+            (
+                project.root.clone(),
+                Existing::InPlace,
+                untracked_material.clone(),
+                branch,
             )
         } else {
             let workspace = project.workspace_root().join(&task.slug);
@@ -189,6 +209,11 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
             existing,
         });
     }
+    let origin = if mode == Mode::Branch {
+        Some(super::branch_mode::check_clean(&project)?)
+    } else {
+        None
+    };
     let enforcement = if mode == Mode::Dir {
         Some(dir_mode::prepare(&project, &mut plans)?)
     } else {
@@ -210,6 +235,7 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         fix_attempts: options.fix_attempts,
         mode,
         enforcement,
+        origin,
     })
 }
 

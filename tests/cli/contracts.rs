@@ -374,3 +374,54 @@ fn the_example_orchestrator_drives_the_library() {
         "from the library\n"
     );
 }
+
+#[test]
+fn merge_skips_failed_checks_unless_told_and_follows_dependency_order() {
+    let env = Env::new();
+    env.task("z-base", "---\ncommand: fake-agent write base.txt 1\n---\n");
+    env.task(
+        "a-top",
+        "---\ndepends_on: [z-base]\ncommand: fake-agent write top.txt 1\n---\n",
+    );
+    env.task("m-bad", "---\ncommand: fake-agent write bad.txt 1\n---\n");
+    assert_eq!(
+        env.cmd().arg("spawn").output().unwrap().status.code(),
+        Some(0)
+    );
+    let out = env
+        .cmd()
+        .args(["verify", "--command", "test ! -f bad.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    let out = env
+        .cmd()
+        .args(["merge", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("feature/m-bad: skipped, its last contract check failed"),
+        "{}",
+        stderr(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let order: Vec<&str> = report["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["branch"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        ["feature/z-base", "feature/a-top"],
+        "dependencies first, failed check left out"
+    );
+
+    let out = env.cmd().args(["merge", "--no-verify"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for file in ["base.txt", "top.txt", "bad.txt"] {
+        env.git(&["cat-file", "-e", &format!("main:{file}")]);
+    }
+}

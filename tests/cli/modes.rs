@@ -160,3 +160,93 @@ fn dir_mode_refuses_overlaps_missing_scopes_and_a_dirty_worktree() {
     );
     assert!(!env.repo.join(".git/agents/state.json").exists());
 }
+
+#[test]
+fn branch_mode_gives_each_task_its_own_branch_and_returns_home() {
+    let env = Env::new();
+    env.task("one", "---\ncommand: fake-agent write one.txt 1\n---\n");
+    env.task(
+        "two",
+        "---\ncommand: fake-agent write two.txt 2 append README.md more\n---\n",
+    );
+    env.task("three", "---\ncommand: fake-agent rm src/lib.txt\n---\n");
+    let main_before = env.rev("main");
+    let out = env
+        .cmd()
+        .args(["spawn", "--mode", "branch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env.git(&["branch", "--show-current"]), "main\n");
+    assert_eq!(env.rev("main"), main_before, "main untouched");
+    assert_eq!(env.git(&["status", "--porcelain"]), "?? .claude/\n");
+    let changes =
+        |task: &str| env.git(&["diff", "--name-status", "main", &format!("feature/{task}")]);
+    assert_eq!(changes("one"), "A\tone.txt\n");
+    assert_eq!(changes("two"), "M\tREADME.md\nA\ttwo.txt\n");
+    assert_eq!(changes("three"), "D\tsrc/lib.txt\n");
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s", "feature/two"]),
+        "feat: two implementation\n"
+    );
+    assert!(
+        env.repo.join("src/lib.txt").exists(),
+        "the main worktree is back at main"
+    );
+    assert!(!env.root().join("workspaces").exists());
+    env.git(&["fsck", "--strict"]);
+}
+
+#[test]
+fn branch_mode_stops_with_the_tree_as_it_is_when_work_cannot_be_committed() {
+    let env = Env::new();
+    env.task(
+        "a-fails",
+        "---\ncommand: fake-agent write half.txt done-halfway exit 3\n---\n",
+    );
+    env.task(
+        "b-later",
+        "---\ncommand: fake-agent write later.txt 1\n---\n",
+    );
+    let out = env
+        .cmd()
+        .args(["spawn", "--mode", "branch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("branch mode stopped: 'a-fails' left changes that were not committed"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("stopped:"), "{}", stdout(&out));
+    assert_eq!(
+        env.git(&["branch", "--show-current"]),
+        "feature/a-fails\n",
+        "left where the work is"
+    );
+    assert_eq!(env.read(&env.repo.join("half.txt")), "done-halfway\n");
+    assert!(
+        !env.repo.join("later.txt").exists(),
+        "the next task did not run over it"
+    );
+}
+
+#[test]
+fn branch_mode_refuses_a_dirty_main_worktree() {
+    let env = Env::new();
+    env.task("t", "---\ncommand: fake-agent write t.txt 1\n---\n");
+    env.write("README.md", "edited\n");
+    let out = env
+        .cmd()
+        .args(["spawn", "--mode", "branch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the main worktree has changes (README.md)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.git(&["branch", "--list", "feature/*"]), "");
+}
