@@ -316,14 +316,7 @@ impl WorktreeUpdate<'_> {
         for entry in index.entries_mut() {
             entry.flags.remove(Flags::SKIP_WORKTREE);
         }
-        let skip_hash = repo
-            .config_snapshot()
-            .boolean("index.skipHash")
-            .unwrap_or(false);
-        let options = gix::index::write::Options {
-            extensions: Default::default(),
-            skip_hash,
-        };
+        let options = super::index_write_options(repo);
         let mut out = std::io::BufWriter::new(lock);
         index
             .write_to(&mut out, options)

@@ -4,3 +4,14 @@ pub mod checkout;
 pub mod commit;
 pub mod diff;
 pub mod worktree;
+
+/// How to write an index the way git would in this repository (`index.skipHash` honoured).
+pub fn index_write_options(repo: &gix::Repository) -> gix::index::write::Options {
+    gix::index::write::Options {
+        extensions: Default::default(),
+        skip_hash: repo
+            .config_snapshot()
+            .boolean("index.skipHash")
+            .unwrap_or(false),
+    }
+}

@@ -2,13 +2,11 @@
 //! on its own branch checked out for it, and back to where the user was at the end.
 
 use anyhow::{Context as _, Result};
-use gix::bstr::ByteSlice;
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
 use super::execute::{self, Context};
 use super::plan::{Plan, TaskPlan};
 use super::schedule::Finished;
-use crate::error::UserError;
 use crate::gitops::{checkout, commit, worktree};
 use crate::repo::Project;
 use crate::state::TaskState;
@@ -23,25 +21,7 @@ pub struct Origin {
 
 /// The main worktree must be clean (task files, contracts and CLAUDE.md aside).
 pub fn check_clean(project: &Project) -> Result<Origin> {
-    let dirty = commit::pending_changes(&project.repo, &|p| {
-        super::dir_mode::is_task_material(project, p)
-    })?;
-    if !dirty.is_empty() {
-        let shown: Vec<String> = dirty
-            .iter()
-            .take(5)
-            .map(|p| p.to_str_lossy().into_owned())
-            .collect();
-        return Err(UserError::usage(
-            format!(
-                "the main worktree has changes ({}{}), and branch mode checks out each task's branch there",
-                shown.join(", "),
-                if dirty.len() > 5 { ", ..." } else { "" }
-            ),
-            "commit or stash them first",
-        )
-        .into());
-    }
+    super::dir_mode::ensure_clean(project, "branch mode checks out each task's branch there")?;
     let head = project.repo.head_id().context("reading HEAD")?.detach();
     Ok(Origin {
         branch: project.repo.head_name()?.map(|n| n.to_string()),

@@ -69,23 +69,7 @@ pub fn prepare(project: &Project, plans: &mut [TaskPlan]) -> Result<Enforcement>
             }
         }
     }
-    let dirty = commit::pending_changes(&project.repo, &|path| is_task_material(project, path))?;
-    if !dirty.is_empty() {
-        let shown: Vec<String> = dirty
-            .iter()
-            .take(5)
-            .map(|p| p.to_str_lossy().into_owned())
-            .collect();
-        return Err(UserError::usage(
-            format!(
-                "the main worktree has changes ({}{}), and dir mode attributes every change to a task",
-                shown.join(", "),
-                if dirty.len() > 5 { ", ..." } else { "" }
-            ),
-            "commit or stash them first",
-        )
-        .into());
-    }
+    ensure_clean(project, "dir mode attributes every change to a task")?;
     if !project.settings.landlock.value {
         return Ok(Enforcement::detection_only(
             "Landlock turned off by git config agents.landlock",
@@ -108,6 +92,29 @@ pub fn prepare(project: &Project, plans: &mut [TaskPlan]) -> Result<Enforcement>
         detail: "each agent may write only inside its scope (Landlock), plus a private TMPDIR and its config dirs"
             .into(),
     })
+}
+
+/// Refuse to work in place in a main worktree with changes (task material aside): they would
+/// mix with the agents' work. `why` finishes the sentence.
+pub(super) fn ensure_clean(project: &Project, why: &str) -> Result<()> {
+    let dirty = commit::pending_changes(&project.repo, &|path| is_task_material(project, path))?;
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = dirty
+        .iter()
+        .take(5)
+        .map(|p| p.to_str_lossy().into_owned())
+        .collect();
+    let more = if dirty.len() > 5 { ", ..." } else { "" };
+    Err(UserError::usage(
+        format!(
+            "the main worktree has changes ({}{more}), and {why}",
+            shown.join(", ")
+        ),
+        "commit or stash them first",
+    )
+    .into())
 }
 
 /// Task files, contracts and CLAUDE.md may sit untracked in the main worktree.

@@ -128,15 +128,9 @@ fn stage_all(
 
     if write && edited {
         index.remove_tree();
-        let skip_hash = repo
-            .config_snapshot()
-            .boolean("index.skipHash")
-            .unwrap_or(false);
-        let options = gix::index::write::Options {
-            extensions: Default::default(),
-            skip_hash,
-        };
-        index.write(options).context("could not write the index")?;
+        index
+            .write(super::index_write_options(repo))
+            .context("could not write the index")?;
     }
 
     let mut changed = conflicts;
