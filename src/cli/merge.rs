@@ -26,11 +26,9 @@ Examples:
                                         move release only; it need not be checked out
   git agents merge --atomic --json      all or nothing, machine-readable report
 
-Exit codes:
-  0  everything merged (or, with --dry-run, would merge) cleanly
-  1  a branch conflicted or could not be merged; the report says which and how to go on
-  2  usage error or refused before starting (unknown branch or task, dirty target, ...);
-     nothing was changed")]
+Exit status: 0 everything merged (or, with --dry-run, would merge) cleanly, 1 a branch
+conflicted or could not be merged (the report says which and how to go on), 2 usage error or
+refused before starting (unknown branch or task, dirty target, ...; nothing was changed).")]
 pub struct MergeArgs {
     /// Tasks or branches to merge, in this order (default: every task's branch, in task order).
     #[arg(value_name = "BRANCH|TASK")]

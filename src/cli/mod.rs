@@ -2,26 +2,50 @@
 
 pub mod config;
 pub mod init;
+pub mod install_extras;
 pub mod merge;
 pub mod spawn;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
 
+/// The top page's examples and exit codes (`git agents --help`, and the man page git-agents(1)).
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  git agents spawn                          run every task's agent, 4 at a time
+  git agents spawn auth api --agent codex   two tasks, with Codex CLI
+  git agents verify                         check that spawned tasks kept their contracts
+  git agents merge --dry-run                forecast merging every finished task branch
+  git agents merge                          merge them, computed in memory first
+  git agents install-extras                 install the man pages and shell completions
+
+Exit status: 0 success, 1 a task or check failed (the report says which), 2 usage or
+configuration error (nothing was changed), 130 interrupted (the next run resumes).";
+
 /// Run many AI coding agents in parallel on one repository and bring their work back safely.
 ///
 /// Each task file in .claude/tasks/ gets its own branch, its own linked worktree and its own
 /// agent; finished work is committed on the task's branch, ready to merge.
+///
+/// Settings live in git config under agents.* (agents.jobs, agents.agent, agents.tasksDir, ...);
+/// a flag beats git config, which beats the default. `git agents <command> --help` describes
+/// each command.
 #[derive(Debug, Parser)]
 #[command(
     name = "git-agents",
     bin_name = "git agents",
     version,
-    propagate_version = true
+    propagate_version = true,
+    after_long_help = AFTER_LONG_HELP
 )]
 pub struct Cli {
     /// Run as if started in this directory.
-    #[arg(short = 'C', value_name = "PATH", global = true)]
+    #[arg(
+        short = 'C',
+        value_name = "PATH",
+        global = true,
+        value_hint = clap::ValueHint::DirPath
+    )]
     pub directory: Option<std::path::PathBuf>,
 
     #[command(subcommand)]
@@ -32,7 +56,8 @@ pub struct Cli {
 pub enum Command {
     Init(init::InitArgs),
     Spawn(spawn::SpawnArgs),
-    Merge(merge::MergeArgs),
     Verify(verify::VerifyArgs),
+    Merge(merge::MergeArgs),
     Config(config::ConfigArgs),
+    InstallExtras(install_extras::InstallExtrasArgs),
 }

@@ -2,7 +2,9 @@
 //! with the git CLI as the judge.
 
 mod common;
+mod completion;
 mod contracts;
+mod docs;
 mod fake_api;
 mod hostile_names;
 mod lifecycle;

@@ -336,7 +336,7 @@ fn help_documents_examples_and_exit_codes() {
         "--into",
         "--json",
         "Examples:",
-        "Exit codes:",
+        "Exit status:",
     ] {
         assert!(text.contains(needle), "{needle} missing from help:\n{text}");
     }

@@ -1,0 +1,138 @@
+# Completion for git-agents and `git agents`. Generated from the clap definitions
+# by `cargo run -- __generate .`; do not edit. Installed by `git agents install-extras`
+# as ~/.config/fish/completions/git-agents.fish, and its last part
+# (`git agents ...`) as ~/.config/fish/conf.d/git-agents.fish.
+
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_git_agents_global_optspecs
+    string join \n C= h/help V/version
+end
+
+function __fish_git_agents_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_git_agents_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_git_agents_using_subcommand
+    set -l cmd (__fish_git_agents_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c git-agents -n "__fish_git_agents_needs_command" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_needs_command" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "init" -d 'Set up a repository for git agents'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l into -d 'Branch to merge into (default: the branch checked out in the main worktree)' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s n -l dry-run -d 'Forecast only: per branch fast-forward, clean merge, conflict (paths) or already merged, and an overlap matrix of branches that change the same files. Writes nothing; exits 1 when a conflict is forecast'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l atomic -d 'All or nothing: if any branch conflicts, the target does not move at all'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-ff -d 'Create a merge commit even when a fast-forward is possible'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l json -d 'Print the report as JSON on stdout'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-verify -d 'Merge tasks whose last contract check (git agents verify) failed, too'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s j -l jobs -d 'As spawn\'s -j' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l agent -d 'As spawn\'s --agent' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l command -d 'As spawn\'s --command' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l mode -d 'As spawn\'s --mode' -r -f -a "worktree\t''
+branch\t''
+dir\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l json -d 'Print the settings as JSON'
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -l prefix -d 'Install under this directory instead of ~/.local' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l mode -d 'Where agents work: worktree (a worktree and branch per task, in parallel), branch (one after another in the main worktree, a branch each), dir (in parallel in the main worktree, each confined to its scope) [agents.mode]' -r -f -a "worktree\t''
+branch\t''
+dir\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s j -l jobs -d 'Run at most N agents at once [git config agents.jobs, default 4]' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l agent -d 'Agent preset: claude, codex, gemini, aider, opencode, copilot, qwen [agents.agent]' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l command -d 'Any agent command line as an argv template [agents.command]' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l prompt -d 'The prompt given to every agent [agents.prompt]' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l base -d 'Branch from this revision instead of the main worktree\'s HEAD' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l retries -d 'Give a failing agent N more attempts, with exponential backoff [agents.retries]' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l timeout -d 'Stop an agent that runs longer than this, e.g. 90s, 30m [agents.timeout]' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l verify-command -d 'The check command for every task (implies --verify); an argv template like --command' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l fix-attempts -d 'Give a task whose check failed back to its agent, with the check\'s output, up to N times (implies --verify)' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l rerun -d 'Run tasks again that already finished'
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l verify -d 'Run each task\'s contract check after it: the built-in one (contracts unchanged) and the task\'s `verify` command [front matter verify, agents.verify]'
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l json -d 'Stream events as JSON lines on stdout (queued, state, started, output, committed, finished, warning), ending with a "summary" line'
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s q -l quiet -d 'No progress output on stderr; only the summary on stdout'
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l command -d 'The check command for every task' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s j -l jobs -d 'Run at most N checks at once [agents.jobs]' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l json -d 'Print the results as JSON'
+complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "init" -d 'Set up a repository for git agents'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+
+# Task names.
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
+complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
+
+# --- git agents <TAB> ------------------------------------------------------------------------
+# fish autoloads completions/git-agents.fish only for the git-agents command, so this part also
+# goes to conf.d/git-agents.fish (read at startup; `git agents install-extras` does both). It
+# completes the words after "agents" as a git-agents command line, with the rules for that.
+if not functions -q __git_agents_in_git
+    # Whether the command line is `git [global options] agents ...`.
+    function __git_agents_in_git
+        set -l tokens (commandline -opc)
+        set -e tokens[1]
+        while set -q tokens[1]
+            switch $tokens[1]
+                case -C -c --git-dir --work-tree --namespace --super-prefix --config-env
+                    set -e tokens[1..2]
+                case '-*'
+                    set -e tokens[1]
+                case '*'
+                    break
+            end
+        end
+        test "$tokens[1]" = agents
+    end
+
+    function __git_agents_complete_in_git
+        set -l tokens (commandline -opc)
+        set -l at (contains -i -- agents $tokens)
+        set -l args git-agents
+        if test (count $tokens) -gt $at
+            set args $args (string escape -- $tokens[(math $at + 1)..-1])
+        end
+        complete -C (string join -- ' ' $args (commandline -ct))
+    end
+
+    complete -c git -f -n __git_agents_in_git -a '(__git_agents_complete_in_git)'
+end
