@@ -83,12 +83,16 @@ pub fn open_main_repo(start: &Path) -> Result<gix::Repository> {
         )
         .into());
     }
-    if repo.kind() == gix::repository::Kind::LinkedWorkTree {
-        return repo
-            .main_repo()
-            .context("opening the main worktree's repository");
-    }
-    Ok(repo)
+    let main = if repo.kind() == gix::repository::Kind::LinkedWorkTree {
+        repo.main_repo()
+            .context("opening the main worktree's repository")?
+    } else {
+        repo
+    };
+    let workdir = main
+        .workdir()
+        .context("the main repository has no worktree")?;
+    crate::gitops::open_worktree(workdir)
 }
 
 /// Remove `.` and `..` components without touching the file system.

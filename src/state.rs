@@ -1,13 +1,15 @@
 //! `<git-common-dir>/agents/state.json`: what happened to every task, written atomically.
 //!
 //! Several processes may update it (a spawn of some tasks, a verify of others), so every
-//! update takes a short file lock, re-reads the file, changes one task and renames a new
-//! file into place. Readers (status) take no lock: they always see a whole file.
+//! write takes a short file lock, re-reads the file, replaces the tasks it changed and renames
+//! a new file into place. Readers (status) take no lock: they always see a whole file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use nix::fcntl::{Flock, FlockArg};
@@ -102,54 +104,153 @@ pub struct State {
 }
 
 /// The state file of one repository.
-#[derive(Debug, Clone)]
+///
+/// Updates change an in-memory copy at once and reach the file in batches: a writer thread
+/// flushes shortly after a change (readers see the file at most that much behind), and
+/// [`Store::flush`] writes everything that is pending. A flush re-reads the file under the lock
+/// and replaces only the tasks this store changed, so other processes' tasks are kept.
+#[derive(Clone)]
 pub struct Store {
     dir: PathBuf,
+    shared: Arc<Shared>,
 }
+
+struct Shared {
+    dir: PathBuf,
+    pending: Mutex<Pending>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Pending {
+    /// The file as first read, then every record this store changed.
+    records: Option<BTreeMap<String, TaskState>>,
+    dirty: BTreeSet<String>,
+    error: Option<String>,
+}
+
+/// How long a change may wait for company before it is written.
+const FLUSH_DELAY: Duration = Duration::from_millis(50);
 
 impl Store {
     /// `dir` is `<git-common-dir>/agents`.
     pub fn new(dir: impl Into<PathBuf>) -> Store {
-        Store { dir: dir.into() }
+        let dir = dir.into();
+        let shared = Arc::new(Shared {
+            dir: dir.clone(),
+            pending: Mutex::new(Pending::default()),
+            changed: Condvar::new(),
+        });
+        let weak = Arc::downgrade(&shared);
+        std::thread::Builder::new()
+            .name("git-agents-state".into())
+            .spawn(move || flush_in_background(weak))
+            .expect("starting the state writer");
+        Store { dir, shared }
     }
 
     pub fn path(&self) -> PathBuf {
         self.dir.join("state.json")
     }
 
-    /// Read the whole state; a missing file is an empty state.
+    /// Read the whole state from the file; a missing file is an empty state.
     pub fn load(&self) -> Result<State> {
         read(&self.path())
     }
 
-    /// Change one task's record under the lock and write the file atomically.
+    /// Change one task's record; the file follows within moments (or at [`Store::flush`]).
     pub fn update(
         &self,
         task: &str,
         change: impl FnOnce(Option<TaskState>) -> TaskState,
     ) -> Result<TaskState> {
-        fs::create_dir_all(&self.dir)
-            .with_context(|| format!("creating {}", self.dir.display()))?;
-        let _lock = self.lock()?;
-        let mut state = self.load()?;
-        let new = change(state.tasks.remove(task));
-        state.tasks.insert(task.to_owned(), new.clone());
-        state.version = 1;
-        write_atomically(&self.path(), &serde_json::to_vec_pretty(&state)?)?;
+        let mut pending = self.shared.pending.lock().unwrap();
+        if pending.records.is_none() {
+            pending.records = Some(self.load()?.tasks);
+        }
+        let records = pending.records.as_mut().expect("loaded above");
+        let new = change(records.remove(task));
+        records.insert(task.to_owned(), new.clone());
+        pending.dirty.insert(task.to_owned());
+        self.shared.changed.notify_one();
         Ok(new)
     }
 
-    fn lock(&self) -> Result<Flock<File>> {
-        let path = self.dir.join("state.lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("opening {}", path.display()))?;
-        Flock::lock(file, FlockArg::LockExclusive)
-            .map_err(|(_, errno)| anyhow::anyhow!("locking {}: {errno}", path.display()))
+    /// Write every pending change now.
+    pub fn flush(&self) -> Result<()> {
+        self.shared.flush()
     }
+}
+
+impl Shared {
+    fn flush(&self) -> Result<()> {
+        let mut pending = self.pending.lock().unwrap();
+        if pending.dirty.is_empty() {
+            return match pending.error.take() {
+                Some(err) => Err(anyhow::anyhow!(err)),
+                None => Ok(()),
+            };
+        }
+        let result = self.write(&pending);
+        match &result {
+            Ok(()) => pending.dirty.clear(),
+            Err(err) => pending.error = Some(format!("{err:#}")),
+        }
+        result
+    }
+
+    fn write(&self, pending: &Pending) -> Result<()> {
+        fs::create_dir_all(&self.dir)
+            .with_context(|| format!("creating {}", self.dir.display()))?;
+        let _lock = lock(&self.dir)?;
+        let path = self.dir.join("state.json");
+        let mut state = read(&path)?;
+        let records = pending.records.as_ref().expect("dirty records were loaded");
+        for task in &pending.dirty {
+            state.tasks.insert(task.clone(), records[task].clone());
+        }
+        state.version = 1;
+        write_atomically(&path, &serde_json::to_vec_pretty(&state)?)
+    }
+}
+
+impl Drop for Store {
+    /// Nothing pending is lost when a store goes away (its writer thread may outlive it).
+    fn drop(&mut self) {
+        let _ = self.shared.flush();
+    }
+}
+
+fn flush_in_background(shared: std::sync::Weak<Shared>) {
+    loop {
+        let Some(strong) = shared.upgrade() else {
+            return;
+        };
+        {
+            let pending = strong.pending.lock().unwrap();
+            let (pending, _) = strong
+                .changed
+                .wait_timeout_while(pending, Duration::from_millis(500), |p| p.dirty.is_empty())
+                .unwrap();
+            if pending.dirty.is_empty() {
+                continue;
+            }
+        }
+        std::thread::sleep(FLUSH_DELAY);
+        let _ = strong.flush();
+    }
+}
+
+fn lock(dir: &Path) -> Result<Flock<File>> {
+    let path = dir.join("state.lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    Flock::lock(file, FlockArg::LockExclusive)
+        .map_err(|(_, errno)| anyhow::anyhow!("locking {}: {errno}", path.display()))
 }
 
 fn read(path: &Path) -> Result<State> {

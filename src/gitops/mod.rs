@@ -5,6 +5,16 @@ pub mod commit;
 pub mod diff;
 pub mod worktree;
 
+/// Open the repository of a worktree for status and commits.
+///
+/// Nanosecond timestamps are compared: a worktree checked out a moment ago has files as new as
+/// its index, and with seconds only, every such file would be read again to tell if it changed.
+pub fn open_worktree(path: &std::path::Path) -> anyhow::Result<gix::Repository> {
+    use anyhow::Context;
+    let options = gix::open::Options::default().config_overrides(["gitoxide.core.useNsec=true"]);
+    gix::open_opts(path, options).with_context(|| format!("opening {}", path.display()))
+}
+
 /// How to write an index the way git would in this repository (`index.skipHash` honoured).
 pub fn index_write_options(repo: &gix::Repository) -> gix::index::write::Options {
     gix::index::write::Options {

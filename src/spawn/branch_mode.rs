@@ -65,7 +65,7 @@ pub fn run(
             _ => Finished::Failed(record.state.label().to_owned()),
         };
         finished.insert(task.task.name.clone(), outcome);
-        let repo = gix::open(&project.root)?;
+        let repo = crate::gitops::open_worktree(&project.root)?;
         let left =
             commit::pending_changes(&repo, &|p| super::dir_mode::is_task_material(project, p))?;
         if left.is_empty() {
@@ -88,7 +88,7 @@ fn run_one(
     task: &TaskPlan,
     heads: &[(String, gix::ObjectId)],
 ) -> Result<TaskState> {
-    let repo = gix::open(&project.root)?;
+    let repo = crate::gitops::open_worktree(&project.root)?;
     let base = match heads {
         [] => base,
         _ => match super::deps::base_from(&repo, &task.task.name, heads)? {

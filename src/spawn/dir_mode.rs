@@ -157,10 +157,19 @@ pub fn commit_changes(
             .filter(|p| scope::contains(&plan.scope, p))
             .map(String::as_str)
             .collect();
-        let repo = gix::open(&project.root).context("opening the main worktree")?;
-        let exclude = |path: &BStr| !owned.contains(path.to_str_lossy().as_ref());
-        let outcome = commit::commit_all(&repo, &super::execute::subject(plan), &exclude)
-            .with_context(|| format!("committing the changes of task '{}'", plan.task.name))?;
+        let repo =
+            crate::gitops::open_worktree(&project.root).context("opening the main worktree")?;
+        let outcome = if owned.is_empty() {
+            // Nothing in its scope changed: no status walk, no commit.
+            commit::CommitOutcome {
+                commit: None,
+                changed: Vec::new(),
+            }
+        } else {
+            let exclude = |path: &BStr| !owned.contains(path.to_str_lossy().as_ref());
+            commit::commit_all(&repo, &super::execute::subject(plan), &exclude)
+                .with_context(|| format!("committing the changes of task '{}'", plan.task.name))?
+        };
         let head = repo.head_id()?.detach();
         let status = if outcome.commit.is_some() {
             Status::Done

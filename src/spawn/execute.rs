@@ -245,7 +245,7 @@ fn commit_task(
     note: Option<String>,
 ) -> Result<TaskState> {
     set_state(cx, task, Status::Committing, |_| {})?;
-    let repo = gix::open(&task.workspace)
+    let repo = crate::gitops::open_worktree(&task.workspace)
         .with_context(|| format!("opening {}", task.workspace.display()))?;
     let exclude = |path: &BStr| copied.iter().any(|c| c.as_bytes() == path.as_bytes());
     let outcome = commit::commit_all(&repo, &subject(task), &exclude).with_context(|| {

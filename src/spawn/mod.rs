@@ -198,6 +198,7 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
                 message: format!("branch mode stopped: {why}"),
             });
         }
+        store.flush()?;
         reporter.finish();
         return Ok(SpawnReport {
             tasks,
@@ -263,6 +264,7 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
             message: format!("{path}: changed outside every task's scope (left uncommitted)"),
         });
     }
+    store.flush()?;
     reporter.finish();
     Ok(SpawnReport {
         tasks,

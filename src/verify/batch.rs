@@ -107,5 +107,6 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
             })
             .collect()
     });
+    store.flush()?;
     results.into_iter().collect()
 }

@@ -123,7 +123,7 @@ fn contract_changes(check: &Check<'_>) -> Result<Vec<String>> {
         }
     }
     if let Some(base) = check.base {
-        let repo = gix::open(check.workspace)?;
+        let repo = crate::gitops::open_worktree(check.workspace)?;
         let head = repo.head_id()?.detach();
         for path in crate::gitops::diff::changed_paths(&repo, base, head)? {
             if path.starts_with(&prefix) && !changed.contains(&path) {
