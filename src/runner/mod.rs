@@ -120,12 +120,20 @@ impl Runner {
         self.supervisor.is_some()
     }
 
-    /// Find the binary that can supervise agents: ourselves if we are git-agents, else on PATH.
+    /// Find the binary that can supervise agents: the small `git-agents-supervise` installed
+    /// beside us or on PATH, else git-agents itself (`git-agents __supervise`).
     pub fn find_supervisor() -> Option<PathBuf> {
-        let exe = std::env::current_exe().ok()?;
-        if exe.file_name().and_then(|n| n.to_str()) == Some("git-agents") {
-            return Some(exe);
-        }
-        which::which("git-agents").ok()
+        let exe = std::env::current_exe().ok();
+        let beside = exe
+            .as_ref()
+            .and_then(|e| e.parent())
+            .map(|dir| dir.join("git-agents-supervise"))
+            .filter(|p| p.is_file());
+        beside
+            .or_else(|| which::which("git-agents-supervise").ok())
+            .or_else(|| {
+                exe.filter(|e| e.file_name().and_then(|n| n.to_str()) == Some("git-agents"))
+            })
+            .or_else(|| which::which("git-agents").ok())
     }
 }

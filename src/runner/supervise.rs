@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nix::sys::signal::{killpg, Signal};
-use nix::unistd::{getpgrp, getppid};
+use nix::unistd::{getpgrp, getppid, Pid};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 
@@ -35,6 +35,9 @@ pub fn main(args: &[OsString]) -> i32 {
         writable,
         command,
     } = parsed;
+    // Lead a process group of our own (git-agents starts us that way already): the signals
+    // below go to this group, and must never reach whoever started us.
+    let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
     let group = getpgrp();
     let terminate_group = move || {
         let _ = killpg(group, Signal::SIGTERM);

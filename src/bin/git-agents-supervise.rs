@@ -1,0 +1,11 @@
+//! The small supervising process every agent runs under (see `git_agents::runner::supervise`).
+//! A binary of its own so that starting it costs little: it links none of git-agents' git code.
+//! It takes the same arguments as `git-agents __supervise`, subcommand name included.
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os()
+        .skip(1)
+        .skip_while(|a| a == git_agents::runner::supervise::SUBCOMMAND)
+        .collect();
+    std::process::ExitCode::from(git_agents::runner::supervise::main(&args) as u8)
+}
