@@ -21,6 +21,9 @@ _git__agents() {
             ",$1")
                 cmd="git__agents"
                 ;;
+            git__agents,clean)
+                cmd="git__agents__subcmd__clean"
+                ;;
             git__agents,config)
                 cmd="git__agents__subcmd__config"
                 ;;
@@ -33,14 +36,23 @@ _git__agents() {
             git__agents,install-extras)
                 cmd="git__agents__subcmd__install__subcmd__extras"
                 ;;
+            git__agents,logs)
+                cmd="git__agents__subcmd__logs"
+                ;;
             git__agents,merge)
                 cmd="git__agents__subcmd__merge"
                 ;;
             git__agents,spawn)
                 cmd="git__agents__subcmd__spawn"
                 ;;
+            git__agents,status)
+                cmd="git__agents__subcmd__status"
+                ;;
             git__agents,verify)
                 cmd="git__agents__subcmd__verify"
+                ;;
+            git__agents__subcmd__help,clean)
+                cmd="git__agents__subcmd__help__subcmd__clean"
                 ;;
             git__agents__subcmd__help,config)
                 cmd="git__agents__subcmd__help__subcmd__config"
@@ -54,11 +66,17 @@ _git__agents() {
             git__agents__subcmd__help,install-extras)
                 cmd="git__agents__subcmd__help__subcmd__install__subcmd__extras"
                 ;;
+            git__agents__subcmd__help,logs)
+                cmd="git__agents__subcmd__help__subcmd__logs"
+                ;;
             git__agents__subcmd__help,merge)
                 cmd="git__agents__subcmd__help__subcmd__merge"
                 ;;
             git__agents__subcmd__help,spawn)
                 cmd="git__agents__subcmd__help__subcmd__spawn"
+                ;;
+            git__agents__subcmd__help,status)
+                cmd="git__agents__subcmd__help__subcmd__status"
                 ;;
             git__agents__subcmd__help,verify)
                 cmd="git__agents__subcmd__help__subcmd__verify"
@@ -70,12 +88,37 @@ _git__agents() {
 
     case "${cmd}" in
         git__agents)
-            opts="-C -h -V --help --version init merge config install-extras spawn verify help"
+            opts="-C -h -V --help --version init status merge config install-extras spawn logs clean verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__clean)
+            opts="-C -h -V --force --keep-branches --into --json --help --version __git_agents_task__"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --into)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -132,8 +175,22 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__help)
-            opts="init merge config install-extras spawn verify help"
+            opts="init status merge config install-extras spawn logs clean verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__help__subcmd__clean)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -201,6 +258,20 @@ _git__agents() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__agents__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__agents__subcmd__help__subcmd__merge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -216,6 +287,20 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__help__subcmd__spawn)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -278,6 +363,27 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                -C)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__logs)
+            opts="-f -C -h -V --follow --help --version __git_agents_task__"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 -C)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -365,6 +471,35 @@ _git__agents() {
                     return 0
                     ;;
                 --fix-attempts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__status)
+            opts="-C -h -V --json --watch --into --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --into)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

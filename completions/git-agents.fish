@@ -33,15 +33,24 @@ complete -c git-agents -n "__fish_git_agents_needs_command" -s C -d 'Run as if s
 complete -c git-agents -n "__fish_git_agents_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_needs_command" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "init" -d 'Set up a repository for git agents'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l watch -d 'Refresh every SECS seconds (default 2) until Ctrl-C; redraws in place on a terminal' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l into -d 'Count ahead and behind against this branch instead of the main worktree\'s' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l json -d 'Print the report as JSON on stdout (one line per refresh with --watch)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l into -d 'Branch to merge into (default: the branch checked out in the main worktree)' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s n -l dry-run -d 'Forecast only: per branch fast-forward, clean merge, conflict (paths) or already merged, and an overlap matrix of branches that change the same files. Writes nothing; exits 1 when a conflict is forecast'
@@ -84,22 +93,38 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l json -d 
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s q -l quiet -d 'No progress output on stderr; only the summary on stdout'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s f -l follow -d 'Follow the log until the task ends'
+complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l into -d 'Merged means merged into this branch instead of the main worktree\'s' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l force -d 'Remove dirty worktrees, unmerged branches and tasks whose spawn runs, without looking'
+complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l keep-branches -d 'Keep every branch; only worktrees are removed (unmerged branches then keep nothing back)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l json -d 'Print the report as JSON on stdout'
+complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l command -d 'The check command for every task' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s j -l jobs -d 'Run at most N checks at once [agents.jobs]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l json -d 'Print the results as JSON'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "init" -d 'Set up a repository for git agents'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config install-extras spawn verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "init" -d 'Set up a repository for git agents'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 
 # Task names.
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
+complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
+complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 
 # --- git agents <TAB> ------------------------------------------------------------------------

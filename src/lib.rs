@@ -4,11 +4,13 @@
 //! structs found here, and a user's own orchestrator can build the same structs directly.
 
 pub mod agent;
+pub mod clean;
 pub mod config;
 pub mod error;
 pub mod gitops;
 pub mod init;
 pub mod lock;
+pub mod logs;
 pub mod merge;
 pub mod progress;
 pub mod repo;
@@ -18,5 +20,6 @@ pub mod sandbox;
 pub mod scope;
 pub mod spawn;
 pub mod state;
+pub mod status;
 pub mod tasks;
 pub mod verify;

@@ -176,6 +176,25 @@ impl Store {
         Ok(new)
     }
 
+    /// Forget a task's record, in memory and in the file; returns it if there was one.
+    pub fn remove(&self, task: &str) -> Result<Option<TaskState>> {
+        let mut pending = self.shared.pending.lock().unwrap();
+        if let Some(records) = pending.records.as_mut() {
+            records.remove(task);
+        }
+        pending.dirty.remove(task);
+        if !self.path().exists() {
+            return Ok(None);
+        }
+        let _lock = lock(&self.dir)?;
+        let mut state = self.load()?;
+        let old = state.tasks.remove(task);
+        if old.is_some() {
+            write_atomically(&self.path(), &serde_json::to_vec_pretty(&state)?)?;
+        }
+        Ok(old)
+    }
+
     /// Write every pending change now.
     pub fn flush(&self) -> Result<()> {
         self.shared.flush()

@@ -1,10 +1,13 @@
 //! Command-line types (clap) and nothing else: commands turn them into library options.
 
+pub mod clean;
 pub mod config;
 pub mod init;
 pub mod install_extras;
+pub mod logs;
 pub mod merge;
 pub mod spawn;
+pub mod status;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -56,8 +59,11 @@ pub struct Cli {
 pub enum Command {
     Init(init::InitArgs),
     Spawn(spawn::SpawnArgs),
+    Status(status::StatusArgs),
+    Logs(logs::LogsArgs),
     Verify(verify::VerifyArgs),
     Merge(merge::MergeArgs),
+    Clean(clean::CleanArgs),
     Config(config::ConfigArgs),
     InstallExtras(install_extras::InstallExtrasArgs),
 }

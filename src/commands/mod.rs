@@ -1,12 +1,15 @@
 //! One file per subcommand; this module only dispatches and maps errors to exit codes.
 
+mod clean;
 mod complete_tasks;
 mod config;
 mod generate;
 mod init;
 mod install_extras;
+mod logs;
 mod merge;
 mod spawn;
+mod status;
 mod verify;
 
 use std::io::Write;
@@ -41,6 +44,9 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(&cwd, args),
         Command::Spawn(args) => spawn::run(&cwd, args),
         Command::Config(args) => config::run(&cwd, args),
+        Command::Status(args) => status::run(&cwd, args),
+        Command::Logs(args) => logs::run(&cwd, args),
+        Command::Clean(args) => clean::run(&cwd, args),
         Command::Merge(args) => merge::run(&cwd, args),
         Command::Verify(args) => verify::run(&cwd, args),
         Command::InstallExtras(args) => install_extras::run(args),

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
+pub use pump::display_line;
 pub use watchdog::Watchdog;
 
 /// How long a process group gets between SIGTERM and SIGKILL.

@@ -166,6 +166,8 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
             task: task.task.name.clone(),
         });
     }
+    // Readers (status, logs -f) see every task of this run from the start.
+    store.flush()?;
 
     let jobs = plan
         .project

@@ -237,6 +237,9 @@ fn the_verify_command_checks_spawned_tasks_and_records_the_result() {
     assert_eq!(state["tasks"]["one"]["verify"]["passed"], true);
     assert_eq!(state["tasks"]["two"]["verify"]["passed"], false);
     assert!(env.root().join("logs/two.verify.log").exists());
+    let status = stdout(&env.cmd().args(["status", "--json"]).output().unwrap());
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["tasks"][1]["verify"]["passed"], false, "{status}");
 
     let out = env
         .cmd()
@@ -276,6 +279,8 @@ fn scope_violations_in_worktree_mode_are_reported() {
         summary(&out)["tasks"][0]["violations"],
         serde_json::json!(["README.md"])
     );
+    let status = stdout(&env.cmd().arg("status").output().unwrap());
+    assert!(status.contains("-, 1 outside scope"), "{status}");
 
     env.task("escape", "---\nscope: [../outside]\n---\n");
     let out = env

@@ -1,6 +1,7 @@
 //! The one integration-test binary: the real git-agents binary against real repositories,
 //! with the git CLI as the judge.
 
+mod clean;
 mod common;
 mod completion;
 mod contracts;
@@ -8,9 +9,11 @@ mod docs;
 mod fake_api;
 mod hostile_names;
 mod lifecycle;
+mod logs;
 mod merge;
 mod modes;
 mod real_agents;
 mod setup;
 mod spawn;
 mod spawn_errors;
+mod status;

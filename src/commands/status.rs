@@ -1,0 +1,94 @@
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use git_agents::error;
+use git_agents::status::{self, StatusOptions, StatusReport};
+
+use crate::cli::status::StatusArgs;
+
+pub fn run(cwd: &Path, args: StatusArgs) -> Result<i32> {
+    let options = StatusOptions {
+        tasks: args.tasks.clone(),
+        into: args.into.clone(),
+    };
+    let result = match args.watch {
+        None => status::collect(cwd, &options).and_then(|report| print(&report, &args, None)),
+        Some(secs) => watch(cwd, &options, &args, secs),
+    };
+    match result {
+        Err(err) if is_broken_pipe(&err) => Ok(error::exit::OK),
+        Err(err) => Err(err),
+        Ok(()) => Ok(error::exit::OK),
+    }
+}
+
+/// Redraw until Ctrl-C: in place on a terminal, one table (or JSON line) after another otherwise.
+fn watch(cwd: &Path, options: &StatusOptions, args: &StatusArgs, secs: f64) -> Result<()> {
+    if !(secs.is_finite() && secs > 0.0) {
+        return error::usage(
+            format!("--watch {secs}: the interval must be a positive number of seconds"),
+            "try --watch 2",
+        );
+    }
+    let interval = Duration::from_secs_f64(secs.max(0.1));
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    let mut first = true;
+    while !stop.load(Ordering::SeqCst) {
+        let report = status::collect(cwd, options)?;
+        print(&report, args, Some(first))?;
+        first = false;
+        let until = Instant::now() + interval;
+        while !stop.load(Ordering::SeqCst) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    Ok(())
+}
+
+/// `watching`: `None` for a single report, else whether this is the first refresh.
+fn print(report: &StatusReport, args: &StatusArgs, watching: Option<bool>) -> Result<()> {
+    let mut buf = Vec::new();
+    if args.json {
+        if watching.is_some() {
+            serde_json::to_writer(&mut buf, report)?;
+        } else {
+            serde_json::to_writer_pretty(&mut buf, report)?;
+        }
+        buf.push(b'\n');
+    } else {
+        match watching {
+            Some(_) if std::io::stdout().is_terminal() => {
+                // Home the cursor and clear the screen, then draw.
+                buf.extend_from_slice(b"\x1b[H\x1b[2J");
+                let secs = args.watch.unwrap_or_default();
+                writeln!(
+                    buf,
+                    "every {secs}s, ahead/behind {}; Ctrl-C to stop\n",
+                    report.target.name
+                )?;
+            }
+            Some(false) => buf.push(b'\n'),
+            _ => {}
+        }
+        status::write_table(&mut buf, report)?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&buf)?;
+    stdout.flush()?;
+    Ok(())
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

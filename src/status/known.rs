@@ -1,0 +1,177 @@
+//! The tasks status, logs and clean work on: every task file, plus every task the state
+//! remembers whose file is gone, each with the paths its spawn used (or would use).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::error::UserError;
+use crate::repo::Project;
+use crate::state::{State, TaskState};
+use crate::tasks;
+
+/// One task as far as git-agents knows it.
+#[derive(Debug, Clone)]
+pub struct KnownTask {
+    /// The task file's stem (or the name the state recorded).
+    pub name: String,
+    pub slug: String,
+    /// Short branch name, e.g. `feature/auth`.
+    pub branch: String,
+    pub workspace: PathBuf,
+    pub log: PathBuf,
+    /// What the last spawn recorded; `None` when the task never ran.
+    pub record: Option<TaskState>,
+}
+
+impl KnownTask {
+    /// Full ref name of the branch.
+    pub fn full_branch(&self) -> String {
+        format!("refs/heads/{}", self.branch)
+    }
+}
+
+/// Every task file and every task in `state`, sorted by name. Paths recorded in the state win
+/// over the ones derived from the current settings: they are where things really are.
+pub fn known_tasks(project: &Project, state: &State) -> Result<Vec<KnownTask>> {
+    let files = match tasks::discover(&project.root, project.tasks_dir()) {
+        Ok((files, _warnings)) => files,
+        // No tasks directory (any more) is fine as long as the state remembers tasks.
+        Err(_) if !state.tasks.is_empty() => Vec::new(),
+        Err(err) => return Err(err),
+    };
+    let mut known: Vec<KnownTask> = files
+        .into_iter()
+        .map(|task| derived(project, &task.name, &task.slug))
+        .collect();
+    for name in state.tasks.keys() {
+        if !known.iter().any(|k| &k.name == name) {
+            known.push(derived(project, name, &tasks::slug(name)));
+        }
+    }
+    for task in &mut known {
+        if let Some(record) = state.tasks.get(&task.name) {
+            task.branch = record.branch.clone();
+            task.workspace = record.workspace.clone();
+            task.log = record.log.clone();
+            task.record = Some(record.clone());
+        }
+    }
+    known.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(known)
+}
+
+fn derived(project: &Project, name: &str, slug: &str) -> KnownTask {
+    KnownTask {
+        name: name.to_owned(),
+        slug: slug.to_owned(),
+        branch: project.branch_for(slug),
+        workspace: project.workspace_root().join(slug),
+        log: project.log_dir().join(format!("{slug}.log")),
+        record: None,
+    }
+}
+
+/// Keep the tasks named in `selected` (by name or slug), in task order; all when empty.
+pub fn select(known: Vec<KnownTask>, selected: &[String]) -> Result<Vec<KnownTask>> {
+    for wanted in selected {
+        if !known.iter().any(|t| &t.name == wanted || &t.slug == wanted) {
+            let names: Vec<&str> = known.iter().map(|t| t.name.as_str()).collect();
+            let hint = if names.is_empty() {
+                "there are no tasks yet: add .claude/tasks/<task>.md".to_owned()
+            } else {
+                format!("known tasks: {}", names.join(", "))
+            };
+            return Err(UserError::usage(format!("no task named '{wanted}'"), hint).into());
+        }
+    }
+    if selected.is_empty() {
+        return Ok(known);
+    }
+    Ok(known
+        .into_iter()
+        .filter(|t| selected.iter().any(|s| s == &t.name || s == &t.slug))
+        .collect())
+}
+
+/// The branch work is measured against (ahead/behind, merged or not).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Target {
+    /// As shown: the branch's short name, or the revision given.
+    pub name: String,
+    /// Full ref name when the target is a branch.
+    #[serde(skip)]
+    pub full: Option<String>,
+    /// The commit it points to; `None` when the main worktree's HEAD is unborn.
+    #[serde(serialize_with = "hex")]
+    pub commit: Option<gix::ObjectId>,
+}
+
+fn hex<S: serde::Serializer>(id: &Option<gix::ObjectId>, s: S) -> Result<S::Ok, S::Error> {
+    match id {
+        Some(id) => s.serialize_str(&id.to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+/// `into`, or else the branch checked out in the main worktree (its commit when detached).
+pub fn target(project: &Project, into: Option<&str>) -> Result<Target> {
+    let repo = &project.repo;
+    if let Some(rev) = into {
+        let full = format!("refs/heads/{rev}");
+        if let Some(mut reference) = repo.try_find_reference(full.as_str())? {
+            let commit = reference.peel_to_commit().ok().map(|c| c.id);
+            return Ok(Target {
+                name: rev.to_owned(),
+                full: Some(full),
+                commit,
+            });
+        }
+        let commit = repo
+            .rev_parse_single(rev)
+            .ok()
+            .and_then(|id| id.object().ok()?.peel_to_commit().ok())
+            .ok_or_else(|| {
+                UserError::usage(
+                    format!("--into '{rev}' does not name a branch or commit"),
+                    "pass a branch that exists (git branch lists them)",
+                )
+            })?;
+        return Ok(Target {
+            name: rev.to_owned(),
+            full: None,
+            commit: Some(commit.id),
+        });
+    }
+    let head = repo.head().context("reading the main worktree's HEAD")?;
+    let full = head.referent_name().map(|n| n.as_bstr().to_string());
+    let name = head
+        .referent_name()
+        .map(|n| n.shorten().to_string())
+        .unwrap_or_else(|| "HEAD".to_owned());
+    let commit = repo.head_id().ok().map(|id| id.detach());
+    Ok(Target { name, full, commit })
+}
+
+/// The spawn that recorded `record` is still at work on it: the state is not terminal and
+/// the recorded process is alive.
+pub fn is_live(record: &TaskState) -> bool {
+    !record.state.is_terminal() && record.pid.is_some_and(process_alive)
+}
+
+/// The state says the task is underway, but the process that said so is gone.
+pub fn is_stale(record: &TaskState) -> bool {
+    !record.state.is_terminal() && !is_live(record)
+}
+
+/// Signal 0 probes a process without touching it; EPERM still means it exists.
+pub fn process_alive(pid: u32) -> bool {
+    // 0 and negative values would address process groups, not a process.
+    let Some(raw) = i32::try_from(pid).ok().filter(|p| *p > 0) else {
+        return false;
+    };
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None) {
+        Ok(()) => true,
+        Err(errno) => errno == nix::errno::Errno::EPERM,
+    }
+}

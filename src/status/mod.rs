@@ -1,0 +1,252 @@
+//! `status`: one row per task — its recorded state and what git says now — read without a
+//! lock and without a git process, so it can run beside a spawn and stay fast on many worktrees.
+
+pub mod known;
+pub mod probe;
+pub mod scan;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+pub use known::{KnownTask, Target};
+pub use table::write_table;
+
+use crate::config::Overrides;
+use crate::gitops::worktree::{self, Registered};
+use crate::repo::Project;
+use crate::state::{Status, Store};
+
+/// Bytes of decoded objects each worker thread keeps.
+pub const OBJECT_CACHE: usize = 16 * 1024 * 1024;
+
+/// What to report on.
+#[derive(Debug, Clone, Default)]
+pub struct StatusOptions {
+    /// Task names or slugs; all when empty.
+    pub tasks: Vec<String>,
+    /// Measure branches against this branch (or revision) instead of the main worktree's branch.
+    pub into: Option<String>,
+}
+
+/// Every selected task, in task order.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusReport {
+    pub target: Target,
+    pub tasks: Vec<TaskStatus>,
+    /// The main worktree's root, to show paths relative to it.
+    #[serde(skip)]
+    pub root: PathBuf,
+}
+
+/// The state of a task's worktree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Worktree {
+    /// Never created.
+    None,
+    /// Recorded or registered, but the directory is gone.
+    Missing,
+    /// Something is at the path, but it is not a linked worktree of this repository.
+    Foreign,
+    Clean,
+    /// Uncommitted or untracked changes besides the copied files.
+    Dirty,
+    /// Its status could not be read (see `worktree_error`).
+    Unreadable,
+}
+
+impl Worktree {
+    pub fn label(self) -> &'static str {
+        match self {
+            Worktree::None => "-",
+            Worktree::Missing => "missing",
+            Worktree::Foreign => "not a worktree",
+            Worktree::Clean => "clean",
+            Worktree::Dirty => "dirty",
+            Worktree::Unreadable => "unreadable",
+        }
+    }
+}
+
+/// One task's row.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TaskStatus {
+    pub task: String,
+    /// `None` (`"not-started"` in JSON) when the task never ran.
+    #[serde(serialize_with = "state_or_not_started")]
+    pub state: Option<Status>,
+    /// The state says the task is underway, but the spawn that said so is gone.
+    pub stale: bool,
+    pub attempts: u32,
+    pub exit_code: Option<i32>,
+    /// Seconds since the Unix epoch.
+    pub started: Option<f64>,
+    pub ended: Option<f64>,
+    /// Duration, or time so far while underway.
+    pub seconds: Option<f64>,
+    pub branch: String,
+    /// The branch's tip; `null` when the branch does not exist.
+    pub head: Option<String>,
+    pub ahead: Option<u32>,
+    pub behind: Option<u32>,
+    /// Files changed between the task's base and the branch tip.
+    pub files_changed: Option<u32>,
+    pub workspace: PathBuf,
+    pub worktree: Worktree,
+    /// Paths with uncommitted or untracked changes (copied files aside), when readable.
+    pub uncommitted: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worktree_error: Option<String>,
+    pub log: PathBuf,
+    pub last_line: Option<String>,
+    pub message: Option<String>,
+    /// The last contract check (`git agents verify`, `spawn --verify`).
+    pub verify: Option<crate::verify::VerifyResult>,
+    /// Changed paths outside the task's scope.
+    pub violations: Vec<String>,
+}
+
+impl TaskStatus {
+    /// The state as shown in the table.
+    pub fn state_label(&self) -> String {
+        match self.state {
+            None => "not started".to_owned(),
+            Some(state) if self.stale => format!("{} (stale)", state.label()),
+            Some(state) => state.label().to_owned(),
+        }
+    }
+}
+
+fn state_or_not_started<S: serde::Serializer>(
+    state: &Option<Status>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match state {
+        Some(state) => serde::Serialize::serialize(state, serializer),
+        None => serializer.serialize_str("not-started"),
+    }
+}
+
+/// Read the state, the logs and every task's branch and worktree (in parallel).
+pub fn collect(cwd: &Path, options: &StatusOptions) -> Result<StatusReport> {
+    let project = Project::open(cwd, &Overrides::default())?;
+    let state = Store::new(project.state_dir()).load()?;
+    let known = known::select(known::known_tasks(&project, &state)?, &options.tasks)?;
+    let target = known::target(&project, options.into.as_deref())?;
+    let registered = worktree::list(&project.repo)?;
+    let tasks = for_each_parallel(&project.repo, &known, |repo, task| {
+        task_status(repo, task, &target, &registered)
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
+    Ok(StatusReport {
+        target,
+        tasks,
+        root: project.root.clone(),
+    })
+}
+
+/// `work` on every item, on every thread of rayon's pool, each thread with one handle on `repo`
+/// for all its items: the trees the worktrees share are then read once per thread, not once per
+/// worktree. Results come back in item order.
+pub fn for_each_parallel<T: Sync, R: Send>(
+    repo: &gix::Repository,
+    items: &[T],
+    work: impl Fn(&gix::Repository, &T) -> R + Sync,
+) -> Vec<R> {
+    let sync = repo.clone().into_sync();
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new((0..items.len()).map(|_| None).collect::<Vec<_>>());
+    rayon::broadcast(|_| {
+        let mut repo = sync.to_thread_local();
+        repo.object_cache_size_if_unset(OBJECT_CACHE);
+        loop {
+            let index = next.fetch_add(1, Ordering::SeqCst);
+            let Some(item) = items.get(index) else { break };
+            let result = work(&repo, item);
+            results.lock().expect("no panic while held")[index] = Some(result);
+        }
+    });
+    results
+        .into_inner()
+        .expect("no panic while held")
+        .into_iter()
+        .map(|r| r.expect("every item was worked on"))
+        .collect()
+}
+
+fn task_status(
+    repo: &gix::Repository,
+    task: &KnownTask,
+    target: &Target,
+    registered: &[Registered],
+) -> Result<TaskStatus> {
+    let record = task.record.as_ref();
+    let base = record
+        .and_then(|r| r.base.as_deref())
+        .and_then(|b| gix::ObjectId::from_hex(b.as_bytes()).ok());
+    let branch = probe::branch_facts(repo, &task.full_branch(), target.commit, base)?;
+    let copied = record.map(|r| r.copied.as_slice()).unwrap_or_default();
+    // Refreshing stat data takes index.lock for a moment: never while an agent may use it.
+    let refresh = !record.is_some_and(known::is_live);
+    let (worktree, uncommitted, worktree_error) =
+        worktree_state(repo, task, registered, copied, refresh);
+    Ok(TaskStatus {
+        task: task.name.clone(),
+        state: record.map(|r| r.state),
+        stale: record.is_some_and(known::is_stale),
+        attempts: record.map(|r| r.attempts).unwrap_or(0),
+        exit_code: record.and_then(|r| r.exit_code),
+        started: record.and_then(|r| r.started),
+        ended: record.and_then(|r| r.ended),
+        seconds: record
+            .and_then(crate::spawn::duration)
+            .map(|d| d.as_secs_f64()),
+        branch: task.branch.clone(),
+        head: branch.map(|b| b.tip.to_string()),
+        ahead: branch.and_then(|b| b.ahead),
+        behind: branch.and_then(|b| b.behind),
+        files_changed: branch.map(|b| b.files),
+        workspace: task.workspace.clone(),
+        worktree,
+        uncommitted,
+        worktree_error,
+        log: task.log.clone(),
+        last_line: crate::logs::last_line(&task.log),
+        message: record.and_then(|r| r.message.clone()),
+        verify: record.and_then(|r| r.verify.clone()),
+        violations: record.map(|r| r.violations.clone()).unwrap_or_default(),
+    })
+}
+
+/// Whether the workspace exists, is ours, and holds work that is not committed.
+fn worktree_state(
+    repo: &gix::Repository,
+    task: &KnownTask,
+    registered: &[Registered],
+    copied: &[String],
+    refresh: bool,
+) -> (Worktree, Option<usize>, Option<String>) {
+    let workspace = &task.workspace;
+    let entry = worktree::find_at(registered, workspace);
+    if workspace.symlink_metadata().is_err() {
+        let state = if task.record.is_some() || entry.is_some() {
+            Worktree::Missing
+        } else {
+            Worktree::None
+        };
+        return (state, None, None);
+    }
+    if entry.is_none_or(|e| e.prunable) {
+        return (Worktree::Foreign, None, None);
+    }
+    match scan::uncommitted(repo, workspace, copied, refresh) {
+        Ok(paths) if paths.is_empty() => (Worktree::Clean, Some(0), None),
+        Ok(paths) => (Worktree::Dirty, Some(paths.len()), None),
+        Err(err) => (Worktree::Unreadable, None, Some(format!("{err:#}"))),
+    }
+}

@@ -1,0 +1,183 @@
+//! What a worktree holds that is not committed, like `git status --porcelain -uall`, in-process.
+//!
+//! Like `git status`, the scan can write back fresher stat data for files whose content turned
+//! out unchanged (a fresh checkout leaves many such "racy" entries, and every later scan would
+//! hash them again). It only does so when asked, under `index.lock` taken without waiting, and
+//! only if the index on disk is still the one that was scanned; otherwise nothing is written.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result};
+use gix::bstr::{BStr, BString, ByteSlice};
+use gix::index::entry::Stat;
+use gix::status::plumbing::index_as_worktree::traits::{FastEq, SubmoduleStatus};
+use gix::status::plumbing::index_as_worktree::{Change, EntryStatus};
+use gix::status::plumbing::index_as_worktree_with_renames::{Entry, VisitEntry};
+
+/// Every path `git status --porcelain --untracked-files=all` would list in the worktree at
+/// `workspace` (staged, modified, deleted, intent-to-add and untracked; ignored files never),
+/// except the files git-agents copied in. Sorted, each path once.
+///
+/// `main` is a handle on the main repository: its object cache serves every worktree a thread
+/// looks at, so the trees they share are read and inflated once, not once per worktree.
+/// With `refresh`, fresher stat data is written back as described in the module docs.
+pub fn uncommitted(
+    main: &gix::Repository,
+    workspace: &Path,
+    copied: &[String],
+    refresh: bool,
+) -> Result<Vec<BString>> {
+    let context = || format!("reading the status of {}", workspace.display());
+    let repo = gix::open(workspace).with_context(|| format!("opening {}", workspace.display()))?;
+    let index = repo.index_or_empty().with_context(context)?;
+    let head_tree = repo.head_tree_id_or_empty().with_context(context)?;
+    let mut collect = Collect {
+        copied,
+        paths: BTreeSet::new(),
+        stats: Vec::new(),
+    };
+
+    // Staged: HEAD's tree against the index (like `git diff --cached`).
+    let mut pathspec = main.pathspec(
+        false,
+        None::<&str>,
+        false,
+        &gix::index::State::new(main.object_hash()),
+        gix::worktree::stack::state::attributes::Source::IdMapping,
+    )?;
+    main.tree_index_status(
+        &head_tree,
+        &index,
+        Some(&mut pathspec),
+        gix::status::tree_index::TrackRenames::Disabled,
+        |change, _, _| {
+            collect.add(change.location());
+            Ok(gix::diff::index::Action::Continue(()))
+        },
+    )
+    .with_context(context)?;
+
+    // Unstaged and untracked: the index against the files. Worktrees are already scanned in
+    // parallel, so one thread checks the tracked files (and one walks the directories).
+    let dirwalk = repo
+        .dirwalk_options()?
+        .emit_untracked(gix::dir::walk::EmissionMode::Matching);
+    let options = gix::status::index_worktree::Options {
+        sorting: None,
+        dirwalk_options: Some(dirwalk),
+        rewrites: None,
+        thread_limit: Some(1),
+    };
+    repo.index_worktree_status(
+        &index,
+        Vec::<BString>::new(),
+        &mut collect,
+        FastEq,
+        NoSubmodules,
+        &mut gix::progress::Discard,
+        &AtomicBool::new(false),
+        options,
+    )
+    .with_context(context)?;
+
+    if refresh && !collect.stats.is_empty() && optional_locks_allowed() {
+        // Best effort, like git: a busy lock or a changed index just means no refresh.
+        let _ = write_stats(&repo, &index, &collect.stats);
+    }
+    Ok(collect.paths.into_iter().collect())
+}
+
+/// Collects changed paths, and the entries whose stat data can be refreshed.
+struct Collect<'a> {
+    copied: &'a [String],
+    paths: BTreeSet<BString>,
+    stats: Vec<(usize, Stat)>,
+}
+
+impl Collect<'_> {
+    fn add(&mut self, path: &BStr) {
+        if !self.copied.iter().any(|c| c.as_bytes() == path.as_bytes()) {
+            self.paths.insert(path.to_owned());
+        }
+    }
+}
+
+impl<'index> VisitEntry<'index> for Collect<'_> {
+    type ContentChange = ();
+    type SubmoduleStatus = ();
+
+    fn visit_entry(&mut self, entry: Entry<'index, (), ()>) {
+        match entry {
+            Entry::Modification {
+                status: EntryStatus::NeedsUpdate(stat),
+                entry_index,
+                ..
+            } => self.stats.push((entry_index, stat)),
+            Entry::Modification {
+                status: EntryStatus::Change(Change::SubmoduleModification(())),
+                ..
+            } => {}
+            Entry::Modification { rela_path, .. } => self.add(rela_path),
+            Entry::DirectoryContents { entry, .. } => {
+                if entry.status == gix::dir::entry::Status::Untracked {
+                    self.add(entry.rela_path.as_ref());
+                }
+            }
+            Entry::Rewrite { .. } => unreachable!("rewrite tracking is off"),
+        }
+    }
+}
+
+/// Submodules are left out, as `git status --ignore-submodules=all` would.
+#[derive(Clone)]
+struct NoSubmodules;
+
+impl SubmoduleStatus for NoSubmodules {
+    type Output = ();
+
+    fn status(&mut self, _: &gix::index::Entry, _: &BStr) -> gix::Result<Option<()>> {
+        Ok(None)
+    }
+}
+
+/// `GIT_OPTIONAL_LOCKS=0` asks git (and us) not to take locks that are merely nice to have.
+fn optional_locks_allowed() -> bool {
+    std::env::var_os("GIT_OPTIONAL_LOCKS").is_none_or(|v| v != "0")
+}
+
+/// Write `stats` into the index under its lock, if the index on disk is still `scanned`.
+fn write_stats(
+    repo: &gix::Repository,
+    scanned: &gix::index::File,
+    stats: &[(usize, Stat)],
+) -> Result<()> {
+    let path = scanned.path();
+    let mut lock = gix::lock::File::acquire_to_update_resource(
+        path,
+        gix::lock::acquire::Fail::Immediately,
+        None,
+        0,
+    )?;
+    let skip_hash = repo
+        .config_snapshot()
+        .boolean("index.skipHash")
+        .unwrap_or(false);
+    let mut index = gix::index::File::at(path, repo.object_hash(), skip_hash, Default::default())?;
+    if skip_hash || index.checksum() != scanned.checksum() || index.checksum().is_none() {
+        return Ok(());
+    }
+    for (entry_index, stat) in stats {
+        if let Some(entry) = index.entries_mut().get_mut(*entry_index) {
+            entry.stat = *stat;
+        }
+    }
+    let options = gix::index::write::Options {
+        extensions: Default::default(),
+        skip_hash,
+    };
+    index.write_to(&mut lock, options)?;
+    lock.commit().map_err(|err| err.error)?;
+    Ok(())
+}
