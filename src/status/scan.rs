@@ -30,7 +30,7 @@ pub fn uncommitted(
     refresh: bool,
 ) -> Result<Vec<BString>> {
     let context = || format!("reading the status of {}", workspace.display());
-    let repo = gix::open(workspace).with_context(|| format!("opening {}", workspace.display()))?;
+    let repo = crate::gitops::open_worktree(workspace)?;
     let index = repo.index_or_empty().with_context(context)?;
     let head_tree = repo.head_tree_id_or_empty().with_context(context)?;
     let mut collect = Collect {

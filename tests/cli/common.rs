@@ -182,3 +182,15 @@ pub fn summary(out: &std::process::Output) -> serde_json::Value {
     assert_eq!(last["event"], "summary", "{last}");
     last
 }
+
+/// The git-agents binary started in the background, sealed like `Env::cmd`, output captured.
+pub fn background(env: &Env, args: &[&str]) -> std::process::Child {
+    let mut cmd = Command::new(bin());
+    cmd.current_dir(&env.repo).args(args);
+    seal(&mut cmd, &env.home);
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}

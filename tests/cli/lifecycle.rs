@@ -1,13 +1,12 @@
 //! Faults with real processes: timeouts, retries, interrupts, SIGKILL, locks, floods, junk.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
-use crate::common::{stderr, stdout, Env};
+use crate::common::{background, stderr, stdout, Env};
 
 fn state(env: &Env) -> serde_json::Value {
     let text = std::fs::read_to_string(env.repo.join(".git/agents/state.json")).unwrap();
@@ -54,23 +53,6 @@ fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// Start git-agents in the background, output captured.
-fn start(env: &Env, args: &[&str]) -> Child {
-    env_std_cmd(env)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn env_std_cmd(env: &Env) -> Command {
-    let mut cmd = Command::new(crate::common::bin());
-    cmd.current_dir(&env.repo);
-    crate::common::seal(&mut cmd, &env.home);
-    cmd
-}
-
 fn four_hanging_tasks(env: &Env) -> std::path::PathBuf {
     let pidfile = env.root().join("pids");
     for i in 0..4 {
@@ -89,7 +71,7 @@ fn interrupt_run(signal: Signal) {
     let env = Env::new();
     let pidfile = four_hanging_tasks(&env);
     let command = hang_command(&pidfile);
-    let child = start(&env, &["spawn", "-j", "4", "--command", &command]);
+    let child = background(&env, &["spawn", "-j", "4", "--command", &command]);
     wait_for(
         "4 agents and 4 grandchildren",
         Duration::from_secs(20),
@@ -138,7 +120,7 @@ fn sigkill_of_git_agents_leaves_no_agent_behind() {
     let env = Env::new();
     let pidfile = four_hanging_tasks(&env);
     let command = hang_command(&pidfile);
-    let mut child = start(&env, &["spawn", "-j", "4", "--command", &command]);
+    let mut child = background(&env, &["spawn", "-j", "4", "--command", &command]);
     wait_for(
         "4 agents and 4 grandchildren",
         Duration::from_secs(20),
@@ -227,7 +209,7 @@ fn a_second_spawn_of_a_running_task_is_refused_and_a_dead_holders_lock_taken_ove
     env.git(&["config", "agents.killGrace", "200ms"]);
     let pidfile = env.root().join("pids");
     let command = format!("fake-agent pidfile {} hang", pidfile.display());
-    let mut first = start(&env, &["spawn", "--command", &command]);
+    let mut first = background(&env, &["spawn", "--command", &command]);
     wait_for("the first agent", Duration::from_secs(20), || {
         !pids(&pidfile).is_empty()
     });

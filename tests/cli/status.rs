@@ -1,11 +1,11 @@
 //! status: rows for every task, counts git agrees with, and reading beside a running spawn.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{agents_dir, bin, stderr, stdout, Env, DATE};
+pub use crate::common::background;
+use crate::common::{stderr, stdout, Env};
 
 /// Tasks with their own agents: alpha writes a file, beta fails, gamma is never run.
 pub fn three_task_env() -> Env {
@@ -64,37 +64,6 @@ pub fn row<'a>(report: &'a Value, task: &str) -> &'a Value {
         .iter()
         .find(|t| t["task"] == task)
         .unwrap_or_else(|| panic!("no row for {task}: {report}"))
-}
-
-/// The git-agents binary started in the background, sealed like `Env::cmd`.
-pub fn background(env: &Env, args: &[&str]) -> Child {
-    let mut cmd = Command::new(bin());
-    cmd.current_dir(&env.repo).args(args);
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().into_owned();
-        if key.starts_with("GIT_") || key.starts_with("CLAUDE") || key.starts_with("ANTHROPIC") {
-            cmd.env_remove(&key);
-        }
-    }
-    let path = format!(
-        "{}:{}",
-        agents_dir().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    cmd.env("HOME", &env.home)
-        .env("XDG_CONFIG_HOME", env.home.join(".config"))
-        .env("GIT_AUTHOR_DATE", DATE)
-        .env("GIT_COMMITTER_DATE", DATE)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_SYSTEM", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("LC_ALL", "C")
-        .env("TZ", "UTC")
-        .env("PATH", path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd.spawn().unwrap()
 }
 
 /// Poll until `done` holds (checked every 50 ms), or panic after 20 s.
