@@ -138,7 +138,7 @@ pub fn switch(repo: &gix::Repository, branch: Option<&str>, commit: gix::ObjectI
             log: LogChange {
                 mode: RefLog::AndReference,
                 force_create_reflog: false,
-                message: format!("checkout: moving from {from_name} to {to_name}").into(),
+                message: "".into(),
             },
             expected: PreviousValue::Any,
             new,
@@ -147,5 +147,33 @@ pub fn switch(repo: &gix::Repository, branch: Option<&str>, commit: gix::ObjectI
         deref: false,
     })
     .context("moving HEAD")?;
-    Ok(())
+    let message = format!("checkout: moving from {from_name} to {to_name}");
+    log_head_move(repo, from, commit, &message)
+}
+
+/// gix writes no reflog entry when HEAD's symbolic target changes; git does, and `git checkout -`
+/// relies on it. Append git's line to `logs/HEAD` when that log exists.
+fn log_head_move(
+    repo: &gix::Repository,
+    from: gix::ObjectId,
+    to: gix::ObjectId,
+    message: &str,
+) -> Result<()> {
+    use std::io::Write;
+    let path = repo.git_dir().join("logs").join("HEAD");
+    let Some(Ok(signature)) = repo.committer() else {
+        return Ok(());
+    };
+    if !path.is_file() {
+        return Ok(());
+    }
+    let mut line = format!("{from} {to} ").into_bytes();
+    signature.write_to(&mut line)?;
+    line.extend_from_slice(format!("\t{message}\n").as_bytes());
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    log.write_all(&line)
+        .with_context(|| format!("writing {}", path.display()))
 }

@@ -195,6 +195,10 @@ fn branch_mode_gives_each_task_its_own_branch_and_returns_home() {
     );
     assert!(!env.root().join("workspaces").exists());
     env.git(&["fsck", "--strict"]);
+    let reflog = env.git(&["reflog", "-1", "--format=%gs", "HEAD"]);
+    assert_eq!(reflog, "checkout: moving from feature/two to main\n");
+    env.git(&["checkout", "-q", "-"]);
+    assert_eq!(env.git(&["branch", "--show-current"]), "feature/two\n");
 }
 
 #[test]
