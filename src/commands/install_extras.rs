@@ -176,18 +176,15 @@ fn bash_completion_dirs() -> Vec<PathBuf> {
         .collect()
 }
 
-/// zsh's `$fpath` before any startup file changes it.
+/// Where zsh looks for completion functions without any startup file: the site-functions
+/// directories of its usual prefixes (asking zsh itself would mean running a shell).
 fn zsh_default_fpath() -> Vec<PathBuf> {
-    let Ok(out) = Command::new("zsh")
-        .args(["-fc", "print -rl -- $fpath"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-    else {
-        return Vec::new();
-    };
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(PathBuf::from)
-        .collect()
+    [
+        "/usr/local/share/zsh/site-functions",
+        "/usr/share/zsh/site-functions",
+        "/usr/share/zsh/vendor-completions",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect()
 }
