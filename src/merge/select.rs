@@ -248,16 +248,7 @@ pub fn branch_tip(repo: &gix::Repository, branch: &str) -> Result<Option<ObjectI
     if gix::validate::reference::name(full.as_bytes().as_bstr()).is_err() {
         return Ok(None);
     }
-    let Some(mut reference) = repo
-        .try_find_reference(full.as_str())
-        .with_context(|| format!("could not read branch '{branch}'"))?
-    else {
-        return Ok(None);
-    };
-    let commit = reference
-        .peel_to_commit()
-        .with_context(|| format!("branch '{branch}' does not point at a commit"))?;
-    Ok(Some(commit.id))
+    crate::gitops::worktree::branch_tip(repo, &full)
 }
 
 /// The worktree (main or linked) whose HEAD is `full_name`, if any still exists on disk.

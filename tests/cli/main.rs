@@ -2,6 +2,7 @@
 //! with the git CLI as the judge.
 
 mod clean;
+mod commit;
 mod common;
 mod completion;
 mod contracts;

@@ -371,6 +371,3 @@ fn index_mode(existing: Option<Mode>, kind: EntryKind, caps: &gix::fs::Capabilit
         _ => Mode::from(EntryMode::from(kind)),
     }
 }
-
-#[cfg(test)]
-mod tests;

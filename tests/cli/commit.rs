@@ -1,6 +1,7 @@
-//! `git add -A && git commit`, checked against git itself.
+//! The library's `git add -A && git commit` (gitops::commit), checked against git itself.
 
-use super::*;
+use git_agents::gitops::commit::{commit_all, pending_changes, CommitOutcome};
+use gix::bstr::{BStr, BString};
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
