@@ -8,6 +8,7 @@ pub mod clean;
 pub mod config;
 pub mod error;
 pub mod gitops;
+pub mod ids;
 pub mod init;
 pub mod lock;
 pub mod logs;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -72,8 +72,10 @@ pub struct TaskState {
     /// Seconds since the Unix epoch.
     pub started: Option<f64>,
     pub ended: Option<f64>,
-    pub base: Option<String>,
-    pub head: Option<String>,
+    /// The commit the task's branch started from.
+    pub base: Option<crate::ids::CommitId>,
+    /// The task's branch head when it ended.
+    pub head: Option<crate::ids::CommitId>,
     pub workspace: PathBuf,
     pub branch: String,
     pub log: PathBuf,
@@ -164,7 +166,11 @@ impl Store {
         task: &str,
         change: impl FnOnce(Option<TaskState>) -> TaskState,
     ) -> Result<TaskState> {
-        let mut pending = self.shared.pending.lock().unwrap();
+        let mut pending = self
+            .shared
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if pending.records.is_none() {
             pending.records = Some(self.load()?.tasks);
         }
@@ -176,9 +182,32 @@ impl Store {
         Ok(new)
     }
 
+    /// Change one task's record if it still exists; returns whether it did.
+    pub fn update_existing(&self, task: &str, change: impl FnOnce(&mut TaskState)) -> Result<bool> {
+        let mut pending = self
+            .shared
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if pending.records.is_none() {
+            pending.records = Some(self.load()?.tasks);
+        }
+        let Some(record) = pending.records.as_mut().and_then(|r| r.get_mut(task)) else {
+            return Ok(false);
+        };
+        change(record);
+        pending.dirty.insert(task.to_owned());
+        self.shared.changed.notify_one();
+        Ok(true)
+    }
+
     /// Forget a task's record, in memory and in the file; returns it if there was one.
     pub fn remove(&self, task: &str) -> Result<Option<TaskState>> {
-        let mut pending = self.shared.pending.lock().unwrap();
+        let mut pending = self
+            .shared
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(records) = pending.records.as_mut() {
             records.remove(task);
         }
@@ -203,7 +232,7 @@ impl Store {
 
 impl Shared {
     fn flush(&self) -> Result<()> {
-        let mut pending = self.pending.lock().unwrap();
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         if pending.dirty.is_empty() {
             return match pending.error.take() {
                 Some(err) => Err(anyhow::anyhow!(err)),
@@ -246,7 +275,10 @@ fn flush_in_background(shared: std::sync::Weak<Shared>) {
             return;
         };
         {
-            let pending = strong.pending.lock().unwrap();
+            let pending = strong
+                .pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             let (pending, _) = strong
                 .changed
                 .wait_timeout_while(pending, Duration::from_millis(500), |p| p.dirty.is_empty())

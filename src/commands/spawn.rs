@@ -28,7 +28,11 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
         verify_command: args.verify_command.clone(),
         fix_attempts: args.fix_attempts.unwrap_or(0),
     };
-    let plan = spawn::Plan::new(cwd, &options)?;
+    let supervisor = args.supervisor.clone().or_else(Runner::find_supervisor);
+    let capabilities = spawn::Capabilities {
+        supervised: supervisor.is_some(),
+    };
+    let plan = spawn::Plan::new(cwd, &options, capabilities)?;
     let names: Vec<String> = plan.tasks.iter().map(|t| t.task.name.clone()).collect();
     let display: Box<dyn Reporter> = if args.quiet {
         Box::new(Silent)
@@ -51,7 +55,6 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
         });
     }
 
-    let supervisor = args.supervisor.clone().or_else(Runner::find_supervisor);
     let runner = Runner::new(plan.project.settings.kill_grace.value, supervisor);
     let flag = runner.interrupt_flag();
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -159,8 +159,8 @@ fn step_is_clean(kind: &StepKind) -> bool {
     )
 }
 
-/// Merge `theirs` into `ours`: the outcome and, when clean, the new tip.
-fn merge_one(
+/// Merge `theirs` into `ours` as git's ort does it: the outcome and, when clean, the new tip.
+pub(crate) fn merge_one(
     repo: &gix::Repository,
     ours: ObjectId,
     theirs: ObjectId,

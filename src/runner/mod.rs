@@ -121,6 +121,13 @@ impl Runner {
         self.supervisor.is_some()
     }
 
+    /// What this runner can do, for planning a spawn.
+    pub fn capabilities(&self) -> crate::spawn::Capabilities {
+        crate::spawn::Capabilities {
+            supervised: self.supervised(),
+        }
+    }
+
     /// Find the binary that can supervise agents: the small `git-agents-supervise` installed
     /// beside us or on PATH, else git-agents itself (`git-agents __supervise`).
     pub fn find_supervisor() -> Option<PathBuf> {

@@ -75,60 +75,43 @@ pub fn order(
 }
 
 /// What a task with dependencies branches from: its dependency's head, or for several the
-/// merge of their heads computed in memory (a merge commit object; no ref moves). A conflict
-/// there is returned as the conflicting paths.
+/// merge of their heads computed as `git agents merge` computes merges (a merge commit object; no
+/// ref moves). A conflict there is returned as the conflicting paths.
 pub fn base_from(
     repo: &gix::Repository,
     task: &str,
     heads: &[(String, gix::ObjectId)],
 ) -> Result<std::result::Result<gix::ObjectId, Vec<String>>> {
+    use crate::merge::plan::{merge_one, StepKind};
     use gix::bstr::ByteSlice;
-    use gix::merge::tree::TreatAsUnresolved;
 
     let Some(((first_name, first), rest)) = heads.split_first() else {
         anyhow::bail!("task '{task}' has no dependencies to start from");
     };
+    let options = repo.tree_merge_options()?.into();
+    let names: Vec<&str> = heads.iter().map(|(n, _)| n.as_str()).collect();
+    let message = format!("git-agents: base of {task}, merging {}\n", names.join(", "));
     let (mut label, mut acc) = (first_name.clone(), *first);
     for (name, head) in rest {
-        let base = repo
-            .merge_base(acc, *head)
-            .ok()
-            .flatten()
-            .map(|id| id.detach());
-        if base == Some(*head) {
-            continue;
-        }
-        if base == Some(acc) {
-            (label, acc) = (name.clone(), *head);
-            continue;
-        }
         let labels = gix::merge::blob::builtin_driver::text::Labels {
             ancestor: None,
             current: Some(label.as_bytes().as_bstr()),
             other: Some(name.as_bytes().as_bstr()),
         };
-        let options = repo.tree_merge_options()?.into();
-        let mut outcome = repo.merge_commits(acc, *head, labels, options)?;
-        if outcome
-            .tree_merge
-            .has_unresolved_conflicts(TreatAsUnresolved::git())
-        {
-            let mut paths: Vec<String> = outcome
-                .tree_merge
-                .conflicts
-                .iter()
-                .filter(|c| c.is_unresolved(TreatAsUnresolved::git()))
-                .map(|c| c.ours.location().to_str_lossy().into_owned())
-                .collect();
-            paths.sort();
-            paths.dedup();
-            return Ok(Err(paths));
+        match merge_one(repo, acc, *head, labels, &message, false, &options)? {
+            (StepKind::AlreadyMerged, _) => continue,
+            (StepKind::FastForward, Some(tip)) => (label, acc) = (name.clone(), tip),
+            (StepKind::Merge, Some(tip)) => {
+                acc = tip;
+                label = format!("{label}+{name}");
+            }
+            (StepKind::Conflict(paths), _) => {
+                let paths = paths.iter().map(|p| p.to_str_lossy().into_owned());
+                return Ok(Err(paths.collect()));
+            }
+            (StepKind::Failed(why), _) => anyhow::bail!("{first_name} and {name}: {why}"),
+            (kind, _) => anyhow::bail!("merging {name} gave {kind:?} and no commit"),
         }
-        let tree = outcome.tree_merge.tree.write()?.detach();
-        let names: Vec<&str> = heads.iter().map(|(n, _)| n.as_str()).collect();
-        let message = format!("git-agents: base of {task}, merging {}\n", names.join(", "));
-        acc = repo.new_commit(message, tree, [acc, *head])?.id;
-        label = format!("{label}+{name}");
     }
     Ok(Ok(acc))
 }

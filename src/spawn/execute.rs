@@ -8,8 +8,8 @@ use anyhow::{Context as _, Result};
 use gix::bstr::{BStr, ByteSlice};
 
 use super::attempts::{self, Ran};
-use super::plan::{Existing, TaskPlan};
-use super::prepare;
+use super::mode::{Commit, Driver};
+use super::plan::TaskPlan;
 use crate::gitops::{commit, diff};
 use crate::progress::{Event, Reporter};
 use crate::runner::{Exit, Runner};
@@ -28,12 +28,31 @@ pub struct Context<'a> {
     pub verify: bool,
     /// Hand a failed check back to the agent this many times.
     pub fix_attempts: u32,
-    /// Dir mode: agents share the main worktree, so commits wait until all have ended.
-    pub defer_in_place_commits: bool,
+}
+
+/// How a task ended.
+pub struct TaskEnd {
+    pub record: TaskState,
+    /// Its agent succeeded and its work waits to be committed after the run ([`Commit::AfterRun`]).
+    pub deferred: bool,
+}
+
+impl From<TaskState> for TaskEnd {
+    fn from(record: TaskState) -> TaskEnd {
+        TaskEnd {
+            record,
+            deferred: false,
+        }
+    }
 }
 
 /// Run one task, branching from `base`, to its end; failures end up in the record.
-pub fn run_task(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> TaskState {
+pub fn run_task(
+    cx: &Context<'_>,
+    driver: &dyn Driver,
+    task: &TaskPlan,
+    base: gix::ObjectId,
+) -> TaskEnd {
     let result = if cx.runner.is_interrupted() {
         finish(
             cx,
@@ -42,10 +61,11 @@ pub fn run_task(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> TaskS
             None,
             Some("not started: interrupted".into()),
         )
+        .map(TaskEnd::from)
     } else {
-        run(cx, task, base)
+        run(cx, driver, task, base)
     };
-    result.unwrap_or_else(|err| fail(cx, task, format!("{err:#}")))
+    result.unwrap_or_else(|err| fail(cx, task, format!("{err:#}")).into())
 }
 
 /// Record a failure that happened outside the agent (preparing, committing, a dependency).
@@ -77,29 +97,25 @@ pub fn set_state(
     Ok(record)
 }
 
-fn run(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> Result<TaskState> {
-    let repo = cx.repo.to_thread_local();
+fn run(
+    cx: &Context<'_>,
+    driver: &dyn Driver,
+    task: &TaskPlan,
+    base: gix::ObjectId,
+) -> Result<TaskEnd> {
     set_state(cx, task, Status::Preparing, |r| {
         r.started = Some(state::now());
         r.ended = None;
         r.attempts = 0;
         r.exit_code = None;
         r.message = None;
-        r.base = Some(base.to_string());
+        r.base = Some(base.into());
     })?;
-    let in_place = task.existing == Existing::InPlace;
-    let copied = if in_place {
-        // Nothing is copied; these are the untracked task files and contracts to keep out of commits.
-        task.copies
-            .iter()
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .collect()
-    } else {
-        prepare::prepare(&repo, &cx.root, base, task)?
-    };
+    super::test_hooks::maybe_panic(&task.task.name);
+    let copied = driver.prepare(cx, task, base)?;
     let copied_for_state = copied.clone();
     cx.store.update(&task.task.name, move |old| {
-        let mut record = old.expect("recorded above");
+        let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
         record.copied = copied_for_state;
         record
     })?;
@@ -111,27 +127,30 @@ fn run(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> Result<TaskSta
     for round in 1..=rounds {
         let ran = attempts::run_agent(cx, task, base, &prompt, &last_line)?;
         if !ran.exit.success() {
-            return agent_failed(cx, task, ran);
+            return agent_failed(cx, task, ran).map(TaskEnd::from);
         }
-        if in_place && cx.defer_in_place_commits {
-            // Committed once every agent sharing the worktree has ended.
-            return set_state(cx, task, Status::Committing, |r| r.exit_code = Some(0));
+        if driver.commit() == Commit::AfterRun {
+            let record = set_state(cx, task, Status::Committing, |r| r.exit_code = Some(0))?;
+            return Ok(TaskEnd {
+                record,
+                deferred: true,
+            });
         }
         let note = ran
             .log_error
             .map(|e| format!("writing the log failed: {e}"));
         let record = commit_task(cx, task, base, &copied, note)?;
         if !cx.verify {
-            return Ok(announce(cx.reporter, record));
+            return Ok(announce(cx.reporter, record).into());
         }
         let result = check(cx, task, &record)?;
         let record = cx.store.update(&task.task.name, |old| {
-            let mut record = old.expect("recorded before");
+            let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
             record.verify = Some(result.clone());
             record
         })?;
         if result.passed {
-            return Ok(announce(cx.reporter, record));
+            return Ok(announce(cx.reporter, record).into());
         }
         let why = result.message.clone().unwrap_or_default();
         if round == rounds {
@@ -141,7 +160,8 @@ fn run(cx: &Context<'_>, task: &TaskPlan, base: gix::ObjectId) -> Result<TaskSta
                 Status::Failed,
                 Some(0),
                 Some(format!("verify failed: {why}")),
-            );
+            )
+            .map(TaskEnd::from);
         }
         cx.reporter.event(&Event::Warning {
             message: format!(
@@ -219,7 +239,7 @@ fn check(cx: &Context<'_>, task: &TaskPlan, record: &TaskState) -> Result<verify
             root: &cx.root,
             contracts_dir: &cx.contracts_dir,
             copied: &record.copied,
-            base: record.base.as_deref().and_then(|b| b.parse().ok()),
+            base: record.base.map(|b| b.to_gix()),
             command: task.verify.as_ref(),
             log,
         },
@@ -274,11 +294,11 @@ fn commit_task(
     };
     let violations = scope::violations(&task.scope, &changed);
     cx.store.update(&task.task.name, |old| {
-        let mut record = old.expect("recorded before");
+        let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
         record.state = status;
         record.exit_code = Some(0);
         record.ended = Some(state::now());
-        record.head = Some(head.to_string());
+        record.head = Some(head.into());
         record.commits = commits;
         record.files_changed = changed.len() as u32;
         record.violations = violations;

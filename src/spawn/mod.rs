@@ -1,28 +1,28 @@
 //! `spawn`: task files → branches and linked worktrees → agents on a bounded pool → commits.
 
 mod attempts;
-mod branch_mode;
 mod deps;
-mod dir_mode;
 mod execute;
+mod mode;
 mod plan;
-mod prepare;
+mod pool;
 mod schedule;
+mod test_hooks;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 pub use deps::order as dependency_order;
-pub use plan::{verify_for, Existing, Plan, TaskPlan};
+pub use mode::dir::Enforcement;
+pub use plan::{verify_for, Capabilities, Existing, Plan, TaskPlan};
 
 use crate::config::Overrides;
 use crate::error::exit;
 use crate::progress::{Event, Reporter};
 use crate::runner::Runner;
 use crate::state::{self, Status, Store, TaskState};
-use schedule::{Finished, Next, Scheduler};
 
 /// Where agents work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -35,6 +35,17 @@ pub enum Mode {
     Branch,
     /// In parallel in the main worktree, each task confined to its scope.
     Dir,
+}
+
+impl Mode {
+    /// The name used by `--mode` and git config agents.mode.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Worktree => "worktree",
+            Mode::Branch => "branch",
+            Mode::Dir => "dir",
+        }
+    }
 }
 
 impl std::str::FromStr for Mode {
@@ -78,7 +89,7 @@ pub struct SpawnReport {
     pub mode: Mode,
     /// Dir mode: whether Landlock enforced the scopes or they were only checked afterwards.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub enforcement: Option<dir_mode::Enforcement>,
+    pub enforcement: Option<Enforcement>,
     /// Dir mode: changes that lie in no task's scope; they make the run fail.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub outside_scopes: Vec<String>,
@@ -113,7 +124,7 @@ pub fn spawn(
     reporter: &dyn Reporter,
     runner: &Runner,
 ) -> Result<SpawnReport> {
-    let plan = plan::plan(cwd, options)?;
+    let plan = Plan::new(cwd, options, runner.capabilities())?;
     for warning in &plan.warnings {
         reporter.event(&Event::Warning {
             message: warning.clone(),
@@ -122,35 +133,18 @@ pub fn spawn(
     run(plan, reporter, runner)
 }
 
-/// Run a validated plan.
-pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
-    if let Some(enforcement) = &mut plan.enforcement {
-        if enforcement.landlock && !runner.supervised() {
-            *enforcement = dir_mode::Enforcement::detection_only(
-                "no git-agents binary to apply Landlock from",
-            );
-            plan.tasks.iter_mut().for_each(|t| t.write_scope = None);
-        }
+/// Run a validated plan; it must have been made for this runner's capabilities.
+pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
+    if plan.capabilities.supervised && !runner.supervised() {
+        anyhow::bail!("this plan confines agents through the supervisor, and the runner has none");
+    }
+    if let Some(enforcement) = &plan.enforcement {
         reporter.event(&Event::Note {
             message: format!("dir mode: {}", enforcement.detail),
         });
     }
     let store = Store::new(plan.project.state_dir());
-    let mut dirs = vec![(plan.project.log_dir(), crate::config::keys::LOG_DIR)];
-    if plan.mode == Mode::Worktree {
-        dirs.push((
-            plan.project.workspace_root(),
-            crate::config::keys::WORKSPACE_ROOT,
-        ));
-    }
-    for (dir, key) in dirs {
-        std::fs::create_dir_all(&dir).map_err(|err| {
-            crate::error::UserError::usage(
-                format!("cannot create {}: {err}", dir.display()),
-                format!("make it writable, or point git config {key} elsewhere"),
-            )
-        })?;
-    }
+    create_dirs(&plan)?;
     for skipped in &plan.skipped {
         reporter.event(&Event::Warning {
             message: format!(
@@ -169,18 +163,6 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
     // Readers (status, logs -f) see every task of this run from the start.
     store.flush()?;
 
-    let jobs = plan
-        .project
-        .settings
-        .jobs
-        .value
-        .min(plan.tasks.len())
-        .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|i| format!("git-agents-{i}"))
-        .build()
-        .context("starting the worker pool")?;
     let context = execute::Context {
         repo: plan.project.repo.clone().into_sync(),
         root: plan.project.root.clone(),
@@ -191,77 +173,24 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
         retry_delay: plan.project.settings.retry_delay.value,
         verify: plan.verify,
         fix_attempts: plan.fix_attempts,
-        defer_in_place_commits: plan.mode == Mode::Dir,
     };
-    if let Some(origin) = &plan.origin {
-        let (tasks, stopped) = branch_mode::run(&context, &plan, origin)?;
-        if let Some(why) = &stopped {
-            reporter.event(&Event::Warning {
-                message: format!("branch mode stopped: {why}"),
-            });
-        }
-        store.flush()?;
-        reporter.finish();
-        return Ok(SpawnReport {
-            tasks,
-            skipped: plan.skipped,
-            interrupted: runner.is_interrupted(),
-            root: plan.project.root.clone(),
-            mode: plan.mode,
-            enforcement: None,
-            outside_scopes: Vec::new(),
-            stopped,
+    let driver = mode::driver(&plan);
+    let ran = pool::run_all(&context, driver.as_ref(), pool::Work::of(&plan))?;
+    if let Some(why) = &ran.stopped {
+        reporter.event(&Event::Warning {
+            message: format!("{} mode stopped: {why}", plan.mode.name()),
         });
     }
-    let (tasks, base) = (&plan.tasks, plan.base);
-    let scheduler = Scheduler::new(tasks, plan.known.clone());
-    let results = std::sync::Mutex::new(vec![None; plan.tasks.len()]);
-    pool.broadcast(|_| loop {
-        let (index, record) = match scheduler.next() {
-            Next::Done => break,
-            Next::Run(index, heads) => (index, run_one(&context, &tasks[index], base, &heads)),
-            Next::Blocked(index, dep, why) => {
-                let task = &tasks[index];
-                let record = if runner.is_interrupted() {
-                    execute::run_task(&context, task, base)
-                } else {
-                    execute::fail(
-                        &context,
-                        task,
-                        format!("not started: its dependency '{dep}' {why}"),
-                    )
-                };
-                (index, record)
-            }
-        };
-        let outcome = match (record.state, &record.head) {
-            (state, Some(head)) if state.is_finished() => {
-                Finished::Ok(head.parse().expect("a commit id we wrote"))
-            }
-            // In place, a successful agent's work is committed after all have ended.
-            (Status::Committing, _) => Finished::Ok(base),
-            (state, _) => Finished::Failed(state.label().to_owned()),
-        };
-        scheduler.finish(&record.task, outcome);
-        results.lock().unwrap()[index] = Some(record);
-    });
-    drop(pool);
-    if plan.tasks.iter().any(|t| t.write_scope.is_some()) {
-        let _ = std::fs::remove_dir_all(crate::sandbox::run_tmp_root());
-    }
-
-    let mut tasks: Vec<TaskState> = results
-        .into_inner()
-        .unwrap()
-        .into_iter()
-        .flatten()
+    let mut ends = ran.ends;
+    let mut deferred: Vec<_> = plan
+        .tasks
+        .iter()
+        .zip(ends.iter_mut())
+        .filter(|(_, end)| end.deferred)
+        .map(|(task, end)| (task, &mut end.record))
         .collect();
-    let outside_scopes = if plan.mode == Mode::Dir {
-        dir_mode::commit_changes(&plan.project, &plan.tasks, &mut tasks, &store, reporter)?
-    } else {
-        Vec::new()
-    };
-    for path in &outside_scopes {
+    let end = driver.finish_run(&plan.project, &context, &plan.tasks, &mut deferred)?;
+    for path in &end.outside_scopes {
         reporter.event(&Event::Warning {
             message: format!("{path}: changed outside every task's scope (left uncommitted)"),
         });
@@ -269,40 +198,35 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
     store.flush()?;
     reporter.finish();
     Ok(SpawnReport {
-        tasks,
+        tasks: ends.into_iter().map(|end| end.record).collect(),
         skipped: plan.skipped,
         interrupted: runner.is_interrupted(),
         root: plan.project.root.clone(),
         mode: plan.mode,
         enforcement: plan.enforcement,
-        outside_scopes,
-        stopped: None,
+        outside_scopes: end.outside_scopes,
+        stopped: ran.stopped,
     })
 }
 
-/// Work out a task's base from its dependencies, then run it.
-fn run_one(
-    cx: &execute::Context<'_>,
-    task: &TaskPlan,
-    base: gix::ObjectId,
-    heads: &[(String, gix::ObjectId)],
-) -> TaskState {
-    if heads.is_empty() {
-        return execute::run_task(cx, task, base);
+/// The log directory, and in worktree mode the workspace root, exist or are made.
+fn create_dirs(plan: &Plan) -> Result<()> {
+    let mut dirs = vec![(plan.project.log_dir(), crate::config::keys::LOG_DIR)];
+    if plan.mode == Mode::Worktree {
+        dirs.push((
+            plan.project.workspace_root(),
+            crate::config::keys::WORKSPACE_ROOT,
+        ));
     }
-    let repo = cx.repo.to_thread_local();
-    match deps::base_from(&repo, &task.task.name, heads) {
-        Ok(Ok(base)) => execute::run_task(cx, task, base),
-        Ok(Err(paths)) => execute::fail(
-            cx,
-            task,
-            format!(
-                "its dependencies conflict when merged, in: {}",
-                paths.join(", ")
-            ),
-        ),
-        Err(err) => execute::fail(cx, task, format!("merging its dependencies: {err:#}")),
+    for (dir, key) in dirs {
+        std::fs::create_dir_all(&dir).map_err(|err| {
+            crate::error::UserError::usage(
+                format!("cannot create {}: {err}", dir.display()),
+                format!("make it writable, or point git config {key} elsewhere"),
+            )
+        })?;
     }
+    Ok(())
 }
 
 fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
@@ -313,7 +237,7 @@ fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
         exit_code: None,
         started: None,
         ended: None,
-        base: base.map(|b| b.to_string()),
+        base: base.map(Into::into),
         head: None,
         workspace: task.workspace.clone(),
         branch: task.branch.clone(),

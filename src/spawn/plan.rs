@@ -8,9 +8,10 @@ use anyhow::Result;
 
 use std::collections::HashMap;
 
+use super::mode::{branch, dir};
 use super::schedule::Finished;
 use super::SpawnOptions;
-use super::{deps, dir_mode, Mode};
+use super::{deps, Mode};
 use crate::agent::{self, Template};
 use crate::config::{parse_duration, Origin};
 use crate::error::UserError;
@@ -57,6 +58,13 @@ pub struct TaskPlan {
     pub write_scope: Option<Vec<PathBuf>>,
 }
 
+/// What the runner can do, an input to planning: the plan is final before anything runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Agents run under the supervisor, which can confine their writes (Landlock).
+    pub supervised: bool,
+}
+
 pub struct Plan {
     pub project: Project,
     pub base: gix::ObjectId,
@@ -72,12 +80,14 @@ pub struct Plan {
     pub fix_attempts: u32,
     pub mode: Mode,
     /// Dir mode: how scopes are held (Landlock enforcement or detection alone).
-    pub enforcement: Option<dir_mode::Enforcement>,
+    pub enforcement: Option<dir::Enforcement>,
     /// Branch mode: where the main worktree's HEAD was, to return to it.
-    pub origin: Option<super::branch_mode::Origin>,
+    pub origin: Option<branch::Origin>,
+    /// What the runner could do when the plan was made.
+    pub capabilities: Capabilities,
 }
 
-pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
+pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> Result<Plan> {
     let project = Project::open(cwd, &options.overrides)?;
     let (all, warnings) = tasks::discover(&project.root, project.tasks_dir())?;
     let selected = tasks::select(all.clone(), &options.tasks)?;
@@ -190,7 +200,7 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         let scope = scope::for_task(&project.repo, &project.root, &task)?;
         let mut prompt = prompt_for(&project, &task);
         if mode == Mode::Dir {
-            prompt.push_str(&dir_mode::scope_instruction(&task, &scope)?);
+            prompt.push_str(&dir::scope_instruction(&task, &scope)?);
         }
         plans.push(TaskPlan {
             scope,
@@ -210,12 +220,12 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         });
     }
     let origin = if mode == Mode::Branch {
-        Some(super::branch_mode::check_clean(&project)?)
+        Some(branch::check_clean(&project)?)
     } else {
         None
     };
     let enforcement = if mode == Mode::Dir {
-        Some(dir_mode::prepare(&project, &mut plans)?)
+        Some(dir::prepare(&project, &mut plans, capabilities)?)
     } else {
         None
     };
@@ -236,6 +246,7 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         mode,
         enforcement,
         origin,
+        capabilities,
     })
 }
 
@@ -435,7 +446,7 @@ fn tracked(repo: &gix::Repository, base: gix::ObjectId, rel: &Path) -> Result<bo
 
 impl Plan {
     /// Validate everything and decide what to do, creating nothing.
-    pub fn new(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
-        plan(cwd, options)
+    pub fn new(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> Result<Plan> {
+        plan(cwd, options, capabilities)
     }
 }

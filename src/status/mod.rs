@@ -186,9 +186,7 @@ fn task_status(
     registered: &[Registered],
 ) -> Result<TaskStatus> {
     let record = task.record.as_ref();
-    let base = record
-        .and_then(|r| r.base.as_deref())
-        .and_then(|b| gix::ObjectId::from_hex(b.as_bytes()).ok());
+    let base = record.and_then(|r| r.base).map(|b| b.to_gix());
     let branch = probe::branch_facts(repo, &task.full_branch(), target.commit, base)?;
     let copied = record.map(|r| r.copied.as_slice()).unwrap_or_default();
     // Refreshing stat data takes index.lock for a moment: never while an agent may use it.

@@ -89,17 +89,12 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
                         root,
                         contracts_dir,
                         copied: &record.copied,
-                        base: record.base.as_deref().and_then(|b| b.parse().ok()),
+                        base: record.base.map(|b| b.to_gix()),
                         command: command.as_ref(),
                         log,
                     },
                 )?;
-                let stored = result.clone();
-                store.update(&task.name, |old| {
-                    let mut record = old.expect("checked above");
-                    record.verify = Some(stored);
-                    record
-                })?;
+                record_result(&store, &task.name, &result)?;
                 Ok(Verdict {
                     task: task.name.clone(),
                     result,
@@ -109,4 +104,11 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
     });
     store.flush()?;
     results.into_iter().collect()
+}
+
+/// Keep the verdict in the task's record; a record removed meanwhile (a `clean` running at the
+/// same time) is not brought back.
+fn record_result(store: &Store, task: &str, result: &VerifyResult) -> Result<()> {
+    store.update_existing(task, |record| record.verify = Some(result.clone()))?;
+    Ok(())
 }

@@ -122,13 +122,21 @@ fn contract_changes(check: &Check<'_>) -> Result<Vec<String>> {
             changed.push(rel.clone());
         }
     }
-    if let Some(base) = check.base {
-        let repo = crate::gitops::open_worktree(check.workspace)?;
-        let head = repo.head_id()?.detach();
-        for path in crate::gitops::diff::changed_paths(&repo, base, head)? {
-            if path.starts_with(&prefix) && !changed.contains(&path) {
-                changed.push(path);
-            }
+    let Some(base) = check.base else {
+        let mut problems: Vec<String> = changed
+            .into_iter()
+            .map(|path| format!("contract {path} was changed"))
+            .collect();
+        problems.push(
+            "its base commit is not recorded, so its tracked contracts could not be checked".into(),
+        );
+        return Ok(problems);
+    };
+    let repo = crate::gitops::open_worktree(check.workspace)?;
+    let head = repo.head_id()?.detach();
+    for path in crate::gitops::diff::changed_paths(&repo, base, head)? {
+        if path.starts_with(&prefix) && !changed.contains(&path) {
+            changed.push(path);
         }
     }
     Ok(changed

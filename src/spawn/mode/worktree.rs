@@ -1,15 +1,30 @@
-//! Make a task's workspace ready: its branch, its linked worktree, the copied files.
+//! Worktree mode (the seed's Pattern 1): a branch and a linked worktree per task, in parallel;
+//! the untracked contracts, task file and CLAUDE.md are copied in and never committed.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
 
-use super::plan::{Existing, TaskPlan};
 use crate::gitops::worktree;
+use crate::spawn::execute;
+use crate::spawn::plan::{Existing, TaskPlan};
+
+pub struct Driver;
+
+impl super::Driver for Driver {
+    fn prepare(
+        &self,
+        cx: &execute::Context<'_>,
+        task: &TaskPlan,
+        base: gix::ObjectId,
+    ) -> Result<Vec<String>> {
+        prepare(&cx.repo.to_thread_local(), &cx.root, base, task)
+    }
+}
 
 /// Create or reuse the branch and worktree; return the repo-relative paths copied in.
-pub fn prepare(
+fn prepare(
     repo: &gix::Repository,
     root: &Path,
     base: gix::ObjectId,

@@ -1,15 +1,16 @@
 //! Branch per task (the seed's Pattern 2): one task after another in the main worktree, each
 //! on its own branch checked out for it, and back to where the user was at the end.
 
+use std::path::PathBuf;
+
 use anyhow::{Context as _, Result};
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
-use super::execute::{self, Context};
-use super::plan::{Plan, TaskPlan};
-use super::schedule::Finished;
+use super::TaskMaterial;
 use crate::gitops::{checkout, commit, worktree};
 use crate::repo::Project;
-use crate::state::TaskState;
+use crate::spawn::execute::Context;
+use crate::spawn::plan::TaskPlan;
 
 /// Where HEAD was before the run.
 #[derive(Debug, Clone)]
@@ -21,7 +22,7 @@ pub struct Origin {
 
 /// The main worktree must be clean (task files, contracts and CLAUDE.md aside).
 pub fn check_clean(project: &Project) -> Result<Origin> {
-    super::dir_mode::ensure_clean(project, "branch mode checks out each task's branch there")?;
+    super::ensure_clean(project, "branch mode checks out each task's branch there")?;
     let head = project.repo.head_id().context("reading HEAD")?.detach();
     Ok(Origin {
         branch: project.repo.head_name()?.map(|n| n.to_string()),
@@ -29,87 +30,62 @@ pub fn check_clean(project: &Project) -> Result<Origin> {
     })
 }
 
-/// Run every task in order. Returns the records and, when an agent left changes that could not
-/// be committed, why the run stopped there (the tree is left as it is, on that task's branch).
-pub fn run(
-    cx: &Context<'_>,
-    plan: &Plan,
-    origin: &Origin,
-) -> Result<(Vec<TaskState>, Option<String>)> {
-    let project = &plan.project;
-    let mut finished = plan.known.clone();
-    let mut records = Vec::new();
-    let mut stopped: Option<String> = None;
-    for task in &plan.tasks {
-        if let Some(why) = &stopped {
-            records.push(execute::fail(cx, task, format!("not started: {why}")));
-            continue;
-        }
-        let mut heads = Vec::new();
-        let mut blocked = None;
-        for dep in &task.task.meta.depends_on {
-            match finished.get(dep) {
-                Some(Finished::Ok(head)) => heads.push((dep.clone(), *head)),
-                Some(Finished::Failed(why)) => {
-                    blocked = Some(format!("its dependency '{dep}' {why}"))
-                }
-                None => blocked = Some(format!("its dependency '{dep}' did not run")),
-            }
-        }
-        let record = match blocked {
-            Some(why) => execute::fail(cx, task, format!("not started: {why}")),
-            None => run_one(cx, project, plan.base, task, &heads)?,
-        };
-        let outcome = match (&record.head, record.state.is_finished()) {
-            (Some(head), true) => Finished::Ok(head.parse().expect("a commit id we wrote")),
-            _ => Finished::Failed(record.state.label().to_owned()),
-        };
-        finished.insert(task.task.name.clone(), outcome);
-        let repo = crate::gitops::open_worktree(&project.root)?;
-        let left =
-            commit::pending_changes(&repo, &|p| super::dir_mode::is_task_material(project, p))?;
-        if left.is_empty() {
-            switch(&repo, origin.branch.as_deref(), origin.commit)?;
-        } else {
-            stopped = Some(format!(
-                "'{}' left changes that were not committed; they are still in the main worktree, on {}",
-                task.task.name, task.branch
-            ));
-        }
-        records.push(record);
-    }
-    Ok((records, stopped))
+/// One task at a time in the main worktree: its branch checked out for it, and back to where
+/// the user was once it ended — unless its agent left changes that could not be committed,
+/// which stops the run there (the tree is left as it is, on that task's branch).
+pub struct Driver {
+    root: PathBuf,
+    origin: Origin,
+    material: TaskMaterial,
 }
 
-fn run_one(
-    cx: &Context<'_>,
-    project: &Project,
-    base: gix::ObjectId,
-    task: &TaskPlan,
-    heads: &[(String, gix::ObjectId)],
-) -> Result<TaskState> {
-    let repo = crate::gitops::open_worktree(&project.root)?;
-    let base = match heads {
-        [] => base,
-        _ => match super::deps::base_from(&repo, &task.task.name, heads)? {
-            Ok(base) => base,
-            Err(paths) => {
-                return Ok(execute::fail(
-                    cx,
-                    task,
-                    format!(
-                        "its dependencies conflict when merged, in: {}",
-                        paths.join(", ")
-                    ),
-                ))
-            }
-        },
-    };
-    let full = format!("refs/heads/{}", task.branch);
-    worktree::ensure_branch(&repo, &full, base)?;
-    let tip = worktree::branch_tip(&repo, &full)?.expect("just ensured");
-    switch(&repo, Some(&full), tip)?;
-    Ok(execute::run_task(cx, task, base))
+impl Driver {
+    pub fn new(project: &Project, origin: &Origin) -> Driver {
+        Driver {
+            root: project.root.clone(),
+            origin: origin.clone(),
+            material: TaskMaterial::of(project),
+        }
+    }
+}
+
+impl super::Driver for Driver {
+    fn parallel(&self) -> bool {
+        false
+    }
+
+    fn prepare(
+        &self,
+        _cx: &Context<'_>,
+        task: &TaskPlan,
+        base: gix::ObjectId,
+    ) -> Result<Vec<String>> {
+        let repo = crate::gitops::open_worktree(&self.root)?;
+        let full = format!("refs/heads/{}", task.branch);
+        worktree::ensure_branch(&repo, &full, base)?;
+        let tip = worktree::branch_tip(&repo, &full)?
+            .with_context(|| format!("branch {full} vanished after it was made"))?;
+        switch(&repo, Some(&full), tip)?;
+        // Nothing is copied; these are the untracked task files and contracts to keep out of commits.
+        Ok(task
+            .copies
+            .iter()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect())
+    }
+
+    fn task_ended(&self, _cx: &Context<'_>, task: &TaskPlan) -> Result<Option<String>> {
+        let repo = crate::gitops::open_worktree(&self.root)?;
+        let left = commit::pending_changes(&repo, &|p| self.material.contains(p))?;
+        if !left.is_empty() {
+            return Ok(Some(format!(
+                "'{}' left changes that were not committed; they are still in the main worktree, on {}",
+                task.task.name, task.branch
+            )));
+        }
+        switch(&repo, self.origin.branch.as_deref(), self.origin.commit)?;
+        Ok(None)
+    }
 }
 
 /// Check out `commit` in the main worktree (which must be clean) and point HEAD at `branch`,

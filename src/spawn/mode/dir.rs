@@ -7,14 +7,55 @@ use std::collections::BTreeSet;
 use anyhow::{Context as _, Result};
 use gix::bstr::{BStr, ByteSlice};
 
-use super::plan::TaskPlan;
+use super::{Commit, RunEnd, TaskMaterial};
 use crate::error::UserError;
 use crate::gitops::commit;
-use crate::progress::{Event, Reporter};
+use crate::progress::Event;
 use crate::repo::Project;
-use crate::state::{self, Status, Store, TaskState};
+use crate::spawn::execute::{self, Context};
+use crate::spawn::plan::{Capabilities, TaskPlan};
+use crate::state::{self, Status, TaskState};
 use crate::tasks::Task;
 use crate::{sandbox, scope};
+
+/// In place, in parallel: each agent's work is attributed and committed once all have ended.
+pub struct Driver {
+    /// Agents ran under Landlock with private TMPDIRs, to remove at the end.
+    pub sandboxed: bool,
+}
+
+impl super::Driver for Driver {
+    fn prepare(
+        &self,
+        _cx: &Context<'_>,
+        task: &TaskPlan,
+        _base: gix::ObjectId,
+    ) -> Result<Vec<String>> {
+        Ok(task
+            .copies
+            .iter()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect())
+    }
+
+    fn commit(&self) -> Commit {
+        Commit::AfterRun
+    }
+
+    fn finish_run(
+        &self,
+        project: &Project,
+        cx: &Context<'_>,
+        tasks: &[TaskPlan],
+        deferred: &mut [(&TaskPlan, &mut TaskState)],
+    ) -> Result<RunEnd> {
+        if self.sandboxed {
+            let _ = std::fs::remove_dir_all(sandbox::run_tmp_root());
+        }
+        let outside_scopes = commit_changes(project, cx, tasks, deferred)?;
+        Ok(RunEnd { outside_scopes })
+    }
+}
 
 /// How scopes are held in a dir-mode run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -54,7 +95,11 @@ pub fn scope_instruction(task: &Task, scope: &[String]) -> Result<String> {
 }
 
 /// Check what dir mode needs (disjoint scopes, a clean main worktree) and decide enforcement.
-pub fn prepare(project: &Project, plans: &mut [TaskPlan]) -> Result<Enforcement> {
+pub fn prepare(
+    project: &Project,
+    plans: &mut [TaskPlan],
+    capabilities: Capabilities,
+) -> Result<Enforcement> {
     for (i, a) in plans.iter().enumerate() {
         for b in &plans[i + 1..] {
             if let Some((x, y)) = scope::overlap(&a.scope, &b.scope) {
@@ -69,10 +114,15 @@ pub fn prepare(project: &Project, plans: &mut [TaskPlan]) -> Result<Enforcement>
             }
         }
     }
-    ensure_clean(project, "dir mode attributes every change to a task")?;
+    super::ensure_clean(project, "dir mode attributes every change to a task")?;
     if !project.settings.landlock.value {
         return Ok(Enforcement::detection_only(
             "Landlock turned off by git config agents.landlock",
+        ));
+    }
+    if !capabilities.supervised {
+        return Ok(Enforcement::detection_only(
+            "no git-agents binary to apply Landlock from",
         ));
     }
     if let Err(reason) = sandbox::probe() {
@@ -94,106 +144,78 @@ pub fn prepare(project: &Project, plans: &mut [TaskPlan]) -> Result<Enforcement>
     })
 }
 
-/// Refuse to work in place in a main worktree with changes (task material aside): they would
-/// mix with the agents' work. `why` finishes the sentence.
-pub(super) fn ensure_clean(project: &Project, why: &str) -> Result<()> {
-    let dirty = commit::pending_changes(&project.repo, &|path| is_task_material(project, path))?;
-    if dirty.is_empty() {
-        return Ok(());
-    }
-    let shown: Vec<String> = dirty
-        .iter()
-        .take(5)
-        .map(|p| p.to_str_lossy().into_owned())
-        .collect();
-    let more = if dirty.len() > 5 { ", ..." } else { "" };
-    Err(UserError::usage(
-        format!(
-            "the main worktree has changes ({}{more}), and {why}",
-            shown.join(", ")
-        ),
-        "commit or stash them first",
-    )
-    .into())
-}
-
-/// Task files, contracts and CLAUDE.md may sit untracked in the main worktree.
-pub(super) fn is_task_material(project: &Project, path: &BStr) -> bool {
-    let path = path.to_str_lossy();
-    let under = |dir: &std::path::Path| {
-        let dir = dir.to_string_lossy();
-        path.starts_with(&format!("{}/", dir.trim_end_matches('/')))
-    };
-    path == "CLAUDE.md"
-        || under(project.tasks_dir())
-        || under(&project.settings.contracts_dir.value)
-}
-
 /// After every agent ended: attribute each change to the task whose scope holds it, commit each
 /// successful task's changes as its own commit, and return the changes outside every scope.
-pub fn commit_changes(
+fn commit_changes(
     project: &Project,
-    plans: &[TaskPlan],
-    records: &mut [TaskState],
-    store: &Store,
-    reporter: &dyn Reporter,
+    cx: &Context<'_>,
+    tasks: &[TaskPlan],
+    deferred: &mut [(&TaskPlan, &mut TaskState)],
 ) -> Result<Vec<String>> {
-    let pending = commit::pending_changes(&project.repo, &|path| is_task_material(project, path))?;
+    let material = TaskMaterial::of(project);
+    let pending = commit::pending_changes(&project.repo, &|path| material.contains(path))?;
     let pending: Vec<String> = pending
         .iter()
         .map(|p| p.to_str_lossy().into_owned())
         .collect();
     let outside: Vec<String> = pending
         .iter()
-        .filter(|p| !plans.iter().any(|t| scope::contains(&t.scope, p)))
+        .filter(|p| !tasks.iter().any(|t| scope::contains(&t.scope, p)))
         .cloned()
         .collect();
-    for (plan, record) in plans.iter().zip(records.iter_mut()) {
-        if record.state != Status::Committing {
-            continue;
-        }
+    for (plan, record) in deferred.iter_mut() {
         let owned: BTreeSet<&str> = pending
             .iter()
             .filter(|p| scope::contains(&plan.scope, p))
             .map(String::as_str)
             .collect();
-        let repo =
-            crate::gitops::open_worktree(&project.root).context("opening the main worktree")?;
-        let outcome = if owned.is_empty() {
-            // Nothing in its scope changed: no status walk, no commit.
-            commit::CommitOutcome {
-                commit: None,
-                changed: Vec::new(),
-            }
-        } else {
-            let exclude = |path: &BStr| !owned.contains(path.to_str_lossy().as_ref());
-            commit::commit_all(&repo, &super::execute::subject(plan), &exclude)
-                .with_context(|| format!("committing the changes of task '{}'", plan.task.name))?
-        };
-        let head = repo.head_id()?.detach();
-        let status = if outcome.commit.is_some() {
-            Status::Done
-        } else {
-            Status::NoChanges
-        };
-        *record = store.update(&plan.task.name, |old| {
-            let mut record = old.expect("recorded while running");
-            record.state = status;
-            record.exit_code = Some(0);
-            record.ended = Some(state::now());
-            record.head = Some(head.to_string());
-            record.commits = u32::from(outcome.commit.is_some());
-            record.files_changed = outcome.changed.len() as u32;
-            record
-        })?;
-        if let Some(commit) = outcome.commit {
-            reporter.event(&Event::Committed {
-                task: plan.task.name.clone(),
-                commit: commit.to_string(),
-                files_changed: outcome.changed.len() as u32,
-            });
-        }
-        super::execute::announce(reporter, record.clone());
+        **record = commit_owned(project, cx, plan, &owned)?;
+        execute::announce(cx.reporter, record.clone());
     }
     Ok(outside)
+}
+
+/// Commit the changes in `owned` (all in `plan`'s scope) as its task's commit.
+fn commit_owned(
+    project: &Project,
+    cx: &Context<'_>,
+    plan: &TaskPlan,
+    owned: &BTreeSet<&str>,
+) -> Result<TaskState> {
+    let repo = crate::gitops::open_worktree(&project.root).context("opening the main worktree")?;
+    let outcome = if owned.is_empty() {
+        // Nothing in its scope changed: no status walk, no commit.
+        commit::CommitOutcome {
+            commit: None,
+            changed: Vec::new(),
+        }
+    } else {
+        let exclude = |path: &BStr| !owned.contains(path.to_str_lossy().as_ref());
+        commit::commit_all(&repo, &execute::subject(plan), &exclude)
+            .with_context(|| format!("committing the changes of task '{}'", plan.task.name))?
+    };
+    let head = repo.head_id()?.detach();
+    let status = if outcome.commit.is_some() {
+        Status::Done
+    } else {
+        Status::NoChanges
+    };
+    let record = cx.store.update(&plan.task.name, |old| {
+        let mut record = old.unwrap_or_else(|| crate::spawn::queued_record(plan, None));
+        record.state = status;
+        record.exit_code = Some(0);
+        record.ended = Some(state::now());
+        record.head = Some(head.into());
+        record.commits = u32::from(outcome.commit.is_some());
+        record.files_changed = outcome.changed.len() as u32;
+        record
+    })?;
+    if let Some(commit) = outcome.commit {
+        cx.reporter.event(&Event::Committed {
+            task: plan.task.name.clone(),
+            commit: commit.to_string(),
+            files_changed: outcome.changed.len() as u32,
+        });
+    }
+    Ok(record)
 }
