@@ -34,7 +34,7 @@ pub struct Job {
     /// A line written to the log before the process starts.
     pub header: Option<String>,
     pub timeout: Option<Duration>,
-    /// Confine the job's writes to beneath these paths (needs the supervisor and Landlock).
+    /// Confine the job's writes to beneath these paths (needs the supervisor and Landlock or sandbox-exec).
     pub write_scope: Option<Vec<PathBuf>>,
 }
 

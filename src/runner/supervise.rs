@@ -4,12 +4,11 @@
 //! as the leader of a new process group; it runs the agent in that group and asks the kernel
 //! for a signal when its parent dies. If git-agents is killed, even with SIGKILL, the
 //! supervisor terminates the whole group: SIGTERM, then SIGKILL after the grace period.
-//! With `--write PATH` options it first confines its own writes (and so the agent's) to
-//! beneath those paths with Landlock.
+//! With `--write PATH` options it confines the agent's writes to beneath those paths (see
+//! `crate::sandbox`).
 
 use std::ffi::OsString;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::Command;
+use std::os::unix::process::ExitStatusExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,18 +69,16 @@ pub fn main(args: &[OsString]) -> i32 {
         });
     }
 
-    if let Some(writable) = writable {
-        if let Err(err) = crate::sandbox::restrict_writes(&writable) {
-            eprintln!("git-agents: {err}");
-            return 125;
-        }
-    }
     let program = &command[0];
-    let mut child = match Command::new(program)
-        .arg0(&command[1])
-        .args(&command[2..])
-        .spawn()
-    {
+    let mut agent =
+        match crate::sandbox::confined_command(program, &command[1..], writable.as_deref()) {
+            Ok(agent) => agent,
+            Err(err) => {
+                eprintln!("git-agents: {err}");
+                return 125;
+            }
+        };
+    let mut child = match agent.spawn() {
         Ok(child) => child,
         Err(err) => {
             eprintln!(
@@ -98,6 +95,11 @@ pub fn main(args: &[OsString]) -> i32 {
             std::thread::park();
         }
     }
+    exit_code(status)
+}
+
+/// End like the agent did: its exit code, or its signal.
+fn exit_code(status: std::io::Result<std::process::ExitStatus>) -> i32 {
     match status {
         Ok(status) => match (status.code(), status.signal()) {
             (Some(code), _) => code,
