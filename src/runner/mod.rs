@@ -1,6 +1,7 @@
 //! Running agent processes: one process group per agent, both output streams into its log,
 //! timeouts and interrupts that reach the whole group, and nothing left behind.
 
+mod parent_death;
 mod pump;
 mod spawn;
 pub mod supervise;
@@ -34,7 +35,7 @@ pub struct Job {
     /// A line written to the log before the process starts.
     pub header: Option<String>,
     pub timeout: Option<Duration>,
-    /// Confine the job's writes to beneath these paths (needs the supervisor and Landlock).
+    /// Confine the job's writes to beneath these paths (needs the supervisor and Landlock or sandbox-exec).
     pub write_scope: Option<Vec<PathBuf>>,
 }
 

@@ -1,26 +1,27 @@
 //! The small supervising process each agent runs under.
 //!
 //! git-agents starts `git-agents __supervise <parent-pid> <grace-ms> -- <program> <argv...>`
-//! as the leader of a new process group; it runs the agent in that group and asks the kernel
-//! for a signal when its parent dies. If git-agents is killed, even with SIGKILL, the
+//! as the leader of a new process group; it runs the agent in that group and watches for its
+//! parent's death (see `parent_death`). If git-agents is killed, even with SIGKILL, the
 //! supervisor terminates the whole group: SIGTERM, then SIGKILL after the grace period.
-//! With `--write PATH` options it first confines its own writes (and so the agent's) to
-//! beneath those paths with Landlock.
+//! With `--write PATH` options it confines the agent's writes to beneath those paths (see
+//! `crate::sandbox`).
 
 use std::ffi::OsString;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::Command;
+use std::os::unix::process::ExitStatusExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use nix::sys::signal::{killpg, Signal};
-use nix::unistd::{getpgrp, getppid, Pid};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
+use nix::unistd::{getpgrp, Pid};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 /// The hidden subcommand name.
 pub const SUBCOMMAND: &str = "__supervise";
+
+const PARENT_DIED: i32 = super::parent_death::SIGNAL as i32;
 
 /// Run the supervisor with the arguments after the subcommand name; returns an exit code
 /// (or ends the process with the agent's signal).
@@ -46,14 +47,14 @@ pub fn main(args: &[OsString]) -> i32 {
     };
 
     // Signals sent to the whole group reach the agent directly; the supervisor stays to report.
-    let mut signals = match Signals::new([SIGTERM, SIGINT, SIGHUP, SIGUSR1]) {
+    let mut signals = match Signals::new([SIGTERM, SIGINT, SIGHUP, PARENT_DIED]) {
         Ok(signals) => signals,
         Err(err) => {
             eprintln!("git-agents: cannot install signal handlers: {err}");
             return 125;
         }
     };
-    if nix::sys::prctl::set_pdeathsig(Signal::SIGUSR1).is_err() || getppid().as_raw() != parent {
+    if !super::parent_death::watch(Pid::from_raw(parent)) {
         terminate_group();
         return 125;
     }
@@ -62,7 +63,7 @@ pub fn main(args: &[OsString]) -> i32 {
         let parent_died = parent_died.clone();
         std::thread::spawn(move || {
             for signal in signals.forever() {
-                if signal == SIGUSR1 {
+                if signal == PARENT_DIED {
                     parent_died.store(true, Ordering::SeqCst);
                     terminate_group();
                 }
@@ -70,18 +71,16 @@ pub fn main(args: &[OsString]) -> i32 {
         });
     }
 
-    if let Some(writable) = writable {
-        if let Err(err) = crate::sandbox::restrict_writes(&writable) {
-            eprintln!("git-agents: {err}");
-            return 125;
-        }
-    }
     let program = &command[0];
-    let mut child = match Command::new(program)
-        .arg0(&command[1])
-        .args(&command[2..])
-        .spawn()
-    {
+    let mut agent =
+        match crate::sandbox::confined_command(program, &command[1..], writable.as_deref()) {
+            Ok(agent) => agent,
+            Err(err) => {
+                eprintln!("git-agents: {err}");
+                return 125;
+            }
+        };
+    let mut child = match agent.spawn() {
         Ok(child) => child,
         Err(err) => {
             eprintln!(
@@ -98,6 +97,11 @@ pub fn main(args: &[OsString]) -> i32 {
             std::thread::park();
         }
     }
+    exit_code(status)
+}
+
+/// End like the agent did: its exit code, or its signal.
+fn exit_code(status: std::io::Result<std::process::ExitStatus>) -> i32 {
     match status {
         Ok(status) => match (status.code(), status.signal()) {
             (Some(code), _) => code,

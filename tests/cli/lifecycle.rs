@@ -21,6 +21,7 @@ fn task_state(env: &Env, task: &str) -> String {
 }
 
 /// A pid is gone when it no longer exists or is a zombie nobody has reaped yet.
+#[cfg(target_os = "linux")]
 fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
@@ -35,6 +36,18 @@ fn alive(pid: i32) -> bool {
         }
         Err(_) => false,
     }
+}
+
+/// Without /proc, ask ps for the process state (`Z` for a zombie, nothing when gone).
+#[cfg(not(target_os = "linux"))]
+fn alive(pid: i32) -> bool {
+    let out = std::process::Command::new("ps")
+        .args(["-o", "stat=", "-p", &pid.to_string()])
+        .output()
+        .unwrap();
+    let state = String::from_utf8_lossy(&out.stdout);
+    let state = state.trim();
+    !state.is_empty() && !state.starts_with('Z')
 }
 
 fn pids(file: &Path) -> Vec<i32> {
@@ -330,6 +343,8 @@ fn an_unwritable_log_dir_is_a_clear_error_and_state_is_kept() {
     assert_eq!(before, after);
 }
 
+// /dev/full is Linux's.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_full_disk_while_logging_is_reported_and_the_task_still_finishes() {
     let env = Env::new();

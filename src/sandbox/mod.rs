@@ -1,0 +1,112 @@
+//! Write confinement for dir mode: an agent may write only beneath some paths; reading stays
+//! unrestricted. Applied by the supervising process as it starts the agent, so the agent and
+//! everything it starts are held to it.
+//!
+//! - Linux: Landlock, applied by the supervisor to itself (`linux.rs`).
+//! - macOS: the system sandbox, the agent started through `sandbox-exec` with a generated
+//!   profile (`macos.rs`).
+//! - Anywhere else, or when the mechanism is missing, [`probe`] says why, and dir mode falls
+//!   back to checking the scopes after the run (detection only).
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "linux")]
+use linux as platform;
+#[cfg(target_os = "linux")]
+pub use linux::restrict_writes;
+
+#[cfg(target_os = "macos")]
+mod macos;
+#[cfg(any(target_os = "macos", test))]
+mod sbpl;
+#[cfg(target_os = "macos")]
+use macos as platform;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+mod platform {
+    use std::ffi::{OsStr, OsString};
+    use std::os::unix::process::CommandExt;
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    pub fn probe() -> Result<(), String> {
+        Err("this system has no write confinement that git-agents knows".into())
+    }
+
+    pub fn confined_command(
+        program: &OsStr,
+        argv: &[OsString],
+        writable: Option<&[PathBuf]>,
+    ) -> Result<Command, String> {
+        if writable.is_some() {
+            return Err(probe().unwrap_err());
+        }
+        let mut command = Command::new(program);
+        command.arg0(&argv[0]).args(&argv[1..]);
+        Ok(command)
+    }
+
+    pub fn home_dirs() -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// Whether this system can confine writes; the reason when it cannot.
+pub fn probe() -> Result<(), String> {
+    platform::probe()
+}
+
+/// The command that runs `program` with `argv` (`argv[0]` its name), its writes held beneath
+/// `writable` when given. On Linux this confines the calling process itself first, so call
+/// it only in the supervisor, right before starting the agent.
+pub fn confined_command(
+    program: &OsStr,
+    argv: &[OsString],
+    writable: Option<&[PathBuf]>,
+) -> Result<Command, String> {
+    platform::confined_command(program, argv, writable)
+}
+
+/// Places agents need to write whatever their task: devices and their own state under HOME
+/// (config dirs and caches of the common agent CLIs). Each agent also gets a private TMPDIR.
+/// An entry that holds the repository itself is left out: it would open up every scope.
+pub fn default_allow_list(home: Option<&Path>, repo_root: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = vec!["/dev".into()];
+    if let Some(home) = home {
+        for rel in [
+            ".claude",
+            ".claude.json",
+            ".codex",
+            ".gemini",
+            ".qwen",
+            ".copilot",
+            ".aider",
+            ".config",
+            ".cache",
+            ".local/share",
+            ".local/state",
+            ".npm",
+        ]
+        .iter()
+        .chain(platform::home_dirs())
+        {
+            paths.push(home.join(rel));
+        }
+    }
+    paths.retain(|p| !repo_root.starts_with(p));
+    paths
+}
+
+/// The directory holding this run's private temp directories.
+pub fn run_tmp_root() -> PathBuf {
+    std::env::temp_dir().join(format!("git-agents-{}", std::process::id()))
+}
+
+/// The private temp directory of one agent in a confined run.
+pub fn private_tmp(task_slug: &str) -> PathBuf {
+    run_tmp_root().join(task_slug)
+}
