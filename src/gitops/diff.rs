@@ -1,29 +1,42 @@
-//! Which files differ between two commits.
+//! Which files differ between two commits: the one tree diff every command uses.
+
+use std::collections::BTreeSet;
 
 use anyhow::Result;
-use gix::bstr::ByteSlice;
+use gix::bstr::{BString, ByteSlice};
 
-/// Repo-relative paths of files (not trees) that differ between `old` and `new`, sorted;
-/// renames count as a delete and an add.
+/// Repo-relative paths of files (not trees) that differ between the trees of commits `old` and
+/// `new`; renames count as a delete and an add (git's `diff --no-renames --name-only`).
+pub fn files_between(
+    repo: &gix::Repository,
+    old: gix::ObjectId,
+    new: gix::ObjectId,
+) -> Result<BTreeSet<BString>> {
+    if old == new {
+        return Ok(BTreeSet::new());
+    }
+    let old = repo.find_commit(old)?.tree()?;
+    let new = repo.find_commit(new)?.tree()?;
+    let changes = repo.diff_tree_to_tree(
+        &old,
+        &new,
+        gix::diff::Options::default().with_rewrites(None),
+    )?;
+    Ok(changes
+        .iter()
+        .filter(|c| !c.entry_mode().is_tree())
+        .map(|c| c.location().to_owned())
+        .collect())
+}
+
+/// [`files_between`] as sorted strings, for records and messages.
 pub fn changed_paths(
     repo: &gix::Repository,
     old: gix::ObjectId,
     new: gix::ObjectId,
 ) -> Result<Vec<String>> {
-    if old == new {
-        return Ok(Vec::new());
-    }
-    let old = repo.find_commit(old)?.tree()?;
-    let new = repo.find_commit(new)?.tree()?;
-    let mut options = gix::diff::Options::default();
-    options.track_rewrites(None);
-    let mut paths: Vec<String> = repo
-        .diff_tree_to_tree(&old, &new, options)?
+    Ok(files_between(repo, old, new)?
         .iter()
-        .filter(|c| !c.entry_mode().is_tree())
-        .map(|c| c.location().to_str_lossy().into_owned())
-        .collect();
-    paths.sort();
-    paths.dedup();
-    Ok(paths)
+        .map(|p| p.to_str_lossy().into_owned())
+        .collect())
 }

@@ -73,6 +73,15 @@ pub fn branch_tip(repo: &gix::Repository, full_name: &str) -> Result<Option<gix:
     }
 }
 
+/// The commit `refs/heads/<branch>` points at, `None` if there is no such (valid) branch.
+pub fn local_branch_tip(repo: &gix::Repository, branch: &str) -> Result<Option<gix::ObjectId>> {
+    let full = format!("refs/heads/{branch}");
+    if gix::validate::reference::name(full.as_bytes().into()).is_err() {
+        return Ok(None);
+    }
+    branch_tip(repo, &full)
+}
+
 /// Create `full_name` at `base` unless it exists; returns whether it was created.
 pub fn ensure_branch(repo: &gix::Repository, full_name: &str, base: gix::ObjectId) -> Result<bool> {
     if branch_tip(repo, full_name)?.is_some() {

@@ -107,7 +107,7 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
     };
     let in_the_way = match (tip, &target.worktree) {
         (Some(tip), Some(wt)) if !local.untracked.is_empty() => {
-            let changed = plan::changed_paths(&mem, target.tip, tip)?;
+            let changed = crate::gitops::diff::files_between(&mem, target.tip, tip)?;
             let to_tree = mem.find_commit(tip)?.tree_id()?.detach();
             checkout::in_the_way(&mem, &wt.path, &local.untracked, &changed, to_tree)?
         }

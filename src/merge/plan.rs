@@ -254,29 +254,9 @@ pub fn touched_paths(
     branch: ObjectId,
 ) -> Result<BTreeSet<BString>> {
     match repo.merge_base(target, branch)?.map(gix::Id::detach) {
-        Some(base) if base != branch => changed_paths(repo, base, branch),
+        Some(base) if base != branch => crate::gitops::diff::files_between(repo, base, branch),
         _ => Ok(BTreeSet::new()),
     }
-}
-
-/// Files that differ between the trees of commits `from` and `to` (no rename tracking).
-pub fn changed_paths(
-    repo: &gix::Repository,
-    from: ObjectId,
-    to: ObjectId,
-) -> Result<BTreeSet<BString>> {
-    let old = repo.find_commit(from)?.tree()?;
-    let new = repo.find_commit(to)?.tree()?;
-    let changes = repo.diff_tree_to_tree(
-        &old,
-        &new,
-        gix::diff::Options::default().with_rewrites(None),
-    )?;
-    Ok(changes
-        .iter()
-        .filter(|c| !c.entry_mode().is_tree())
-        .map(|c| c.location().to_owned())
-        .collect())
 }
 
 /// Give `repo` a stand-in identity when none is configured, so a forecast can make its in-memory

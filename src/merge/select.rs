@@ -7,6 +7,7 @@ use gix::bstr::ByteSlice;
 use gix::ObjectId;
 
 use crate::error::UserError;
+use crate::gitops::worktree::local_branch_tip as branch_tip;
 use crate::repo::Project;
 use crate::tasks;
 
@@ -240,15 +241,6 @@ fn target(project: &Project, into: Option<&str>) -> Result<Target> {
         tip,
         worktree,
     })
-}
-
-/// The commit `refs/heads/<branch>` points at, `None` if there is no such (valid) branch.
-pub fn branch_tip(repo: &gix::Repository, branch: &str) -> Result<Option<ObjectId>> {
-    let full = format!("refs/heads/{branch}");
-    if gix::validate::reference::name(full.as_bytes().as_bstr()).is_err() {
-        return Ok(None);
-    }
-    crate::gitops::worktree::branch_tip(repo, &full)
 }
 
 /// The worktree (main or linked) whose HEAD is `full_name`, if any still exists on disk.

@@ -40,7 +40,7 @@ pub fn branch_facts(
         (None, None) => None,
     };
     let files = match base {
-        Some(base) => files_changed(repo, base, tip)?,
+        Some(base) => crate::gitops::diff::files_between(repo, base, tip)?.len() as u32,
         None => 0,
     };
     Ok(Some(BranchFacts {
@@ -67,17 +67,4 @@ pub fn commits_missing(repo: &gix::Repository, tip: ObjectId, other: ObjectId) -
         count += 1;
     }
     Ok(count)
-}
-
-/// Files (not directories) that differ between the trees of two commits.
-pub fn files_changed(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<u32> {
-    if from == to {
-        return Ok(0);
-    }
-    let old = repo.find_commit(from)?.tree()?;
-    let new = repo.find_commit(to)?.tree()?;
-    let mut options = gix::diff::Options::default();
-    options.track_rewrites(None);
-    let changes = repo.diff_tree_to_tree(&old, &new, options)?;
-    Ok(changes.iter().filter(|c| !c.entry_mode().is_tree()).count() as u32)
 }
