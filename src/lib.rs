@@ -10,6 +10,7 @@ pub mod error;
 pub mod gitops;
 pub mod ids;
 pub mod init;
+pub mod inventory;
 pub mod lock;
 pub mod logs;
 pub mod merge;

@@ -10,10 +10,9 @@ use anyhow::{Context, Result};
 
 use crate::config::Overrides;
 use crate::error::UserError;
+use crate::inventory::{self as known, Inventory};
 use crate::repo::{relative_to, Project};
 use crate::runner::display_line;
-use crate::state::Store;
-use crate::status::known;
 
 /// How much of a log's end is read to find its last line.
 const TAIL: u64 = 8 * 1024;
@@ -43,14 +42,11 @@ impl LogsOptions {
 /// until the task's state is terminal (or its spawn is gone) and the log stops growing.
 /// A reader that goes away (a closed pipe) ends it quietly.
 pub fn show(cwd: &Path, options: &LogsOptions, out: &mut dyn Write) -> Result<()> {
-    let project = Project::open(cwd, &Overrides::default())?;
-    let store = Store::new(project.state_dir());
-    let state = store.load()?;
-    let task = known::select(
-        known::known_tasks(&project, &state)?,
-        std::slice::from_ref(&options.task),
-    )?
-    .remove(0);
+    let inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
+    let task = inventory
+        .select(std::slice::from_ref(&options.task))?
+        .remove(0);
+    let (project, store) = (&inventory.project, inventory.store());
     let ended = || -> Result<bool> {
         let state = store.load()?;
         Ok(state
@@ -64,7 +60,7 @@ pub fn show(cwd: &Path, options: &LogsOptions, out: &mut dyn Write) -> Result<()
             // A queued or preparing task gets its log soon: following waits for it.
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 if !options.follow || ended()? {
-                    return Err(no_log(&project, &task.name, &task.log).into());
+                    return Err(no_log(project, &task.name, &task.log).into());
                 }
                 std::thread::sleep(options.poll);
             }

@@ -13,9 +13,8 @@ pub use report::write_report;
 
 use crate::config::Overrides;
 use crate::gitops::worktree::{self, Registered};
+use crate::inventory::{self as known, Inventory, KnownTask, Target};
 use crate::repo::Project;
-use crate::state::Store;
-use crate::status::known::{self, KnownTask, Target};
 use crate::status::{probe, scan};
 
 /// What to clean.
@@ -113,12 +112,15 @@ struct Assessment {
 /// Assess every task (in parallel), then remove what is safe. Nothing is removed for a task
 /// with a reason to keep it, unless `force`.
 pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
-    let project = Project::open(cwd, &Overrides::default())?;
-    let store = Store::new(project.state_dir());
-    let state = store.load()?;
-    let selected = known::select(known::known_tasks(&project, &state)?, &options.tasks)?;
-    let target = known::target(&project, options.into.as_deref())?;
-    let registered = worktree::list(&project.repo)?;
+    let inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
+    let selected = inventory.select(&options.tasks)?;
+    let target = inventory.target(options.into.as_deref())?;
+    let store = inventory.store();
+    let Inventory {
+        project,
+        worktrees: registered,
+        ..
+    } = inventory;
     let main_branch = project.repo.head_name()?.map(|n| n.as_bstr().to_string());
     let context = (&target, registered.as_slice(), main_branch.as_deref());
     let assessed = crate::status::for_each_parallel(&project.repo, &selected, |repo, task| {

@@ -12,7 +12,7 @@ use gix::refs::{FullName, Target};
 use rayon::prelude::*;
 
 use crate::gitops::worktree::Registered;
-use crate::status::known::process_alive;
+use crate::inventory::process_alive;
 
 /// Trash directories are named after the process that made them.
 const TRASH_PREFIX: &str = ".git-agents-trash-";

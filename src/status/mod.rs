@@ -1,7 +1,6 @@
 //! `status`: one row per task — its recorded state and what git says now — read without a
 //! lock and without a git process, so it can run beside a spawn and stay fast on many worktrees.
 
-pub mod known;
 pub mod probe;
 pub mod scan;
 mod table;
@@ -12,13 +11,14 @@ use anyhow::Result;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-pub use known::{KnownTask, Target};
+use crate::inventory::{self as known, Inventory};
+pub use crate::inventory::{KnownTask, Target};
 pub use table::write_table;
 
 use crate::config::Overrides;
 use crate::gitops::worktree::{self, Registered};
 use crate::repo::Project;
-use crate::state::{Status, Store};
+use crate::state::Status;
 
 /// Bytes of decoded objects each worker thread keeps.
 pub const OBJECT_CACHE: usize = 16 * 1024 * 1024;
@@ -133,13 +133,12 @@ fn state_or_not_started<S: serde::Serializer>(
 
 /// Read the state, the logs and every task's branch and worktree (in parallel).
 pub fn collect(cwd: &Path, options: &StatusOptions) -> Result<StatusReport> {
-    let project = Project::open(cwd, &Overrides::default())?;
-    let state = Store::new(project.state_dir()).load()?;
-    let known = known::select(known::known_tasks(&project, &state)?, &options.tasks)?;
-    let target = known::target(&project, options.into.as_deref())?;
-    let registered = worktree::list(&project.repo)?;
+    let inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
+    let known = inventory.select(&options.tasks)?;
+    let target = inventory.target(options.into.as_deref())?;
+    let (project, registered) = (&inventory.project, &inventory.worktrees);
     let tasks = for_each_parallel(&project.repo, &known, |repo, task| {
-        task_status(repo, task, &target, &registered)
+        task_status(repo, task, &target, registered)
     })
     .into_iter()
     .collect::<Result<Vec<_>>>()?;

@@ -7,10 +7,10 @@ use anyhow::{Context, Result};
 use super::{run, Check, VerifyResult};
 use crate::config::Overrides;
 use crate::error::UserError;
+use crate::inventory::Inventory;
 use crate::repo::Project;
 use crate::runner::Runner;
 use crate::state::Store;
-use crate::tasks;
 
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
@@ -38,17 +38,26 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
             ..Overrides::default()
         },
     )?;
-    let (all, _) = tasks::discover(&project.root, project.tasks_dir())?;
-    let selected = tasks::select(all, &options.tasks)?;
-    let store = Store::new(project.state_dir());
-    let state = store.load()?;
+    let inventory = Inventory::load(project)?;
+    let selected = inventory.select(&options.tasks)?;
+    let (project, store) = (&inventory.project, inventory.store());
     let spawn_options = crate::spawn::SpawnOptions {
         verify_command: options.command.clone(),
         ..Default::default()
     };
     let mut checks = Vec::new();
-    for task in selected {
-        let Some(record) = state.tasks.get(&task.name).filter(|r| r.workspace.is_dir()) else {
+    for known in selected {
+        let Some(task) = known.file else {
+            if options.tasks.is_empty() {
+                continue;
+            }
+            return Err(UserError::usage(
+                format!("task '{}' has no task file any more", known.name),
+                "its check comes from its task file: restore it to check the task",
+            )
+            .into());
+        };
+        let Some(record) = known.record.filter(|r| r.workspace.is_dir()) else {
             if options.tasks.is_empty() {
                 continue;
             }
@@ -58,8 +67,8 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
             )
             .into());
         };
-        let command = crate::spawn::verify_for(&project, &spawn_options, &task)?;
-        checks.push((task, record.clone(), command));
+        let command = crate::spawn::verify_for(project, &spawn_options, &task)?;
+        checks.push((task, record, command));
     }
     if checks.is_empty() {
         return Err(
@@ -72,6 +81,7 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
         .context("starting the worker pool")?;
     let contracts_dir = &project.settings.contracts_dir.value;
     let root = &project.root;
+    let store = &store;
     let results: Vec<Result<Verdict>> = pool.install(|| {
         use rayon::prelude::*;
         checks
@@ -94,7 +104,7 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
                         log,
                     },
                 )?;
-                record_result(&store, &task.name, &result)?;
+                record_result(store, &task.name, &result)?;
                 Ok(Verdict {
                     task: task.name.clone(),
                     result,

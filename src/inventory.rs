@@ -1,14 +1,57 @@
-//! The tasks status, logs and clean work on: every task file, plus every task the state
-//! remembers whose file is gone, each with the paths its spawn used (or would use).
+//! What git-agents knows about a repository's tasks, read once: every task file, plus every
+//! task the state remembers whose file is gone, each with the paths its spawn used (or would
+//! use), its record, and the repository's registered worktrees. status, clean, logs and verify
+//! work from it.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use crate::error::UserError;
+use crate::gitops::worktree::{self, Registered};
 use crate::repo::Project;
-use crate::state::{State, TaskState};
-use crate::tasks;
+use crate::state::{State, Store, TaskState};
+use crate::tasks::{self, Task};
+
+/// The project, its state and its tasks, as they were when loaded.
+pub struct Inventory {
+    pub project: Project,
+    pub state: State,
+    /// Every known task, sorted by name.
+    pub tasks: Vec<KnownTask>,
+    /// The repository's linked worktrees, as git records them.
+    pub worktrees: Vec<Registered>,
+}
+
+impl Inventory {
+    /// Read the state, the task files and the worktree list of `project`.
+    pub fn load(project: Project) -> Result<Inventory> {
+        let state = Store::new(project.state_dir()).load()?;
+        let tasks = known_tasks(&project, &state)?;
+        let worktrees = worktree::list(&project.repo)?;
+        Ok(Inventory {
+            project,
+            state,
+            tasks,
+            worktrees,
+        })
+    }
+
+    /// The tasks named (by name or slug), in task order; all when `names` is empty.
+    pub fn select(&self, names: &[String]) -> Result<Vec<KnownTask>> {
+        select(self.tasks.clone(), names)
+    }
+
+    /// `into`, or else the branch checked out in the main worktree.
+    pub fn target(&self, into: Option<&str>) -> Result<Target> {
+        target(&self.project, into)
+    }
+
+    /// Where the state is kept, to record into.
+    pub fn store(&self) -> Store {
+        Store::new(self.project.state_dir())
+    }
+}
 
 /// One task as far as git-agents knows it.
 #[derive(Debug, Clone)]
@@ -20,6 +63,8 @@ pub struct KnownTask {
     pub branch: String,
     pub workspace: PathBuf,
     pub log: PathBuf,
+    /// Its task file, parsed; `None` when the file is gone and only the state remembers it.
+    pub file: Option<Task>,
     /// What the last spawn recorded; `None` when the task never ran.
     pub record: Option<TaskState>,
 }
@@ -42,7 +87,10 @@ pub fn known_tasks(project: &Project, state: &State) -> Result<Vec<KnownTask>> {
     };
     let mut known: Vec<KnownTask> = files
         .into_iter()
-        .map(|task| derived(project, &task.name, &task.slug))
+        .map(|task| KnownTask {
+            file: Some(task.clone()),
+            ..derived(project, &task.name, &task.slug)
+        })
         .collect();
     for name in state.tasks.keys() {
         if !known.iter().any(|k| &k.name == name) {
@@ -68,6 +116,7 @@ fn derived(project: &Project, name: &str, slug: &str) -> KnownTask {
         branch: project.branch_for(slug),
         workspace: project.workspace_root().join(slug),
         log: project.log_dir().join(format!("{slug}.log")),
+        file: None,
         record: None,
     }
 }
