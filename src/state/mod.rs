@@ -99,8 +99,14 @@ pub struct TaskState {
     pub verify: Option<crate::verify::VerifyResult>,
 }
 
+mod schema;
+
+/// The layout of `state.json` this build writes. 1: ids as free strings; 2: typed commit ids.
+pub const SCHEMA_VERSION: u32 = 2;
+
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct State {
+    /// [`SCHEMA_VERSION`] when written by this build; older files are migrated when read.
     pub version: u32,
     pub tasks: BTreeMap<String, TaskState>,
 }
@@ -257,7 +263,7 @@ impl Shared {
         for task in &pending.dirty {
             state.tasks.insert(task.clone(), records[task].clone());
         }
-        state.version = 1;
+        state.version = SCHEMA_VERSION;
         write_atomically(&path, &serde_json::to_vec_pretty(&state)?)
     }
 }
@@ -306,7 +312,7 @@ fn lock(dir: &Path) -> Result<Flock<File>> {
 
 fn read(path: &Path) -> Result<State> {
     match fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
+        Ok(bytes) => schema::parse(&bytes).with_context(|| {
             format!(
                 "{} is not valid; move it aside to start afresh",
                 path.display()
