@@ -10,6 +10,8 @@ use gix::bstr::ByteSlice;
 
 use crate::error::UserError;
 
+pub mod command_line;
+
 /// Git config keys, in one place so docs, `git agents config` and the code agree.
 pub mod keys {
     pub const TASKS_DIR: &str = "agents.tasksDir";
@@ -54,6 +56,10 @@ pub enum Origin {
     Global,
     Local,
     Worktree,
+    /// `git -c`, `GIT_CONFIG_PARAMETERS` or `GIT_CONFIG_COUNT`, as `git config --show-origin`
+    /// calls them.
+    #[serde(rename = "command line")]
+    CommandLine,
     Env,
     Flag,
 }
@@ -66,7 +72,8 @@ impl Origin {
             Git | User => Origin::Global,
             Local => Origin::Local,
             Worktree => Origin::Worktree,
-            Env | Cli | Api | EnvOverride => Origin::Env,
+            Env | Cli => Origin::CommandLine,
+            Api | EnvOverride => Origin::Env,
         }
     }
 }
