@@ -1,16 +1,29 @@
 //! `agents.*` git configuration: every key, its default, and where the value in effect came from.
 //!
-//! Precedence: a command-line flag beats git config, which beats the default.
+//! Git config is read as git reads it: the system, global, local and worktree files with their
+//! `include` and `includeIf` files, then `git -c` (see [`command_line`]). Every value is typed
+//! and checked here, when loaded; a bad one is refused naming the key and where it was set.
+//! Precedence: a command-line flag beats task front matter, which beats git config, which beats
+//! the default; [`resolve`] applies it per task.
+
+pub mod command_line;
+mod entries;
+mod mode;
+pub mod read;
+pub mod resolve;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use gix::bstr::ByteSlice;
 
+use crate::agent::Template;
 use crate::error::UserError;
 
-pub mod command_line;
+pub use entries::Entry;
+pub use mode::Mode;
+pub use read::parse_duration;
+pub use resolve::{Program, Resolver, TaskSettings};
 
 /// Git config keys, in one place so docs, `git agents config` and the code agree.
 pub mod keys {
@@ -35,6 +48,8 @@ pub mod keys {
 
 /// Defaults, paths relative to the main worktree's root.
 pub mod defaults {
+    use std::time::Duration;
+
     pub const TASKS_DIR: &str = ".claude/tasks";
     pub const CONTRACTS_DIR: &str = ".claude/contracts";
     pub const BRANCH_PREFIX: &str = "feature/";
@@ -43,8 +58,9 @@ pub mod defaults {
     pub const JOBS: usize = 4;
     pub const AGENT: &str = "claude";
     pub const RETRIES: u32 = 0;
-    pub const RETRY_DELAY: &str = "1s";
-    pub const KILL_GRACE: &str = "5s";
+    pub const RETRY_DELAY: Duration = Duration::from_secs(1);
+    pub const KILL_GRACE: Duration = Duration::from_secs(5);
+    pub const LANDLOCK: bool = true;
 }
 
 /// Where a setting's value came from.
@@ -61,6 +77,9 @@ pub enum Origin {
     #[serde(rename = "command line")]
     CommandLine,
     Env,
+    /// The task file's front matter (per-task values only).
+    #[serde(rename = "front matter")]
+    FrontMatter,
     Flag,
 }
 
@@ -76,6 +95,27 @@ impl Origin {
             Api | EnvOverride => Origin::Env,
         }
     }
+
+    /// The name `git agents config` shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::Default => "default",
+            Origin::System => "system",
+            Origin::Global => "global",
+            Origin::Local => "local",
+            Origin::Worktree => "worktree",
+            Origin::CommandLine => "command line",
+            Origin::Env => "env",
+            Origin::FrontMatter => "front matter",
+            Origin::Flag => "flag",
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
 }
 
 /// A value and where it came from.
@@ -86,28 +126,37 @@ pub struct Setting<T> {
 }
 
 impl<T> Setting<T> {
-    fn default(value: T) -> Self {
+    pub fn default(value: T) -> Self {
         Setting {
             value,
             origin: Origin::Default,
         }
     }
+
+    fn flag(value: T) -> Self {
+        Setting {
+            value,
+            origin: Origin::Flag,
+        }
+    }
 }
 
-/// Values given on the command line; `None` means "not given".
+/// Values given on the command line (or by a library caller); `None` means "not given".
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub jobs: Option<usize>,
+    /// An agent preset name.
     pub agent: Option<String>,
-    pub command: Option<String>,
+    /// Any agent command as an argv template; beats `agent`.
+    pub command: Option<Template>,
     pub prompt: Option<String>,
     pub retries: Option<u32>,
-    pub timeout: Option<String>,
-    /// worktree, branch or dir.
-    pub mode: Option<String>,
+    /// Must be longer than zero.
+    pub timeout: Option<Duration>,
+    pub mode: Option<Mode>,
 }
 
-/// Every `agents.*` setting in effect.
+/// Every `agents.*` setting in effect: flags applied over git config over the defaults.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Settings {
     pub tasks_dir: Setting<PathBuf>,
@@ -116,15 +165,20 @@ pub struct Settings {
     pub workspace_root: Setting<PathBuf>,
     pub log_dir: Setting<PathBuf>,
     pub jobs: Setting<usize>,
+    /// An agent preset name, known to exist.
     pub agent: Setting<String>,
-    pub command: Option<Setting<String>>,
+    /// `None` when unset, and when `--agent` sets git config's aside.
+    pub command: Option<Setting<Template>>,
     pub prompt: Option<Setting<String>>,
     pub retries: Setting<u32>,
-    pub timeout: Option<Setting<String>>,
-    pub verify: Option<Setting<String>>,
-    pub mode: Option<Setting<String>>,
+    pub timeout: Option<Setting<Duration>>,
+    pub verify: Option<Setting<Template>>,
+    pub mode: Setting<Mode>,
     /// Extra places agents may write in dir mode under Landlock (`agents.allowWrite`, repeated).
     pub allow_write: Vec<PathBuf>,
+    /// Where the last `agents.allowWrite` was set.
+    #[serde(skip)]
+    pub allow_write_origin: Option<Origin>,
     /// Dir mode: confine agents with Landlock where the kernel allows.
     pub landlock: Setting<bool>,
     /// First delay between attempts; doubles each retry.
@@ -133,245 +187,101 @@ pub struct Settings {
     pub kill_grace: Setting<Duration>,
 }
 
-/// The last value of `key` in `config` and the kind of file it came from.
-pub fn lookup(config: &gix::config::File, key: &str) -> Option<(String, Origin)> {
-    let (section, rest) = key.split_once('.')?;
-    let (subsection, name) = match rest.rsplit_once('.') {
-        Some((sub, name)) => (Some(sub), name),
-        None => (None, rest),
-    };
-    let mut found = None;
-    for sec in config.sections_by_name(section)? {
-        let header_sub = sec
-            .header()
-            .subsection_name()
-            .map(|s| s.to_str_lossy().into_owned());
-        if header_sub.as_deref() != subsection {
-            continue;
-        }
-        if let Some(values) = sec.values(name).last() {
-            found = Some((
-                values.to_str_lossy().into_owned(),
-                Origin::from_source(sec.meta().source),
-            ));
-        }
-    }
-    found
-}
-
-fn string(config: &gix::config::File, key: &str, flag: Option<&String>) -> Option<Setting<String>> {
-    if let Some(value) = flag {
-        return Some(Setting {
-            value: value.clone(),
-            origin: Origin::Flag,
-        });
-    }
-    lookup(config, key).map(|(value, origin)| Setting { value, origin })
-}
-
-fn number<T: std::str::FromStr>(
-    config: &gix::config::File,
-    key: &str,
-    flag: Option<T>,
-    default: T,
-) -> Result<Setting<T>> {
-    if let Some(value) = flag {
-        return Ok(Setting {
-            value,
-            origin: Origin::Flag,
-        });
-    }
-    match lookup(config, key) {
-        None => Ok(Setting::default(default)),
-        Some((raw, origin)) => match raw.trim().parse() {
-            Ok(value) => Ok(Setting { value, origin }),
-            Err(_) => Err(UserError::usage(
-                format!("git config {key} is '{raw}', which is not a whole number"),
-                format!("fix it with: git config {key} <number>"),
-            )
-            .into()),
-        },
-    }
-}
-
-fn boolean(config: &gix::config::File, key: &str, default: bool) -> Result<Setting<bool>> {
-    let Some((raw, origin)) = lookup(config, key) else {
-        return Ok(Setting::default(default));
-    };
-    let value = match raw.trim().to_ascii_lowercase().as_str() {
-        "true" | "yes" | "on" | "1" | "" => true,
-        "false" | "no" | "off" | "0" => false,
-        _ => {
-            return Err(UserError::usage(
-                format!("git config {key} is '{raw}', which is not true or false"),
-                format!("fix it: git config {key} true"),
-            )
-            .into())
-        }
-    };
-    Ok(Setting { value, origin })
-}
-
-fn duration(config: &gix::config::File, key: &str, default: &str) -> Result<Setting<Duration>> {
-    let (raw, origin) =
-        lookup(config, key).unwrap_or_else(|| (default.to_owned(), Origin::Default));
-    match parse_duration(&raw) {
-        Some(value) => Ok(Setting { value, origin }),
-        None => Err(UserError::usage(
-            format!("git config {key} is '{raw}', which is not a duration"),
-            format!("write durations like 500ms, 90s or 30m: git config {key} 5s"),
-        )
-        .into()),
-    }
-}
-
-/// Human durations: `90s`, `30m`, `1h30m`, `500ms`; a bare number is seconds.
-pub fn parse_duration(raw: &str) -> Option<Duration> {
-    let raw = raw.trim();
-    if let Ok(secs) = raw.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    humantime::parse_duration(raw).ok()
-}
-
-fn path(config: &gix::config::File, key: &str, default: &str) -> Setting<PathBuf> {
-    match lookup(config, key) {
-        Some((value, origin)) => Setting {
-            value: PathBuf::from(value),
-            origin,
-        },
-        None => Setting::default(PathBuf::from(default)),
-    }
-}
-
 impl Settings {
-    /// Resolve every setting from `repo`'s configuration and the command-line `overrides`.
+    /// Resolve every setting from `repo`'s configuration and the command-line `overrides`,
+    /// refusing any bad value, even one a flag overrides.
     pub fn load(repo: &gix::Repository, overrides: &Overrides) -> Result<Settings> {
-        let snapshot = repo.config_snapshot();
-        let config = snapshot.plumbing();
-        let settings = Settings {
-            tasks_dir: path(config, keys::TASKS_DIR, defaults::TASKS_DIR),
-            contracts_dir: path(config, keys::CONTRACTS_DIR, defaults::CONTRACTS_DIR),
-            branch_prefix: string(config, keys::BRANCH_PREFIX, None)
+        Settings::from_config(repo.config_snapshot().plumbing(), overrides)
+    }
+
+    /// As [`Settings::load`], from configuration already read.
+    pub fn from_config(config: &gix::config::File, overrides: &Overrides) -> Result<Settings> {
+        check_overrides(overrides)?;
+        let configured_command = read::template(config, keys::COMMAND, "my-agent {prompt}")?;
+        // At each level a command beats an agent, so --agent sets a configured command aside.
+        let command = match (&overrides.command, &overrides.agent) {
+            (None, Some(_)) => None,
+            (flag, _) => or_flag(flag.as_ref(), configured_command),
+        };
+        let (allow_write, allow_write_origin) = read::paths(config, keys::ALLOW_WRITE);
+        Ok(Settings {
+            tasks_dir: read::path(config, keys::TASKS_DIR, defaults::TASKS_DIR),
+            contracts_dir: read::path(config, keys::CONTRACTS_DIR, defaults::CONTRACTS_DIR),
+            branch_prefix: read::string(config, keys::BRANCH_PREFIX)
                 .unwrap_or_else(|| Setting::default(defaults::BRANCH_PREFIX.into())),
-            workspace_root: path(config, keys::WORKSPACE_ROOT, defaults::WORKSPACE_ROOT),
-            log_dir: path(config, keys::LOG_DIR, defaults::LOG_DIR),
-            jobs: number(config, keys::JOBS, overrides.jobs, defaults::JOBS)?,
-            agent: string(config, keys::AGENT, overrides.agent.as_ref())
+            workspace_root: read::path(config, keys::WORKSPACE_ROOT, defaults::WORKSPACE_ROOT),
+            log_dir: read::path(config, keys::LOG_DIR, defaults::LOG_DIR),
+            jobs: or_flag(overrides.jobs.as_ref(), jobs(config)?)
+                .unwrap_or(Setting::default(defaults::JOBS)),
+            agent: or_flag(overrides.agent.as_ref(), read::agent(config, keys::AGENT)?)
                 .unwrap_or_else(|| Setting::default(defaults::AGENT.into())),
-            command: string(config, keys::COMMAND, overrides.command.as_ref()),
-            prompt: string(config, keys::PROMPT, overrides.prompt.as_ref()),
-            retries: number(config, keys::RETRIES, overrides.retries, defaults::RETRIES)?,
-            timeout: string(config, keys::TIMEOUT, overrides.timeout.as_ref()),
-            verify: string(config, keys::VERIFY, None),
-            mode: string(config, keys::MODE, overrides.mode.as_ref()),
-            allow_write: config
-                .strings(keys::ALLOW_WRITE)
-                .unwrap_or_default()
-                .iter()
-                .map(|v| PathBuf::from(v.to_str_lossy().into_owned()))
-                .collect(),
-            landlock: boolean(config, keys::LANDLOCK, true)?,
-            retry_delay: duration(config, keys::RETRY_DELAY, defaults::RETRY_DELAY)?,
-            kill_grace: duration(config, keys::KILL_GRACE, defaults::KILL_GRACE)?,
-        };
-        if settings.jobs.value == 0 {
-            return Err(UserError::usage(
-                "the number of parallel agents must be at least 1",
-                "pass -j N with N >= 1, or fix git config agents.jobs",
+            command,
+            prompt: or_flag(
+                overrides.prompt.as_ref(),
+                read::string(config, keys::PROMPT),
+            ),
+            retries: or_flag(
+                overrides.retries.as_ref(),
+                read::number(config, keys::RETRIES)?,
             )
-            .into());
-        }
-        Ok(settings)
+            .unwrap_or(Setting::default(defaults::RETRIES)),
+            timeout: or_flag(overrides.timeout.as_ref(), timeout(config)?),
+            verify: read::template(config, keys::VERIFY, "make test")?,
+            mode: or_flag(overrides.mode.as_ref(), read::mode(config, keys::MODE)?)
+                .unwrap_or(Setting::default(Mode::default())),
+            allow_write,
+            allow_write_origin,
+            landlock: read::boolean(config, keys::LANDLOCK)?
+                .unwrap_or(Setting::default(defaults::LANDLOCK)),
+            retry_delay: read::duration(config, keys::RETRY_DELAY)?
+                .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
+            kill_grace: read::duration(config, keys::KILL_GRACE)?
+                .unwrap_or(Setting::default(defaults::KILL_GRACE)),
+        })
     }
 }
 
-/// One line of `git agents config`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Entry {
-    pub key: String,
-    /// Empty when unset.
-    pub value: String,
-    /// `None` when unset.
-    pub origin: Option<Origin>,
+fn or_flag<T: Clone>(flag: Option<&T>, configured: Option<Setting<T>>) -> Option<Setting<T>> {
+    flag.cloned().map(Setting::flag).or(configured)
 }
 
-impl Settings {
-    /// Every setting with its value in effect and where that came from, in a stable order;
-    /// `agents.scope.<task>` entries follow from `config`.
-    pub fn entries(&self, repo: &gix::Repository) -> Vec<Entry> {
-        fn entry<T: ToString>(key: &str, setting: Option<&Setting<T>>) -> Entry {
-            Entry {
-                key: key.to_owned(),
-                value: setting.map(|s| s.value.to_string()).unwrap_or_default(),
-                origin: setting.map(|s| s.origin),
-            }
-        }
-        let path = |s: &Setting<PathBuf>| Setting {
-            value: s.value.display().to_string(),
-            origin: s.origin,
-        };
-        let secs = |s: &Setting<Duration>| Setting {
-            value: humantime::format_duration(s.value).to_string(),
-            origin: s.origin,
-        };
-        let mode = self
-            .mode
-            .clone()
-            .unwrap_or_else(|| Setting::default("worktree".to_owned()));
-        let mut entries = vec![
-            entry(keys::AGENT, Some(&self.agent)),
-            entry(keys::COMMAND, self.command.as_ref()),
-            entry(keys::PROMPT, self.prompt.as_ref()),
-            entry(keys::JOBS, Some(&self.jobs)),
-            entry(keys::MODE, Some(&mode)),
-            entry(keys::TASKS_DIR, Some(&path(&self.tasks_dir))),
-            entry(keys::CONTRACTS_DIR, Some(&path(&self.contracts_dir))),
-            entry(keys::BRANCH_PREFIX, Some(&self.branch_prefix)),
-            entry(keys::WORKSPACE_ROOT, Some(&path(&self.workspace_root))),
-            entry(keys::LOG_DIR, Some(&path(&self.log_dir))),
-            entry(keys::RETRIES, Some(&self.retries)),
-            entry(keys::RETRY_DELAY, Some(&secs(&self.retry_delay))),
-            entry(keys::TIMEOUT, self.timeout.as_ref()),
-            entry(keys::KILL_GRACE, Some(&secs(&self.kill_grace))),
-            entry(keys::VERIFY, self.verify.as_ref()),
-            entry(keys::LANDLOCK, Some(&self.landlock)),
-        ];
-        let snapshot = repo.config_snapshot();
-        let config = snapshot.plumbing();
-        let allow = lookup(config, keys::ALLOW_WRITE).map(|(_, origin)| origin);
-        entries.push(Entry {
-            key: keys::ALLOW_WRITE.to_owned(),
-            value: self
-                .allow_write
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            origin: allow,
-        });
-        for section in config.sections_by_name("agents").into_iter().flatten() {
-            if section.header().subsection_name().map(|s| s.as_bytes()) != Some(b"scope".as_slice())
-            {
-                continue;
-            }
-            for name in section.value_names() {
-                let key = format!("agents.scope.{name}");
-                if entries.iter().any(|e| e.key == key) {
-                    continue;
-                }
-                let values = section.values(name.as_ref());
-                entries.push(Entry {
-                    key,
-                    value: values
-                        .iter()
-                        .map(|v| v.to_str_lossy().into_owned())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    origin: Some(Origin::from_source(section.meta().source)),
-                });
-            }
-        }
-        entries
+fn jobs(config: &gix::config::File) -> Result<Option<Setting<usize>>> {
+    let jobs = read::number(config, keys::JOBS)?;
+    if jobs.as_ref().is_some_and(|jobs| jobs.value == 0) {
+        let found = read::lookup(config, keys::JOBS).expect("just read");
+        return Err(found.refuse("must be at least 1", "4"));
     }
+    Ok(jobs)
 }
+
+fn timeout(config: &gix::config::File) -> Result<Option<Setting<Duration>>> {
+    let problem = "is not a duration above zero like 90s, 30m or 1h";
+    read::parsed(config, keys::TIMEOUT, problem, "30m", |raw| {
+        parse_duration(raw).filter(|d| !d.is_zero())
+    })
+}
+
+/// What the command line cannot rule out by its types alone.
+fn check_overrides(overrides: &Overrides) -> Result<()> {
+    if overrides.jobs == Some(0) {
+        return Err(UserError::usage(
+            "the number of parallel agents must be at least 1",
+            "pass -j N with N >= 1",
+        )
+        .into());
+    }
+    if overrides.timeout.is_some_and(|t| t.is_zero()) {
+        return Err(UserError::usage(
+            "a timeout of zero would stop every agent as it starts",
+            "give a duration above zero, like --timeout 30m",
+        )
+        .into());
+    }
+    if let Some(agent) = &overrides.agent {
+        Template::preset(agent)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::{run, Check, VerifyResult};
-use crate::config::Overrides;
+use crate::config::{Overrides, Resolver};
 use crate::error::UserError;
 use crate::repo::Project;
 use crate::runner::Runner;
@@ -42,10 +42,8 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
     let selected = tasks::select(all, &options.tasks)?;
     let store = Store::new(project.state_dir());
     let state = store.load()?;
-    let spawn_options = crate::spawn::SpawnOptions {
-        verify_command: options.command.clone(),
-        ..Default::default()
-    };
+    let resolver = Resolver::new(&project.settings, &project.root)
+        .with_verify_command(options.command.as_deref());
     let mut checks = Vec::new();
     for task in selected {
         let Some(record) = state.tasks.get(&task.name).filter(|r| r.workspace.is_dir()) else {
@@ -58,7 +56,7 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
             )
             .into());
         };
-        let command = crate::spawn::verify_for(&project, &spawn_options, &task)?;
+        let command = resolver.verify(&task)?.map(super::Command::from);
         checks.push((task, record.clone(), command));
     }
     if checks.is_empty() {
