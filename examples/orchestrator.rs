@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use git_agents::agent::Template;
 use git_agents::config::Overrides;
 use git_agents::progress::{Callback, Event};
 use git_agents::runner::Runner;
@@ -15,7 +16,7 @@ fn main() -> anyhow::Result<()> {
     let command: Vec<String> = std::env::args().skip(1).collect();
     let options = SpawnOptions {
         overrides: Overrides {
-            command: Some(shlex::try_join(command.iter().map(String::as_str))?),
+            command: Some(Template::from_argv(command)?),
             jobs: Some(2),
             ..Overrides::default()
         },

@@ -110,6 +110,27 @@ impl Template {
         }
     }
 
+    /// A template from argv words as they are, for callers that already have them split.
+    pub fn from_argv(words: Vec<String>) -> Result<Template> {
+        if words.first().is_none_or(|program| program.is_empty()) {
+            return Err(UserError::usage(
+                "the agent command is empty",
+                "give the program to run first, then its arguments",
+            )
+            .into());
+        }
+        Ok(Template {
+            source: "custom".to_owned(),
+            words,
+        })
+    }
+
+    /// The words joined back with shell quoting, for display; splits back into the same words.
+    pub fn command_line(&self) -> String {
+        shlex::try_join(self.words.iter().map(String::as_str))
+            .unwrap_or_else(|_| self.words.join(" "))
+    }
+
     /// The program to run, as written.
     pub fn program(&self) -> &str {
         &self.words[0]
@@ -210,6 +231,20 @@ mod tests {
             branch: "b",
         });
         assert_eq!(argv, vec!["a", "x {task}"]);
+    }
+
+    #[test]
+    fn argv_templates_keep_their_words_and_display_quoted() {
+        let words = vec![
+            "my agent".to_owned(),
+            "{prompt}".to_owned(),
+            "it's".to_owned(),
+        ];
+        let t = Template::from_argv(words.clone()).unwrap();
+        assert_eq!(t.words, words);
+        assert_eq!(Template::parse(&t.command_line()).unwrap(), t);
+        assert!(Template::from_argv(Vec::new()).is_err());
+        assert!(Template::from_argv(vec![String::new()]).is_err());
     }
 
     #[test]

@@ -4,9 +4,10 @@ use super::spawn::ModeArg;
 
 /// Show every agents.* setting in effect, its value and where it came from.
 ///
-/// Origins: default, system, global, local, worktree, env, or flag (for the flags given
-/// here, which act as they would on spawn). Set values with git config, for example
-/// `git config agents.jobs 8`.
+/// Origins: default, system, global, local, worktree, command line (git -c), env, or flag
+/// (for the flags given here, which act as they would on spawn). Values are read as git reads
+/// them, includes and includeIf too. Set them with git config, for example
+/// `git config agents.jobs 8`, or for one run with `git -c agents.jobs=8 agents spawn`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

@@ -1,6 +1,8 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use git_agents::config::{parse_duration, Mode};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ModeArg {
@@ -10,13 +12,24 @@ pub enum ModeArg {
 }
 
 impl ModeArg {
-    /// The name git config agents.mode uses.
-    pub fn name(self) -> &'static str {
+    pub fn mode(self) -> Mode {
         match self {
-            ModeArg::Worktree => "worktree",
-            ModeArg::Branch => "branch",
-            ModeArg::Dir => "dir",
+            ModeArg::Worktree => Mode::Worktree,
+            ModeArg::Branch => Mode::Branch,
+            ModeArg::Dir => Mode::Dir,
         }
+    }
+}
+
+/// `--timeout`: a duration above zero; clap refuses anything else as a usage error.
+fn timeout(raw: &str) -> Result<Duration, String> {
+    match parse_duration(raw) {
+        None => Err("not a duration; write durations like 90s, 30m or 1h".into()),
+        Some(zero) if zero.is_zero() => Err(
+            "a timeout of zero would stop every agent as it starts; give one above zero, like 30m"
+                .into(),
+        ),
+        Some(timeout) => Ok(timeout),
     }
 }
 
@@ -83,8 +96,8 @@ pub struct SpawnArgs {
     pub retries: Option<u32>,
 
     /// Stop an agent that runs longer than this, e.g. 90s, 30m [agents.timeout].
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = timeout)]
+    pub timeout: Option<Duration>,
 
     /// Run each task's contract check after it: the built-in one (contracts unchanged) and the
     /// task's `verify` command [front matter verify, agents.verify].

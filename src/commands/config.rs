@@ -2,17 +2,19 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
+use git_agents::agent::Template;
 use git_agents::config::Overrides;
 use git_agents::repo::Project;
 
 use crate::cli::config::ConfigArgs;
+use crate::cli::spawn::ModeArg;
 
 pub fn run(cwd: &Path, args: ConfigArgs) -> Result<i32> {
     let overrides = Overrides {
         jobs: args.jobs,
         agent: args.agent,
-        command: args.command,
-        mode: args.mode.map(|m| m.name().to_owned()),
+        command: args.command.as_deref().map(Template::parse).transpose()?,
+        mode: args.mode.map(ModeArg::mode),
         ..Overrides::default()
     };
     let project = Project::open(cwd, &overrides)?;
@@ -31,13 +33,7 @@ pub fn run(cwd: &Path, args: ConfigArgs) -> Result<i32> {
         .unwrap_or(0)
         .min(48);
     for entry in &entries {
-        let origin = match entry.origin {
-            Some(origin) => serde_json::to_value(origin)?
-                .as_str()
-                .unwrap_or("")
-                .to_owned(),
-            None => "unset".to_owned(),
-        };
+        let origin = entry.origin.map_or("unset", |origin| origin.label());
         let value = if entry.value.is_empty() {
             "-"
         } else {

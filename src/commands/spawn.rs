@@ -3,12 +3,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
+use git_agents::agent::Template;
 use git_agents::config::Overrides;
 use git_agents::progress::{JsonLines, Plain, Reporter, Silent, Tee, Terminal};
 use git_agents::runner::Runner;
 use git_agents::spawn::{self, SpawnOptions};
 
-use crate::cli::spawn::SpawnArgs;
+use crate::cli::spawn::{ModeArg, SpawnArgs};
 
 pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
     let options = SpawnOptions {
@@ -18,11 +19,11 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
         overrides: Overrides {
             jobs: args.jobs,
             agent: args.agent.clone(),
-            command: args.command.clone(),
+            command: args.command.as_deref().map(Template::parse).transpose()?,
             prompt: args.prompt.clone(),
             retries: args.retries,
-            timeout: args.timeout.clone(),
-            mode: args.mode.map(|mode| mode.name().to_owned()),
+            timeout: args.timeout,
+            mode: args.mode.map(ModeArg::mode),
         },
         verify: args.verify || args.verify_command.is_some() || args.fix_attempts.is_some(),
         verify_command: args.verify_command.clone(),

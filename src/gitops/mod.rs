@@ -5,13 +5,16 @@ pub mod commit;
 pub mod diff;
 pub mod worktree;
 
-/// Open the repository of a worktree for status and commits.
+/// Open the repository of a worktree for status and commits, with the `git -c` settings git
+/// passed on (gix reads `GIT_CONFIG_COUNT` itself, but not `GIT_CONFIG_PARAMETERS`).
 ///
 /// Nanosecond timestamps are compared: a worktree checked out a moment ago has files as new as
 /// its index, and with seconds only, every such file would be read again to tell if it changed.
 pub fn open_worktree(path: &std::path::Path) -> anyhow::Result<gix::Repository> {
     use anyhow::Context;
-    let options = gix::open::Options::default().config_overrides(["gitoxide.core.useNsec=true"]);
+    let options = gix::open::Options::default()
+        .config_overrides(["gitoxide.core.useNsec=true"])
+        .cli_overrides(crate::config::command_line::overrides()?);
     gix::open_opts(path, options).with_context(|| format!("opening {}", path.display()))
 }
 

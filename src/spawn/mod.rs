@@ -16,49 +16,14 @@ use anyhow::Result;
 
 pub use deps::order as dependency_order;
 pub use mode::dir::Enforcement;
-pub use plan::{verify_for, Capabilities, Existing, Plan, TaskPlan};
+pub use plan::{Capabilities, Existing, Plan, TaskPlan};
 
+pub use crate::config::Mode;
 use crate::config::Overrides;
 use crate::error::exit;
 use crate::progress::{Event, Reporter};
 use crate::runner::Runner;
 use crate::state::{self, Status, Store, TaskState};
-
-/// Where agents work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// A linked worktree and a branch per task, in parallel.
-    #[default]
-    Worktree,
-    /// One task after another in the main worktree, each on its own branch.
-    Branch,
-    /// In parallel in the main worktree, each task confined to its scope.
-    Dir,
-}
-
-impl Mode {
-    /// The name used by `--mode` and git config agents.mode.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Worktree => "worktree",
-            Mode::Branch => "branch",
-            Mode::Dir => "dir",
-        }
-    }
-}
-
-impl std::str::FromStr for Mode {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        match s {
-            "worktree" => Ok(Mode::Worktree),
-            "branch" => Ok(Mode::Branch),
-            "dir" => Ok(Mode::Dir),
-            _ => Err(()),
-        }
-    }
-}
 
 /// What to spawn; the command line and library callers fill this in.
 #[derive(Debug, Clone, Default)]

@@ -12,8 +12,8 @@ use super::mode::{branch, dir};
 use super::schedule::Finished;
 use super::SpawnOptions;
 use super::{deps, Mode};
-use crate::agent::{self, Template};
-use crate::config::{parse_duration, Origin};
+use crate::agent::Template;
+use crate::config::Resolver;
 use crate::error::UserError;
 use crate::gitops::worktree::{self, Registered};
 use crate::lock::{self, TaskLocks};
@@ -95,7 +95,9 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
     let base = repo::resolve_base(&project.repo, options.base.as_deref())?;
     let registered = worktree::list(&project.repo)?;
     let state = Store::new(project.state_dir()).load()?;
-    let mode = mode_for(&project)?;
+    let resolver = Resolver::new(&project.settings, &project.root)
+        .with_verify_command(options.verify_command.as_deref());
+    let mode = resolver.mode().value;
 
     let finished_head = |task: &Task| -> Option<gix::ObjectId> {
         let done = state
@@ -191,14 +193,14 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
             }
             (workspace, existing, copies, branch)
         };
-        let (template, program) = command_for(&project, &task)?;
+        let settings = resolver.task(&task)?;
         let verify = if options.verify {
-            verify_for(&project, options, &task)?
+            resolver.verify(&task)?.map(verify::Command::from)
         } else {
             None
         };
         let scope = scope::for_task(&project.repo, &project.root, &task)?;
-        let mut prompt = prompt_for(&project, &task);
+        let mut prompt = settings.prompt.value;
         if mode == Mode::Dir {
             prompt.push_str(&dir::scope_instruction(&task, &scope)?);
         }
@@ -207,14 +209,14 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
             verify,
             write_scope: None,
             prompt,
-            timeout: timeout_for(&project, &task)?,
-            retries: retries_for(&project, &task),
+            timeout: settings.timeout.map(|t| t.value),
+            retries: settings.retries.value,
             log: project.log_dir().join(format!("{}.log", task.slug)),
             task,
             branch,
             workspace,
-            template,
-            program,
+            template: settings.agent.template.value,
+            program: settings.agent.path,
             copies,
             existing,
         });
@@ -300,105 +302,6 @@ fn existing(registered: &[Registered], workspace: &Path, full_branch: &str) -> R
             "move it out of the way, or point git config agents.workspaceRoot elsewhere",
         )
         .into()),
-    }
-}
-
-/// `--mode` > git config agents.mode > worktree.
-fn mode_for(project: &Project) -> Result<Mode> {
-    match &project.settings.mode {
-        None => Ok(Mode::Worktree),
-        Some(raw) => raw.value.parse().map_err(|_| {
-            UserError::usage(
-                format!(
-                    "agents.mode is '{}'; it must be worktree, branch or dir",
-                    raw.value
-                ),
-                "fix it: git config agents.mode worktree",
-            )
-            .into()
-        }),
-    }
-}
-
-/// flag > task front matter > git config > default.
-fn command_for(project: &Project, task: &Task) -> Result<(Template, PathBuf)> {
-    let settings = &project.settings;
-    let from_flag = |origin: Origin| origin == Origin::Flag;
-    let template = match (&settings.command, &settings.agent) {
-        (Some(cmd), _) if from_flag(cmd.origin) => Template::parse(&cmd.value)?,
-        (_, agent) if from_flag(agent.origin) => Template::preset(&agent.value)?,
-        _ => match (&task.meta.command, &task.meta.agent, &settings.command) {
-            (Some(cmd), _, _) => Template::parse(cmd)?,
-            (None, Some(agent), _) => Template::preset(agent)?,
-            (None, None, Some(cmd)) => Template::parse(&cmd.value)?,
-            (None, None, None) => Template::preset(&settings.agent.value)?,
-        },
-    };
-    let program = template.resolve(&project.root)?;
-    Ok((template, program))
-}
-
-/// The check command: `--verify-command` > front matter `verify` > git config `agents.verify`.
-pub fn verify_for(
-    project: &Project,
-    options: &SpawnOptions,
-    task: &Task,
-) -> Result<Option<verify::Command>> {
-    let configured = project.settings.verify.as_ref().map(|s| s.value.clone());
-    let raw = options
-        .verify_command
-        .clone()
-        .or_else(|| task.meta.verify.clone())
-        .or(configured);
-    let Some(raw) = raw else { return Ok(None) };
-    let template = Template::parse(&raw)?;
-    let program = which::which_in(template.program(), std::env::var_os("PATH"), &project.root).map_err(|_| {
-        UserError::usage(
-            format!("verify command '{}' of task '{}' was not found on PATH", template.program(), task.name),
-            "install it, or fix the task's verify / git config agents.verify / --verify-command",
-        )
-    })?;
-    Ok(Some(verify::Command { template, program }))
-}
-
-fn prompt_for(project: &Project, task: &Task) -> String {
-    let settings = &project.settings;
-    let configured = settings.prompt.as_ref();
-    let raw = match (configured, &task.meta.prompt) {
-        (Some(p), _) if p.origin == Origin::Flag => p.value.clone(),
-        (_, Some(p)) => p.clone(),
-        (Some(p), None) => p.value.clone(),
-        (None, None) => agent::default_prompt(&task.rel_file, &settings.contracts_dir.value),
-    };
-    raw.replace("{task}", &task.name)
-        .replace("{task_file}", &task.rel_file.to_string_lossy())
-}
-
-fn timeout_for(project: &Project, task: &Task) -> Result<Option<Duration>> {
-    let settings = &project.settings;
-    let raw = match (&settings.timeout, &task.meta.timeout) {
-        (Some(t), _) if t.origin == Origin::Flag => Some(t.value.clone()),
-        (_, Some(t)) => Some(t.clone()),
-        (Some(t), None) => Some(t.value.clone()),
-        (None, None) => None,
-    };
-    raw.map(|raw| {
-        parse_duration(&raw).ok_or_else(|| {
-            UserError::usage(
-                format!("timeout '{raw}' for task '{}' is not a duration", task.name),
-                "write durations like 90s, 30m or 1h",
-            )
-            .into()
-        })
-    })
-    .transpose()
-}
-
-fn retries_for(project: &Project, task: &Task) -> u32 {
-    let retries = &project.settings.retries;
-    match (retries.origin, task.meta.retries) {
-        (Origin::Flag, _) | (_, None) => retries.value,
-        (_, Some(n)) => n,
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::{run, Check, VerifyResult};
-use crate::config::Overrides;
+use crate::config::{Overrides, Resolver};
 use crate::error::UserError;
 use crate::inventory::Inventory;
 use crate::repo::Project;
@@ -41,10 +41,8 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
     let inventory = Inventory::load(project)?;
     let selected = inventory.select(&options.tasks)?;
     let (project, store) = (&inventory.project, inventory.store());
-    let spawn_options = crate::spawn::SpawnOptions {
-        verify_command: options.command.clone(),
-        ..Default::default()
-    };
+    let resolver = Resolver::new(&project.settings, &project.root)
+        .with_verify_command(options.command.as_deref());
     let mut checks = Vec::new();
     for known in selected {
         let Some(task) = known.file else {
@@ -67,7 +65,7 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
             )
             .into());
         };
-        let command = crate::spawn::verify_for(project, &spawn_options, &task)?;
+        let command = resolver.verify(&task)?.map(super::Command::from);
         checks.push((task, record, command));
     }
     if checks.is_empty() {

@@ -33,6 +33,15 @@ pub struct Command {
     pub program: PathBuf,
 }
 
+impl From<crate::config::Program> for Command {
+    fn from(program: crate::config::Program) -> Self {
+        Command {
+            template: program.template.value,
+            program: program.path,
+        }
+    }
+}
+
 /// Everything needed to check one task.
 pub struct Check<'a> {
     pub task: &'a str,

@@ -15,6 +15,7 @@ mod logs;
 mod merge;
 mod modes;
 mod real_agents;
+mod settings;
 mod setup;
 mod spawn;
 mod spawn_errors;

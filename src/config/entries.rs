@@ -1,0 +1,110 @@
+//! The lines of `git agents config`: each setting's value in effect and where it came from.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use gix::bstr::ByteSlice;
+
+use super::{keys, Origin, Setting, Settings};
+use crate::agent::Template;
+
+/// One line of `git agents config`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    pub key: String,
+    /// Empty when unset.
+    pub value: String,
+    /// `None` when unset.
+    pub origin: Option<Origin>,
+}
+
+fn entry<T: ToString>(key: &str, setting: Option<&Setting<T>>) -> Entry {
+    Entry {
+        key: key.to_owned(),
+        value: setting.map(|s| s.value.to_string()).unwrap_or_default(),
+        origin: setting.map(|s| s.origin),
+    }
+}
+
+fn shown<T>(setting: &Setting<T>, show: impl Fn(&T) -> String) -> Setting<String> {
+    Setting {
+        value: show(&setting.value),
+        origin: setting.origin,
+    }
+}
+
+fn path(setting: &Setting<PathBuf>) -> Setting<String> {
+    shown(setting, |p| p.display().to_string())
+}
+
+fn duration(setting: &Setting<Duration>) -> Setting<String> {
+    shown(setting, |d| humantime::format_duration(*d).to_string())
+}
+
+fn command(setting: &Setting<Template>) -> Setting<String> {
+    shown(setting, Template::command_line)
+}
+
+impl Settings {
+    /// Every setting with its value in effect and where that came from, in a stable order;
+    /// `agents.scope.<task>` entries follow from `repo`'s configuration.
+    pub fn entries(&self, repo: &gix::Repository) -> Vec<Entry> {
+        let mut entries = vec![
+            entry(keys::AGENT, Some(&self.agent)),
+            entry(keys::COMMAND, self.command.as_ref().map(command).as_ref()),
+            entry(keys::PROMPT, self.prompt.as_ref()),
+            entry(keys::JOBS, Some(&self.jobs)),
+            entry(keys::MODE, Some(&self.mode)),
+            entry(keys::TASKS_DIR, Some(&path(&self.tasks_dir))),
+            entry(keys::CONTRACTS_DIR, Some(&path(&self.contracts_dir))),
+            entry(keys::BRANCH_PREFIX, Some(&self.branch_prefix)),
+            entry(keys::WORKSPACE_ROOT, Some(&path(&self.workspace_root))),
+            entry(keys::LOG_DIR, Some(&path(&self.log_dir))),
+            entry(keys::RETRIES, Some(&self.retries)),
+            entry(keys::RETRY_DELAY, Some(&duration(&self.retry_delay))),
+            entry(keys::TIMEOUT, self.timeout.as_ref().map(duration).as_ref()),
+            entry(keys::KILL_GRACE, Some(&duration(&self.kill_grace))),
+            entry(keys::VERIFY, self.verify.as_ref().map(command).as_ref()),
+            entry(keys::LANDLOCK, Some(&self.landlock)),
+            Entry {
+                key: keys::ALLOW_WRITE.to_owned(),
+                value: self
+                    .allow_write
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                origin: self.allow_write_origin,
+            },
+        ];
+        scopes(repo, &mut entries);
+        entries
+    }
+}
+
+/// `agents.scope.<task>` entries, each key once, with all of its values.
+fn scopes(repo: &gix::Repository, entries: &mut Vec<Entry>) {
+    let snapshot = repo.config_snapshot();
+    let config = snapshot.plumbing();
+    for section in config.sections_by_name("agents").into_iter().flatten() {
+        if section.header().subsection_name().map(|s| s.as_bytes()) != Some(b"scope".as_slice()) {
+            continue;
+        }
+        for name in section.value_names() {
+            let key = format!("agents.scope.{name}");
+            if entries.iter().any(|e| e.key == key) {
+                continue;
+            }
+            let values = section.values(name.as_ref());
+            entries.push(Entry {
+                key,
+                value: values
+                    .iter()
+                    .map(|v| v.to_str_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                origin: Some(Origin::from_source(section.meta().source)),
+            });
+        }
+    }
+}

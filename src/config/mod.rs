@@ -1,0 +1,287 @@
+//! `agents.*` git configuration: every key, its default, and where the value in effect came from.
+//!
+//! Git config is read as git reads it: the system, global, local and worktree files with their
+//! `include` and `includeIf` files, then `git -c` (see [`command_line`]). Every value is typed
+//! and checked here, when loaded; a bad one is refused naming the key and where it was set.
+//! Precedence: a command-line flag beats task front matter, which beats git config, which beats
+//! the default; [`resolve`] applies it per task.
+
+pub mod command_line;
+mod entries;
+mod mode;
+pub mod read;
+pub mod resolve;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::agent::Template;
+use crate::error::UserError;
+
+pub use entries::Entry;
+pub use mode::Mode;
+pub use read::parse_duration;
+pub use resolve::{Program, Resolver, TaskSettings};
+
+/// Git config keys, in one place so docs, `git agents config` and the code agree.
+pub mod keys {
+    pub const TASKS_DIR: &str = "agents.tasksDir";
+    pub const CONTRACTS_DIR: &str = "agents.contractsDir";
+    pub const BRANCH_PREFIX: &str = "agents.branchPrefix";
+    pub const WORKSPACE_ROOT: &str = "agents.workspaceRoot";
+    pub const LOG_DIR: &str = "agents.logDir";
+    pub const JOBS: &str = "agents.jobs";
+    pub const AGENT: &str = "agents.agent";
+    pub const COMMAND: &str = "agents.command";
+    pub const PROMPT: &str = "agents.prompt";
+    pub const RETRIES: &str = "agents.retries";
+    pub const TIMEOUT: &str = "agents.timeout";
+    pub const MODE: &str = "agents.mode";
+    pub const VERIFY: &str = "agents.verify";
+    pub const RETRY_DELAY: &str = "agents.retryDelay";
+    pub const KILL_GRACE: &str = "agents.killGrace";
+    pub const ALLOW_WRITE: &str = "agents.allowWrite";
+    pub const LANDLOCK: &str = "agents.landlock";
+}
+
+/// Defaults, paths relative to the main worktree's root.
+pub mod defaults {
+    use std::time::Duration;
+
+    pub const TASKS_DIR: &str = ".claude/tasks";
+    pub const CONTRACTS_DIR: &str = ".claude/contracts";
+    pub const BRANCH_PREFIX: &str = "feature/";
+    pub const WORKSPACE_ROOT: &str = "../workspaces";
+    pub const LOG_DIR: &str = "../logs";
+    pub const JOBS: usize = 4;
+    pub const AGENT: &str = "claude";
+    pub const RETRIES: u32 = 0;
+    pub const RETRY_DELAY: Duration = Duration::from_secs(1);
+    pub const KILL_GRACE: Duration = Duration::from_secs(5);
+    pub const LANDLOCK: bool = true;
+}
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Default,
+    System,
+    Global,
+    Local,
+    Worktree,
+    /// `git -c`, `GIT_CONFIG_PARAMETERS` or `GIT_CONFIG_COUNT`, as `git config --show-origin`
+    /// calls them.
+    #[serde(rename = "command line")]
+    CommandLine,
+    Env,
+    /// The task file's front matter (per-task values only).
+    #[serde(rename = "front matter")]
+    FrontMatter,
+    Flag,
+}
+
+impl Origin {
+    fn from_source(source: gix::config::Source) -> Self {
+        use gix::config::Source::*;
+        match source {
+            GitInstallation | System => Origin::System,
+            Git | User => Origin::Global,
+            Local => Origin::Local,
+            Worktree => Origin::Worktree,
+            Env | Cli => Origin::CommandLine,
+            Api | EnvOverride => Origin::Env,
+        }
+    }
+
+    /// The name `git agents config` shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::Default => "default",
+            Origin::System => "system",
+            Origin::Global => "global",
+            Origin::Local => "local",
+            Origin::Worktree => "worktree",
+            Origin::CommandLine => "command line",
+            Origin::Env => "env",
+            Origin::FrontMatter => "front matter",
+            Origin::Flag => "flag",
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Setting<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+impl<T> Setting<T> {
+    pub fn default(value: T) -> Self {
+        Setting {
+            value,
+            origin: Origin::Default,
+        }
+    }
+
+    fn flag(value: T) -> Self {
+        Setting {
+            value,
+            origin: Origin::Flag,
+        }
+    }
+}
+
+/// Values given on the command line (or by a library caller); `None` means "not given".
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub jobs: Option<usize>,
+    /// An agent preset name.
+    pub agent: Option<String>,
+    /// Any agent command as an argv template; beats `agent`.
+    pub command: Option<Template>,
+    pub prompt: Option<String>,
+    pub retries: Option<u32>,
+    /// Must be longer than zero.
+    pub timeout: Option<Duration>,
+    pub mode: Option<Mode>,
+}
+
+/// Every `agents.*` setting in effect: flags applied over git config over the defaults.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Settings {
+    pub tasks_dir: Setting<PathBuf>,
+    pub contracts_dir: Setting<PathBuf>,
+    pub branch_prefix: Setting<String>,
+    pub workspace_root: Setting<PathBuf>,
+    pub log_dir: Setting<PathBuf>,
+    pub jobs: Setting<usize>,
+    /// An agent preset name, known to exist.
+    pub agent: Setting<String>,
+    /// `None` when unset, and when `--agent` sets git config's aside.
+    pub command: Option<Setting<Template>>,
+    pub prompt: Option<Setting<String>>,
+    pub retries: Setting<u32>,
+    pub timeout: Option<Setting<Duration>>,
+    pub verify: Option<Setting<Template>>,
+    pub mode: Setting<Mode>,
+    /// Extra places agents may write in dir mode under Landlock (`agents.allowWrite`, repeated).
+    pub allow_write: Vec<PathBuf>,
+    /// Where the last `agents.allowWrite` was set.
+    #[serde(skip)]
+    pub allow_write_origin: Option<Origin>,
+    /// Dir mode: confine agents with Landlock where the kernel allows.
+    pub landlock: Setting<bool>,
+    /// First delay between attempts; doubles each retry.
+    pub retry_delay: Setting<Duration>,
+    /// Time between SIGTERM and SIGKILL for an agent's process group.
+    pub kill_grace: Setting<Duration>,
+}
+
+impl Settings {
+    /// Resolve every setting from `repo`'s configuration and the command-line `overrides`,
+    /// refusing any bad value, even one a flag overrides.
+    pub fn load(repo: &gix::Repository, overrides: &Overrides) -> Result<Settings> {
+        Settings::from_config(repo.config_snapshot().plumbing(), overrides)
+    }
+
+    /// As [`Settings::load`], from configuration already read.
+    pub fn from_config(config: &gix::config::File, overrides: &Overrides) -> Result<Settings> {
+        check_overrides(overrides)?;
+        let configured_command = read::template(config, keys::COMMAND, "my-agent {prompt}")?;
+        // At each level a command beats an agent, so --agent sets a configured command aside.
+        let command = match (&overrides.command, &overrides.agent) {
+            (None, Some(_)) => None,
+            (flag, _) => or_flag(flag.as_ref(), configured_command),
+        };
+        let (allow_write, allow_write_origin) = read::paths(config, keys::ALLOW_WRITE);
+        Ok(Settings {
+            tasks_dir: read::path(config, keys::TASKS_DIR, defaults::TASKS_DIR),
+            contracts_dir: read::path(config, keys::CONTRACTS_DIR, defaults::CONTRACTS_DIR),
+            branch_prefix: read::string(config, keys::BRANCH_PREFIX)
+                .unwrap_or_else(|| Setting::default(defaults::BRANCH_PREFIX.into())),
+            workspace_root: read::path(config, keys::WORKSPACE_ROOT, defaults::WORKSPACE_ROOT),
+            log_dir: read::path(config, keys::LOG_DIR, defaults::LOG_DIR),
+            jobs: or_flag(overrides.jobs.as_ref(), jobs(config)?)
+                .unwrap_or(Setting::default(defaults::JOBS)),
+            agent: or_flag(overrides.agent.as_ref(), read::agent(config, keys::AGENT)?)
+                .unwrap_or_else(|| Setting::default(defaults::AGENT.into())),
+            command,
+            prompt: or_flag(
+                overrides.prompt.as_ref(),
+                read::string(config, keys::PROMPT),
+            ),
+            retries: or_flag(
+                overrides.retries.as_ref(),
+                read::number(config, keys::RETRIES)?,
+            )
+            .unwrap_or(Setting::default(defaults::RETRIES)),
+            timeout: or_flag(overrides.timeout.as_ref(), timeout(config)?),
+            verify: read::template(config, keys::VERIFY, "make test")?,
+            mode: or_flag(overrides.mode.as_ref(), read::mode(config, keys::MODE)?)
+                .unwrap_or(Setting::default(Mode::default())),
+            allow_write,
+            allow_write_origin,
+            landlock: read::boolean(config, keys::LANDLOCK)?
+                .unwrap_or(Setting::default(defaults::LANDLOCK)),
+            retry_delay: read::duration(config, keys::RETRY_DELAY)?
+                .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
+            kill_grace: read::duration(config, keys::KILL_GRACE)?
+                .unwrap_or(Setting::default(defaults::KILL_GRACE)),
+        })
+    }
+}
+
+fn or_flag<T: Clone>(flag: Option<&T>, configured: Option<Setting<T>>) -> Option<Setting<T>> {
+    flag.cloned().map(Setting::flag).or(configured)
+}
+
+fn jobs(config: &gix::config::File) -> Result<Option<Setting<usize>>> {
+    let jobs = read::number(config, keys::JOBS)?;
+    if jobs.as_ref().is_some_and(|jobs| jobs.value == 0) {
+        let found = read::lookup(config, keys::JOBS).expect("just read");
+        return Err(found.refuse("must be at least 1", "4"));
+    }
+    Ok(jobs)
+}
+
+fn timeout(config: &gix::config::File) -> Result<Option<Setting<Duration>>> {
+    let problem = "is not a duration above zero like 90s, 30m or 1h";
+    read::parsed(config, keys::TIMEOUT, problem, "30m", |raw| {
+        parse_duration(raw).filter(|d| !d.is_zero())
+    })
+}
+
+/// What the command line cannot rule out by its types alone.
+fn check_overrides(overrides: &Overrides) -> Result<()> {
+    if overrides.jobs == Some(0) {
+        return Err(UserError::usage(
+            "the number of parallel agents must be at least 1",
+            "pass -j N with N >= 1",
+        )
+        .into());
+    }
+    if overrides.timeout.is_some_and(|t| t.is_zero()) {
+        return Err(UserError::usage(
+            "a timeout of zero would stop every agent as it starts",
+            "give a duration above zero, like --timeout 30m",
+        )
+        .into());
+    }
+    if let Some(agent) = &overrides.agent {
+        Template::preset(agent)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

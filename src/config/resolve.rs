@@ -1,0 +1,198 @@
+//! The one place that decides what a task runs with: a flag beats the task's front matter,
+//! which beats git config, which beats the default. Flags arrive inside [`Settings`] (origin
+//! [`Origin::Flag`]), where [`Settings::load`] put them.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::{parse_duration, Mode, Origin, Setting, Settings};
+use crate::agent::{self, Template};
+use crate::error::UserError;
+use crate::tasks::Task;
+
+/// A command to run and the program found for it, before anything starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    pub template: Setting<Template>,
+    pub path: PathBuf,
+}
+
+/// What one task runs with, each value with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSettings {
+    pub agent: Program,
+    /// With `{task}` and `{task_file}` filled in.
+    pub prompt: Setting<String>,
+    pub timeout: Option<Setting<Duration>>,
+    pub retries: Setting<u32>,
+}
+
+/// Resolves per-task values against one run's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolver<'a> {
+    settings: &'a Settings,
+    root: &'a Path,
+    verify_command: Option<&'a str>,
+}
+
+impl<'a> Resolver<'a> {
+    /// `root`, the main worktree, is where programs given as relative paths are found.
+    pub fn new(settings: &'a Settings, root: &'a Path) -> Self {
+        Resolver {
+            settings,
+            root,
+            verify_command: None,
+        }
+    }
+
+    /// The check command given on the command line for every task (an argv template).
+    pub fn with_verify_command(self, template: Option<&'a str>) -> Self {
+        Resolver {
+            verify_command: template,
+            ..self
+        }
+    }
+
+    /// The run's mode; front matter has none.
+    pub fn mode(&self) -> Setting<Mode> {
+        self.settings.mode.clone()
+    }
+
+    /// Everything `task` runs with but its check (see [`Resolver::verify`]).
+    pub fn task(&self, task: &Task) -> Result<TaskSettings> {
+        Ok(TaskSettings {
+            agent: self.agent(task)?,
+            prompt: self.prompt(task),
+            timeout: self.timeout(task)?,
+            retries: self.retries(task),
+        })
+    }
+
+    /// The agent command and its program. At each level a command beats an agent preset.
+    pub fn agent(&self, task: &Task) -> Result<Program> {
+        let template = self.agent_template(task)?;
+        let path = template.value.resolve(self.root)?;
+        Ok(Program { template, path })
+    }
+
+    fn agent_template(&self, task: &Task) -> Result<Setting<Template>> {
+        let settings = self.settings;
+        let preset = |agent: &Setting<String>| -> Result<Setting<Template>> {
+            Ok(Setting {
+                value: Template::preset(&agent.value)?,
+                origin: agent.origin,
+            })
+        };
+        if let Some(command) = settings.command.as_ref().filter(|c| is_flag(c)) {
+            return Ok(command.clone());
+        }
+        if is_flag(&settings.agent) {
+            return preset(&settings.agent);
+        }
+        if let Some(command) = &task.meta.command {
+            return Ok(front_matter(Template::parse(command)?));
+        }
+        if let Some(agent) = &task.meta.agent {
+            return Ok(front_matter(Template::preset(agent)?));
+        }
+        match &settings.command {
+            Some(command) => Ok(command.clone()),
+            None => preset(&settings.agent),
+        }
+    }
+
+    /// The prompt, by default the seed's, with the task's name and file filled in.
+    pub fn prompt(&self, task: &Task) -> Setting<String> {
+        let settings = self.settings;
+        let mut prompt =
+            pick(settings.prompt.clone(), task.meta.prompt.clone()).unwrap_or_else(|| {
+                Setting::default(agent::default_prompt(
+                    &task.rel_file,
+                    &settings.contracts_dir.value,
+                ))
+            });
+        prompt.value = prompt
+            .value
+            .replace("{task}", &task.name)
+            .replace("{task_file}", &task.rel_file.to_string_lossy());
+        prompt
+    }
+
+    /// The time after which the agent is stopped; none by default.
+    pub fn timeout(&self, task: &Task) -> Result<Option<Setting<Duration>>> {
+        let configured = self.settings.timeout.clone();
+        if configured.as_ref().is_some_and(is_flag) {
+            return Ok(configured);
+        }
+        let Some(raw) = &task.meta.timeout else {
+            return Ok(configured);
+        };
+        let bad = |problem: &str| {
+            UserError::usage(
+                format!("timeout '{raw}' for task '{}' {problem}", task.name),
+                "write durations like 90s, 30m or 1h",
+            )
+        };
+        match parse_duration(raw) {
+            None => Err(bad("is not a duration").into()),
+            Some(zero) if zero.is_zero() => {
+                Err(bad("is zero, which would stop its agent as it starts").into())
+            }
+            Some(timeout) => Ok(Some(front_matter(timeout))),
+        }
+    }
+
+    /// How many more attempts a failing agent gets.
+    pub fn retries(&self, task: &Task) -> Setting<u32> {
+        let configured = self.settings.retries.clone();
+        pick(Some(configured.clone()), task.meta.retries).unwrap_or(configured)
+    }
+
+    /// The check command and its program, if any: the command line's, else front matter
+    /// `verify`, else git config `agents.verify`.
+    pub fn verify(&self, task: &Task) -> Result<Option<Program>> {
+        let template = match (self.verify_command, &task.meta.verify) {
+            (Some(flag), _) => Setting::flag(Template::parse(flag)?),
+            (None, Some(front)) => front_matter(Template::parse(front)?),
+            (None, None) => match &self.settings.verify {
+                Some(configured) => configured.clone(),
+                None => return Ok(None),
+            },
+        };
+        let program = template.value.program();
+        let path = which::which_in(program, std::env::var_os("PATH"), self.root).map_err(|_| {
+            UserError::usage(
+                format!(
+                    "verify command '{program}' of task '{}' was not found on PATH",
+                    task.name
+                ),
+                "install it, or fix the task's verify / git config agents.verify / --verify-command",
+            )
+        })?;
+        Ok(Some(Program { template, path }))
+    }
+}
+
+fn is_flag<T>(setting: &Setting<T>) -> bool {
+    setting.origin == Origin::Flag
+}
+
+fn front_matter<T>(value: T) -> Setting<T> {
+    Setting {
+        value,
+        origin: Origin::FrontMatter,
+    }
+}
+
+/// flag > front matter > git config or default.
+fn pick<T>(configured: Option<Setting<T>>, front: Option<T>) -> Option<Setting<T>> {
+    match configured {
+        Some(flag) if is_flag(&flag) => Some(flag),
+        configured => front.map(front_matter).or(configured),
+    }
+}
+
+#[cfg(test)]
+mod tests;
