@@ -7,10 +7,11 @@ use anyhow::{Context as _, Result};
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
 use super::TaskMaterial;
+use crate::error::UserError;
 use crate::gitops::{checkout, commit, worktree};
 use crate::repo::Project;
 use crate::spawn::execute::Context;
-use crate::spawn::plan::TaskPlan;
+use crate::spawn::plan::{Existing, Placement, Survey, TaskPlan};
 
 /// Where HEAD was before the run.
 #[derive(Debug, Clone)]
@@ -18,6 +19,27 @@ pub struct Origin {
     /// `refs/heads/main`, or `None` when HEAD was detached.
     pub branch: Option<String>,
     pub commit: gix::ObjectId,
+}
+
+/// In the main worktree, on the task's own branch, which must not be checked out elsewhere.
+pub fn place(survey: &Survey, branch: String, full: &str) -> Result<Placement> {
+    if let Some(elsewhere) = survey
+        .registered
+        .iter()
+        .find(|w| w.branch.as_deref() == Some(full))
+    {
+        return Err(UserError::usage(
+            format!("{branch} is checked out in {}", elsewhere.path.display()),
+            "remove that worktree first (git agents clean), or use --mode worktree",
+        )
+        .into());
+    }
+    Ok(Placement {
+        branch,
+        workspace: survey.project.root.clone(),
+        existing: Existing::InPlace,
+        copies: survey.untracked_material.clone(),
+    })
 }
 
 /// The main worktree must be clean (task files, contracts and CLAUDE.md aside).

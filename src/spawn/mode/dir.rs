@@ -13,7 +13,7 @@ use crate::gitops::commit;
 use crate::progress::Event;
 use crate::repo::Project;
 use crate::spawn::execute::{self, Context};
-use crate::spawn::plan::{Capabilities, TaskPlan};
+use crate::spawn::plan::{Capabilities, Existing, Placement, Survey, TaskPlan};
 use crate::state::{self, Status, TaskState};
 use crate::tasks::Task;
 use crate::{sandbox, scope};
@@ -72,6 +72,16 @@ impl Enforcement {
             landlock: false,
             detail: format!("scopes are checked after the run (detection only): {reason}"),
         }
+    }
+}
+
+/// In place, on the main worktree's branch; nothing is copied.
+pub fn place(survey: &Survey) -> Placement {
+    Placement {
+        branch: survey.in_place_branch(),
+        workspace: survey.project.root.clone(),
+        existing: Existing::InPlace,
+        copies: Vec::new(),
     }
 }
 

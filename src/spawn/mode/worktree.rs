@@ -6,9 +6,11 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
 
-use crate::gitops::worktree;
+use crate::error::UserError;
+use crate::gitops::worktree::{self, Registered};
 use crate::spawn::execute;
-use crate::spawn::plan::{Existing, TaskPlan};
+use crate::spawn::plan::{Existing, Placement, Survey, TaskPlan};
+use crate::tasks::Task;
 
 pub struct Driver;
 
@@ -20,6 +22,76 @@ impl super::Driver for Driver {
         base: gix::ObjectId,
     ) -> Result<Vec<String>> {
         prepare(&cx.repo.to_thread_local(), &cx.root, base, task)
+    }
+}
+
+/// A linked worktree of its own under the workspace root, with the untracked contracts,
+/// CLAUDE.md and task file copied in.
+pub fn place(survey: &Survey, task: &Task, branch: String, full: &str) -> Result<Placement> {
+    let workspace = survey.project.workspace_root().join(&task.slug);
+    let existing = existing(&survey.registered, &workspace, full)?;
+    let mut copies = survey.shared_copies.clone();
+    if !survey.tracked(&task.rel_file)? {
+        copies.push(task.rel_file.clone());
+    }
+    Ok(Placement {
+        branch,
+        workspace,
+        existing,
+        copies,
+    })
+}
+
+fn existing(registered: &[Registered], workspace: &Path, full_branch: &str) -> Result<Existing> {
+    if let Some(entry) = worktree::find_at(registered, workspace) {
+        if entry.prunable {
+            return Ok(Existing::Stale(entry.clone()));
+        }
+        if entry.branch.as_deref() == Some(full_branch) {
+            return Ok(Existing::Worktree);
+        }
+        let other = entry.branch.as_deref().unwrap_or("a detached HEAD");
+        return Err(UserError::usage(
+            format!(
+                "{} is a worktree of {other}, not of {full_branch}",
+                workspace.display()
+            ),
+            "remove that worktree, or point git config agents.workspaceRoot elsewhere",
+        )
+        .into());
+    }
+    if let Some(elsewhere) = registered
+        .iter()
+        .find(|w| w.branch.as_deref() == Some(full_branch) && !w.prunable)
+    {
+        return Err(UserError::usage(
+            format!(
+                "{full_branch} is already checked out in {}",
+                elsewhere.path.display()
+            ),
+            "remove that worktree (git worktree remove) or rename the task",
+        )
+        .into());
+    }
+    match std::fs::read_dir(workspace).map(|mut entries| entries.next().is_some()) {
+        Ok(true) => Err(UserError::usage(
+            format!(
+                "{} exists and is not a git-agents worktree",
+                workspace.display()
+            ),
+            "move it out of the way, or point git config agents.workspaceRoot elsewhere",
+        )
+        .into()),
+        Ok(false) => Ok(Existing::Nothing),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Existing::Nothing),
+        Err(_) => Err(UserError::usage(
+            format!(
+                "{} exists and is not a directory git-agents can use",
+                workspace.display()
+            ),
+            "move it out of the way, or point git config agents.workspaceRoot elsewhere",
+        )
+        .into()),
     }
 }
 

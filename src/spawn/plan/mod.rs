@@ -1,0 +1,226 @@
+//! Everything a spawn decides before it touches anything: which tasks, which command,
+//! where each workspace goes, and whether what is already there is ours.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+
+use std::collections::HashMap;
+
+mod survey;
+
+pub use survey::Survey;
+
+use super::mode::{branch, dir, worktree};
+use super::schedule::Finished;
+use super::SpawnOptions;
+use super::{deps, Mode};
+use crate::agent::Template;
+use crate::config::Resolver;
+use crate::error::UserError;
+use crate::gitops::worktree::Registered;
+use crate::lock::{self, TaskLocks};
+use crate::repo::Project;
+use crate::state::TaskState;
+use crate::tasks::Task;
+use crate::{scope, verify};
+
+/// What is already on disk for a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Existing {
+    /// Nothing: create the branch (if missing) and the worktree.
+    Nothing,
+    /// Our worktree is there with the task's branch: reuse it.
+    Worktree,
+    /// A stale registration (its directory is gone): prune it, then add.
+    Stale(Registered),
+    /// Dir and branch modes: the agent works in the main worktree itself.
+    InPlace,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskPlan {
+    pub task: Task,
+    /// Short branch name, e.g. `feature/auth`.
+    pub branch: String,
+    pub workspace: PathBuf,
+    pub log: PathBuf,
+    pub template: Template,
+    pub program: PathBuf,
+    pub prompt: String,
+    pub timeout: Option<Duration>,
+    pub retries: u32,
+    /// Repo-relative files to copy from the main worktree (untracked at the base).
+    pub copies: Vec<PathBuf>,
+    pub existing: Existing,
+    /// Directories the task may change (empty: anywhere).
+    pub scope: Vec<String>,
+    /// The check to run after the agent, when spawning with `--verify`.
+    pub verify: Option<verify::Command>,
+    /// Dir mode under Landlock: the only places the agent may write.
+    pub write_scope: Option<Vec<PathBuf>>,
+}
+
+/// What the runner can do, an input to planning: the plan is final before anything runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Agents run under the supervisor, which can confine their writes (Landlock).
+    pub supervised: bool,
+}
+
+pub struct Plan {
+    pub project: Project,
+    pub base: gix::ObjectId,
+    pub tasks: Vec<TaskPlan>,
+    /// Finished tasks left alone (no `--rerun`).
+    pub skipped: Vec<TaskState>,
+    pub warnings: Vec<String>,
+    /// Held for the tasks to run until the plan is dropped.
+    pub locks: TaskLocks,
+    /// Dependencies that finished before this run, with their branch heads.
+    pub known: HashMap<String, Finished>,
+    pub verify: bool,
+    pub fix_attempts: u32,
+    pub mode: Mode,
+    /// Dir mode: how scopes are held (Landlock enforcement or detection alone).
+    pub enforcement: Option<dir::Enforcement>,
+    /// Branch mode: where the main worktree's HEAD was, to return to it.
+    pub origin: Option<branch::Origin>,
+    /// What the runner could do when the plan was made.
+    pub capabilities: Capabilities,
+}
+
+pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> Result<Plan> {
+    let survey = Survey::take(cwd, options)?;
+    let resolver = Resolver::new(&survey.project.settings, &survey.project.root)
+        .with_verify_command(options.verify_command.as_deref());
+    let selected = deps::order(&survey.all, survey.selected.clone(), &|t| {
+        survey.finished_head(t).is_some()
+    })?;
+    let mut known: HashMap<String, Finished> = survey
+        .all
+        .iter()
+        .filter_map(|t| Some((t.name.clone(), Finished::Ok(survey.finished_head(t)?))))
+        .collect();
+    let mut plans = Vec::new();
+    let mut skipped = Vec::new();
+    for task in selected {
+        if !options.rerun && survey.finished_head(&task).is_some() {
+            skipped.push(survey.state.tasks[&task.name].clone());
+            continue;
+        }
+        known.remove(&task.name);
+        plans.push(plan_task(&survey, &resolver, options, task)?);
+    }
+    let Survey {
+        project,
+        base,
+        mode,
+        mut warnings,
+        ..
+    } = survey;
+    let origin = match mode {
+        Mode::Branch => Some(branch::check_clean(&project)?),
+        _ => None,
+    };
+    let enforcement = match mode {
+        Mode::Dir => Some(dir::prepare(&project, &mut plans, capabilities)?),
+        _ => None,
+    };
+    let slugs: Vec<&str> = plans.iter().map(|p| p.task.slug.as_str()).collect();
+    let (locks, lock_warnings) = lock::acquire(&project.state_dir(), &slugs)?;
+    warnings.extend(lock_warnings);
+    Ok(Plan {
+        project,
+        base,
+        tasks: plans,
+        skipped,
+        warnings,
+        locks,
+        known,
+        verify: options.verify,
+        fix_attempts: options.fix_attempts,
+        mode,
+        enforcement,
+        origin,
+        capabilities,
+    })
+}
+
+/// One task's plan: its branch and workspace (as its mode places it), command, prompt, limits.
+fn plan_task(
+    survey: &Survey,
+    resolver: &Resolver<'_>,
+    options: &SpawnOptions,
+    task: Task,
+) -> Result<TaskPlan> {
+    let project = &survey.project;
+    let branch = project.branch_for(&task.slug);
+    let full = format!("refs/heads/{branch}");
+    if gix::validate::reference::name(full.as_str().into()).is_err() {
+        return Err(UserError::usage(
+            format!(
+                "task '{}' would use the branch name '{branch}', which git does not allow",
+                task.name
+            ),
+            "fix git config agents.branchPrefix",
+        )
+        .into());
+    }
+    if survey.mode != Mode::Dir && survey.main_branch.as_deref() == Some(full.as_str()) {
+        return Err(UserError::usage(
+            format!("branch '{branch}' is checked out in the main worktree"),
+            "switch the main worktree to another branch first (git switch main)",
+        )
+        .into());
+    }
+    let place = match survey.mode {
+        Mode::Dir => dir::place(survey),
+        Mode::Branch => branch::place(survey, branch, &full)?,
+        Mode::Worktree => worktree::place(survey, &task, branch, &full)?,
+    };
+    let settings = resolver.task(&task)?;
+    let verify = match options.verify {
+        true => resolver.verify(&task)?.map(verify::Command::from),
+        false => None,
+    };
+    let scope = scope::for_task(&project.repo, &project.root, &task)?;
+    let mut prompt = settings.prompt.value;
+    if survey.mode == Mode::Dir {
+        prompt.push_str(&dir::scope_instruction(&task, &scope)?);
+    }
+    Ok(TaskPlan {
+        scope,
+        verify,
+        write_scope: None,
+        prompt,
+        timeout: settings.timeout.map(|t| t.value),
+        retries: settings.retries.value,
+        log: project.log_dir().join(format!("{}.log", task.slug)),
+        task,
+        branch: place.branch,
+        workspace: place.workspace,
+        template: settings.agent.template.value,
+        program: settings.agent.path,
+        copies: place.copies,
+        existing: place.existing,
+    })
+}
+
+/// Where a task works, as its mode decides.
+pub struct Placement {
+    /// The branch its work is committed on (short name).
+    pub branch: String,
+    pub workspace: PathBuf,
+    pub existing: Existing,
+    /// Repo-relative files to copy in (or, in place, to keep out of commits).
+    pub copies: Vec<PathBuf>,
+}
+
+impl Plan {
+    /// Validate everything and decide what to do, creating nothing.
+    pub fn new(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> Result<Plan> {
+        plan(cwd, options, capabilities)
+    }
+}

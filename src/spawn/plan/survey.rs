@@ -1,0 +1,142 @@
+//! What planning reads before it decides anything: the tasks, the base, the worktrees, the
+//! state, and the untracked files each workspace needs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::SpawnOptions;
+use crate::config::Resolver;
+use crate::gitops::worktree::{self, Registered};
+use crate::repo::{self, Project};
+use crate::spawn::Mode;
+use crate::state::{State, Store};
+use crate::tasks::{self, Task};
+
+pub struct Survey {
+    pub project: Project,
+    /// Every task file.
+    pub all: Vec<Task>,
+    /// The tasks asked for, before dependencies are pulled in.
+    pub selected: Vec<Task>,
+    pub warnings: Vec<String>,
+    pub base: gix::ObjectId,
+    pub registered: Vec<Registered>,
+    pub state: State,
+    pub mode: Mode,
+    /// Contracts and CLAUDE.md untracked at the base: copied into every worktree.
+    pub shared_copies: Vec<PathBuf>,
+    /// Those plus the untracked task files: kept out of commits made in the main worktree.
+    pub untracked_material: Vec<PathBuf>,
+    /// The main worktree's branch (full name), `None` when detached.
+    pub main_branch: Option<String>,
+}
+
+impl Survey {
+    pub fn take(cwd: &Path, options: &SpawnOptions) -> Result<Survey> {
+        let project = Project::open(cwd, &options.overrides)?;
+        let (all, warnings) = tasks::discover(&project.root, project.tasks_dir())?;
+        let selected = tasks::select(all.clone(), &options.tasks)?;
+        repo::check_identity(&project.repo)?;
+        let base = repo::resolve_base(&project.repo, options.base.as_deref())?;
+        let registered = worktree::list(&project.repo)?;
+        let state = Store::new(project.state_dir()).load()?;
+        let mode = Resolver::new(&project.settings, &project.root).mode().value;
+        let shared_copies = shared_copies(&project, base)?;
+        let mut untracked_material = shared_copies.clone();
+        for task in &all {
+            if !tracked(&project.repo, base, &task.rel_file)? {
+                untracked_material.push(task.rel_file.clone());
+            }
+        }
+        let main_branch = project.repo.head_name()?.map(|n| n.to_string());
+        Ok(Survey {
+            warnings: warnings.into_iter().map(|w| w.0).collect(),
+            project,
+            all,
+            selected,
+            base,
+            registered,
+            state,
+            mode,
+            shared_copies,
+            untracked_material,
+            main_branch,
+        })
+    }
+
+    /// The commit a finished task's dependents start from; `None` while it is not finished.
+    pub fn finished_head(&self, task: &Task) -> Option<gix::ObjectId> {
+        let done = self
+            .state
+            .tasks
+            .get(&task.name)
+            .is_some_and(|r| r.state.is_finished());
+        if !done {
+            return None;
+        }
+        if self.mode == Mode::Dir {
+            // In place: there is no task branch, work lands on the current one.
+            return Some(self.base);
+        }
+        let branch = format!("refs/heads/{}", self.project.branch_for(&task.slug));
+        worktree::branch_tip(&self.project.repo, &branch)
+            .ok()
+            .flatten()
+    }
+
+    /// Whether `rel` is tracked at the base.
+    pub fn tracked(&self, rel: &Path) -> Result<bool> {
+        tracked(&self.project.repo, self.base, rel)
+    }
+
+    /// The branch in-place modes commit on: the main worktree's, shortened (or `HEAD`).
+    pub fn in_place_branch(&self) -> String {
+        self.main_branch
+            .as_deref()
+            .map(|b| b.trim_start_matches("refs/heads/").to_owned())
+            .unwrap_or_else(|| "HEAD".into())
+    }
+}
+
+/// The contracts and CLAUDE.md files that are not tracked at the base, to copy into every workspace.
+fn shared_copies(project: &Project, base: gix::ObjectId) -> Result<Vec<PathBuf>> {
+    let mut candidates = Vec::new();
+    collect_files(
+        &project.root,
+        &project.settings.contracts_dir.value,
+        &mut candidates,
+    )?;
+    if project.root.join("CLAUDE.md").is_file() {
+        candidates.push(PathBuf::from("CLAUDE.md"));
+    }
+    let mut copies = Vec::new();
+    for rel in candidates {
+        if !tracked(&project.repo, base, &rel)? {
+            copies.push(rel);
+        }
+    }
+    Ok(copies)
+}
+
+fn collect_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let child = rel.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            collect_files(root, &child, out)?;
+        } else if kind.is_file() || kind.is_symlink() {
+            out.push(child);
+        }
+    }
+    out.sort();
+    Ok(())
+}
+
+fn tracked(repo: &gix::Repository, base: gix::ObjectId, rel: &Path) -> Result<bool> {
+    let tree = repo.find_commit(base)?.tree()?;
+    Ok(tree.lookup_entry_by_path(rel)?.is_some())
+}
