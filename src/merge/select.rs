@@ -91,7 +91,7 @@ pub fn select(
     let mut without_branch = Vec::new();
     let mut warnings = warnings;
     if names.is_empty() {
-        for task in &crate::spawn::dependency_order(&tasks, tasks.clone(), &|_| false)? {
+        for task in &crate::tasks::dependency_order(&tasks, tasks.clone(), &|_| false)? {
             let branch = project.branch_for(&task.slug);
             if branch == target.name {
                 continue; // the target's own task: merging others into it is what was asked

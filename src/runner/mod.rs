@@ -39,6 +39,13 @@ pub struct Job {
     pub write_scope: Option<Vec<PathBuf>>,
 }
 
+/// What a runner can do, an input to planning: a spawn's plan is final before anything runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Agents run under the supervisor, which can confine their writes (Landlock).
+    pub supervised: bool,
+}
+
 /// How a job ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -123,8 +130,8 @@ impl Runner {
     }
 
     /// What this runner can do, for planning a spawn.
-    pub fn capabilities(&self) -> crate::spawn::Capabilities {
-        crate::spawn::Capabilities {
+    pub fn capabilities(&self) -> Capabilities {
+        Capabilities {
             supervised: self.supervised(),
         }
     }

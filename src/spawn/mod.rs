@@ -14,9 +14,10 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-pub use deps::order as dependency_order;
+pub use crate::runner::Capabilities;
+pub use crate::tasks::dependency_order;
 pub use mode::dir::Enforcement;
-pub use plan::{Capabilities, Existing, Plan, TaskPlan};
+pub use plan::{Existing, Plan, TaskPlan};
 
 pub use crate::config::Mode;
 use crate::config::Overrides;

@@ -96,13 +96,25 @@ pub struct TaskState {
     pub violations: Vec<String>,
     /// The last contract check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verify: Option<crate::verify::VerifyResult>,
+    pub verify: Option<VerifyResult>,
 }
 
 mod schema;
 
 /// The layout of `state.json` this build writes. 1: ids as free strings; 2: typed commit ids.
 pub const SCHEMA_VERSION: u32 = 2;
+
+/// The outcome of the last check of a task, as recorded in state.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VerifyResult {
+    pub passed: bool,
+    /// Seconds since the Unix epoch.
+    pub at: f64,
+    /// Why it failed, in one line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub log: PathBuf,
+}
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct State {

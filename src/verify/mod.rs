@@ -14,17 +14,7 @@ use crate::agent::{Template, Values};
 use crate::runner::{Exit, Job, LineSink, Runner};
 use crate::state;
 
-/// The outcome of the last check of a task, as recorded in state.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct VerifyResult {
-    pub passed: bool,
-    /// Seconds since the Unix epoch.
-    pub at: f64,
-    /// Why it failed, in one line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    pub log: PathBuf,
-}
+pub use crate::state::VerifyResult;
 
 /// A check command, resolved before anything runs.
 #[derive(Debug, Clone)]

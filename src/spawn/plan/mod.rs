@@ -14,14 +14,15 @@ pub use survey::Survey;
 
 use super::mode::{branch, dir, worktree};
 use super::schedule::Finished;
+use super::Mode;
 use super::SpawnOptions;
-use super::{deps, Mode};
 use crate::agent::Template;
 use crate::config::Resolver;
 use crate::error::UserError;
 use crate::gitops::worktree::Registered;
 use crate::lock::{self, TaskLocks};
 use crate::repo::Project;
+pub use crate::runner::Capabilities;
 use crate::state::TaskState;
 use crate::tasks::Task;
 use crate::{scope, verify};
@@ -62,13 +63,6 @@ pub struct TaskPlan {
     pub write_scope: Option<Vec<PathBuf>>,
 }
 
-/// What the runner can do, an input to planning: the plan is final before anything runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Capabilities {
-    /// Agents run under the supervisor, which can confine their writes (Landlock).
-    pub supervised: bool,
-}
-
 pub struct Plan {
     pub project: Project,
     pub base: gix::ObjectId,
@@ -95,7 +89,7 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
     let survey = Survey::take(cwd, options)?;
     let resolver = Resolver::new(&survey.project.settings, &survey.project.root)
         .with_verify_command(options.verify_command.as_deref());
-    let selected = deps::order(&survey.all, survey.selected.clone(), &|t| {
+    let selected = crate::tasks::dependency_order(&survey.all, survey.selected.clone(), &|t| {
         survey.finished_head(t).is_some()
     })?;
     let mut known: HashMap<String, Finished> = survey

@@ -7,6 +7,10 @@ use anyhow::{Context, Result};
 
 use crate::error::UserError;
 
+mod order;
+
+pub use order::order as dependency_order;
+
 /// Front-matter keys git-agents understands.
 pub const KNOWN_KEYS: &[&str] = &[
     "scope",
