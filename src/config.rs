@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Result;
 use gix::bstr::ByteSlice;
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 
 /// Git config keys, in one place so docs, `git agents config` and the code agree.
 pub mod keys {
@@ -178,10 +178,13 @@ fn number<T: std::str::FromStr>(
         None => Ok(Setting::default(default)),
         Some((raw, origin)) => match raw.trim().parse() {
             Ok(value) => Ok(Setting { value, origin }),
-            Err(_) => Err(UserError::usage(
-                format!("git config {key} is '{raw}', which is not a whole number"),
-                format!("fix it with: git config {key} <number>"),
-            )
+            Err(_) => Err(Error::usage(format!(
+                "git config {key} is '{raw}', which is not a whole number"
+            ))
+            .with_fix(Fix::SetConfig {
+                key: key.to_owned(),
+                example: "<number>".to_owned(),
+            })
             .into()),
         },
     }
@@ -195,10 +198,13 @@ fn boolean(config: &gix::config::File, key: &str, default: bool) -> Result<Setti
         "true" | "yes" | "on" | "1" | "" => true,
         "false" | "no" | "off" | "0" => false,
         _ => {
-            return Err(UserError::usage(
-                format!("git config {key} is '{raw}', which is not true or false"),
-                format!("fix it: git config {key} true"),
-            )
+            return Err(Error::usage(format!(
+                "git config {key} is '{raw}', which is not true or false"
+            ))
+            .with_fix(Fix::SetConfig {
+                key: key.to_owned(),
+                example: "true".to_owned(),
+            })
             .into())
         }
     };
@@ -210,10 +216,12 @@ fn duration(config: &gix::config::File, key: &str, default: &str) -> Result<Sett
         lookup(config, key).unwrap_or_else(|| (default.to_owned(), Origin::Default));
     match parse_duration(&raw) {
         Some(value) => Ok(Setting { value, origin }),
-        None => Err(UserError::usage(
-            format!("git config {key} is '{raw}', which is not a duration"),
-            format!("write durations like 500ms, 90s or 30m: git config {key} 5s"),
-        )
+        None => Err(Error::usage(format!(
+            "git config {key} is '{raw}', which is not a duration"
+        ))
+        .with_fix(Fix::SetDuration {
+            key: key.to_owned(),
+        })
         .into()),
     }
 }
@@ -269,11 +277,11 @@ impl Settings {
             kill_grace: duration(config, keys::KILL_GRACE, defaults::KILL_GRACE)?,
         };
         if settings.jobs.value == 0 {
-            return Err(UserError::usage(
-                "the number of parallel agents must be at least 1",
-                "pass -j N with N >= 1, or fix git config agents.jobs",
-            )
-            .into());
+            return Err(
+                Error::usage("the number of parallel agents must be at least 1")
+                    .with_fix(Fix::AtLeastOneJob)
+                    .into(),
+            );
         }
         Ok(settings)
     }

@@ -14,12 +14,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use gix::bstr::{BStr, BString, ByteSlice};
 use gix::index::entry::{Flags, Stage};
 use gix::status::index_worktree::Item as WorktreeItem;
 use gix::status::plumbing::index_as_worktree::EntryStatus;
 use gix::ObjectId;
+
+use crate::error::Error;
 
 /// What `git status` would show for a worktree (paths repo-relative, `/`-separated, sorted).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -208,13 +210,18 @@ pub fn prepare(
         .iter()
         .any(|e| e.flags.contains(Flags::SKIP_WORKTREE))
     {
-        bail!(
+        return Err(Error::failed(format!(
             "{} is a sparse checkout, which git agents cannot update",
             workdir.display()
-        );
+        ))
+        .into());
     }
     if old.entries().iter().any(|e| e.stage_raw() != 0) {
-        bail!("the index of {} has unmerged entries", workdir.display());
+        return Err(Error::failed(format!(
+            "the index of {} has unmerged entries",
+            workdir.display()
+        ))
+        .into());
     }
     let expected = repo
         .index_from_tree(&from_tree)
@@ -227,10 +234,11 @@ pub fn prepare(
                 .all(|(x, y)| x.id == y.id && x.mode == y.mode && x.path(a) == y.path(b))
     };
     if !same(&old, &expected) {
-        bail!(
+        return Err(Error::failed(format!(
             "the index of {} does not match tree {from_tree}: refusing to update the worktree",
             workdir.display()
-        );
+        ))
+        .into());
     }
 
     let mut index = repo
@@ -305,13 +313,16 @@ impl WorktreeUpdate<'_> {
         )
         .context("could not write the changed files")?;
         if let Some(err) = outcome.errors.first() {
-            bail!("could not write '{}': {}", err.path, err.error);
+            return Err(
+                Error::failed(format!("could not write '{}': {}", err.path, err.error)).into(),
+            );
         }
         if let Some(collision) = outcome.collisions.first() {
-            bail!(
+            return Err(Error::failed(format!(
                 "could not write '{}': it collides with another path on disk",
                 collision.path
-            );
+            ))
+            .into());
         }
         for entry in index.entries_mut() {
             entry.flags.remove(Flags::SKIP_WORKTREE);

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::tasks::Task;
 
 /// The selected tasks plus the unfinished tasks they depend on, dependencies first
@@ -18,25 +18,23 @@ pub fn order(
     for task in all {
         for dep in &task.meta.depends_on {
             if !by_name.contains_key(dep.as_str()) {
-                return Err(UserError::usage(
-                    format!(
-                        "task '{}' depends on '{dep}', which is not a task",
-                        task.name
-                    ),
-                    "fix depends_on in its front matter (names are task file stems)",
-                )
+                return Err(Error::usage(format!(
+                    "task '{}' depends on '{dep}', which is not a task",
+                    task.name
+                ))
+                .with_fix(Fix::Text(
+                    "fix depends_on in its front matter (names are task file stems)".into(),
+                ))
                 .into());
             }
         }
     }
     if let Some(cycle) = find_cycle(all, &by_name) {
-        return Err(UserError::usage(
-            format!(
-                "tasks depend on each other in a cycle: {}",
-                cycle.join(" -> ")
-            ),
-            "remove one of those depends_on entries",
-        )
+        return Err(Error::usage(format!(
+            "tasks depend on each other in a cycle: {}",
+            cycle.join(" -> ")
+        ))
+        .with_fix(Fix::Text("remove one of those depends_on entries".into()))
         .into());
     }
 
@@ -86,7 +84,9 @@ pub fn base_from(
     use gix::merge::tree::TreatAsUnresolved;
 
     let Some(((first_name, first), rest)) = heads.split_first() else {
-        anyhow::bail!("task '{task}' has no dependencies to start from");
+        return Err(
+            Error::internal(format!("task '{task}' has no dependencies to start from")).into(),
+        );
     };
     let (mut label, mut acc) = (first_name.clone(), *first);
     for (name, head) in rest {

@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use gix::bstr::{BStr, ByteSlice};
 
 use super::plan::TaskPlan;
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::commit;
 use crate::progress::{Event, Reporter};
 use crate::repo::Project;
@@ -37,13 +37,13 @@ impl Enforcement {
 /// The sentence added to the prompt.
 pub fn scope_instruction(task: &Task, scope: &[String]) -> Result<String> {
     if scope.is_empty() {
-        return Err(UserError::usage(
-            format!("task '{}' has no scope, and dir mode needs one", task.name),
-            format!(
-                "add `scope: [some/dir]` to its front matter, or: git config --add agents.scope.{} some/dir",
-                task.name
-            ),
-        )
+        return Err(Error::usage(format!(
+            "task '{}' has no scope, and dir mode needs one",
+            task.name
+        ))
+        .with_fix(Fix::AddScope {
+            task: task.name.clone(),
+        })
         .into());
     }
     let dirs: Vec<String> = scope.iter().map(|s| format!("{s}/")).collect();
@@ -58,13 +58,11 @@ pub fn prepare(project: &Project, plans: &mut [TaskPlan]) -> Result<Enforcement>
     for (i, a) in plans.iter().enumerate() {
         for b in &plans[i + 1..] {
             if let Some((x, y)) = scope::overlap(&a.scope, &b.scope) {
-                return Err(UserError::usage(
-                    format!(
-                        "the scopes of '{}' ({x}) and '{}' ({y}) overlap, so their changes could not be told apart",
-                        a.task.name, b.task.name
-                    ),
-                    "give every task its own directories in dir mode",
-                )
+                return Err(Error::usage(format!(
+                    "the scopes of '{}' ({x}) and '{}' ({y}) overlap, so their changes could not be told apart",
+                    a.task.name, b.task.name
+                ))
+                .with_fix(Fix::Text("give every task its own directories in dir mode".into()))
                 .into());
             }
         }
@@ -107,13 +105,11 @@ pub(super) fn ensure_clean(project: &Project, why: &str) -> Result<()> {
         .map(|p| p.to_str_lossy().into_owned())
         .collect();
     let more = if dirty.len() > 5 { ", ..." } else { "" };
-    Err(UserError::usage(
-        format!(
-            "the main worktree has changes ({}{more}), and {why}",
-            shown.join(", ")
-        ),
-        "commit or stash them first",
-    )
+    Err(Error::usage(format!(
+        "the main worktree has changes ({}{more}), and {why}",
+        shown.join(", ")
+    ))
+    .with_fix(Fix::Text("commit or stash them first".into()))
     .into())
 }
 

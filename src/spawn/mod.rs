@@ -145,10 +145,9 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
     }
     for (dir, key) in dirs {
         std::fs::create_dir_all(&dir).map_err(|err| {
-            crate::error::UserError::usage(
-                format!("cannot create {}: {err}", dir.display()),
-                format!("make it writable, or point git config {key} elsewhere"),
-            )
+            crate::error::Error::usage(format!("cannot create {}", dir.display()))
+                .with_fix(crate::error::Fix::WritableDir { key: key.into() })
+                .caused_by(err)
         })?;
     }
     for skipped in &plan.skipped {

@@ -13,7 +13,7 @@ use super::SpawnOptions;
 use super::{deps, dir_mode, Mode};
 use crate::agent::{self, Template};
 use crate::config::{parse_duration, Origin};
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::worktree::{self, Registered};
 use crate::lock::{self, TaskLocks};
 use crate::repo::{self, Project};
@@ -127,13 +127,13 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         let branch = project.branch_for(&task.slug);
         let full = format!("refs/heads/{branch}");
         if gix::validate::reference::name(full.as_str().into()).is_err() {
-            return Err(UserError::usage(
-                format!(
-                    "task '{}' would use the branch name '{branch}', which git does not allow",
-                    task.name
-                ),
-                "fix git config agents.branchPrefix",
-            )
+            return Err(Error::usage(format!(
+                "task '{}' would use the branch name '{branch}', which git does not allow",
+                task.name
+            ))
+            .with_fix(Fix::FixConfig {
+                key: crate::config::keys::BRANCH_PREFIX.into(),
+            })
             .into());
         }
         if !options.rerun && finished_head(&task).is_some() {
@@ -142,10 +142,10 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         }
         known.remove(&task.name);
         if mode != Mode::Dir && main_branch.as_deref() == Some(full.as_str()) {
-            return Err(UserError::usage(
-                format!("branch '{branch}' is checked out in the main worktree"),
-                "switch the main worktree to another branch first (git switch main)",
-            )
+            return Err(Error::usage(format!(
+                "branch '{branch}' is checked out in the main worktree"
+            ))
+            .with_fix(Fix::SwitchBranch)
             .into());
         }
         let (workspace, existing, copies, branch) = if mode == Mode::Dir {
@@ -160,10 +160,11 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
                 .iter()
                 .find(|w| w.branch.as_deref() == Some(full.as_str()))
             {
-                return Err(UserError::usage(
-                    format!("{branch} is checked out in {}", elsewhere.path.display()),
-                    "remove that worktree first (git agents clean), or use --mode worktree",
-                )
+                return Err(Error::usage(format!(
+                    "{branch} is checked out in {}",
+                    elsewhere.path.display()
+                ))
+                .with_fix(Fix::FreeBranch { branch_mode: true })
                 .into());
             }
             (
@@ -248,46 +249,38 @@ fn existing(registered: &[Registered], workspace: &Path, full_branch: &str) -> R
             return Ok(Existing::Worktree);
         }
         let other = entry.branch.as_deref().unwrap_or("a detached HEAD");
-        return Err(UserError::usage(
-            format!(
-                "{} is a worktree of {other}, not of {full_branch}",
-                workspace.display()
-            ),
-            "remove that worktree, or point git config agents.workspaceRoot elsewhere",
-        )
+        return Err(Error::usage(format!(
+            "{} is a worktree of {other}, not of {full_branch}",
+            workspace.display()
+        ))
+        .with_fix(Fix::ClearWorkspace { worktree: true })
         .into());
     }
     if let Some(elsewhere) = registered
         .iter()
         .find(|w| w.branch.as_deref() == Some(full_branch) && !w.prunable)
     {
-        return Err(UserError::usage(
-            format!(
-                "{full_branch} is already checked out in {}",
-                elsewhere.path.display()
-            ),
-            "remove that worktree (git worktree remove) or rename the task",
-        )
+        return Err(Error::usage(format!(
+            "{full_branch} is already checked out in {}",
+            elsewhere.path.display()
+        ))
+        .with_fix(Fix::FreeBranch { branch_mode: false })
         .into());
     }
     match std::fs::read_dir(workspace).map(|mut entries| entries.next().is_some()) {
-        Ok(true) => Err(UserError::usage(
-            format!(
-                "{} exists and is not a git-agents worktree",
-                workspace.display()
-            ),
-            "move it out of the way, or point git config agents.workspaceRoot elsewhere",
-        )
+        Ok(true) => Err(Error::usage(format!(
+            "{} exists and is not a git-agents worktree",
+            workspace.display()
+        ))
+        .with_fix(Fix::ClearWorkspace { worktree: false })
         .into()),
         Ok(false) => Ok(Existing::Nothing),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Existing::Nothing),
-        Err(_) => Err(UserError::usage(
-            format!(
-                "{} exists and is not a directory git-agents can use",
-                workspace.display()
-            ),
-            "move it out of the way, or point git config agents.workspaceRoot elsewhere",
-        )
+        Err(_) => Err(Error::usage(format!(
+            "{} exists and is not a directory git-agents can use",
+            workspace.display()
+        ))
+        .with_fix(Fix::ClearWorkspace { worktree: false })
         .into()),
     }
 }
@@ -297,13 +290,14 @@ fn mode_for(project: &Project) -> Result<Mode> {
     match &project.settings.mode {
         None => Ok(Mode::Worktree),
         Some(raw) => raw.value.parse().map_err(|_| {
-            UserError::usage(
-                format!(
-                    "agents.mode is '{}'; it must be worktree, branch or dir",
-                    raw.value
-                ),
-                "fix it: git config agents.mode worktree",
-            )
+            Error::usage(format!(
+                "agents.mode is '{}'; it must be worktree, branch or dir",
+                raw.value
+            ))
+            .with_fix(Fix::SetConfig {
+                key: crate::config::keys::MODE.into(),
+                example: "worktree".into(),
+            })
             .into()
         }),
     }
@@ -341,12 +335,15 @@ pub fn verify_for(
         .or(configured);
     let Some(raw) = raw else { return Ok(None) };
     let template = Template::parse(&raw)?;
-    let program = which::which_in(template.program(), std::env::var_os("PATH"), &project.root).map_err(|_| {
-        UserError::usage(
-            format!("verify command '{}' of task '{}' was not found on PATH", template.program(), task.name),
-            "install it, or fix the task's verify / git config agents.verify / --verify-command",
-        )
-    })?;
+    let program = which::which_in(template.program(), std::env::var_os("PATH"), &project.root)
+        .map_err(|_| {
+            Error::usage(format!(
+                "verify command '{}' of task '{}' was not found on PATH",
+                template.program(),
+                task.name
+            ))
+            .with_fix(Fix::InstallCheck)
+        })?;
     Ok(Some(verify::Command { template, program }))
 }
 
@@ -373,10 +370,11 @@ fn timeout_for(project: &Project, task: &Task) -> Result<Option<Duration>> {
     };
     raw.map(|raw| {
         parse_duration(&raw).ok_or_else(|| {
-            UserError::usage(
-                format!("timeout '{raw}' for task '{}' is not a duration", task.name),
-                "write durations like 90s, 30m or 1h",
-            )
+            Error::usage(format!(
+                "timeout '{raw}' for task '{}' is not a duration",
+                task.name
+            ))
+            .with_fix(Fix::Text("write durations like 90s, 30m or 1h".into()))
             .into()
         })
     })

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 
 use super::{run, Check, VerifyResult};
 use crate::config::Overrides;
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::repo::Project;
 use crate::runner::Runner;
 use crate::state::Store;
@@ -52,19 +52,21 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
             if options.tasks.is_empty() {
                 continue;
             }
-            return Err(UserError::usage(
-                format!("task '{}' has no workspace to check", task.name),
-                format!("run it first: git agents spawn {}", task.name),
-            )
-            .into());
+            return Err(
+                Error::usage(format!("task '{}' has no workspace to check", task.name))
+                    .with_fix(Fix::SpawnFirst {
+                        task: Some(task.name.clone()),
+                    })
+                    .into(),
+            );
         };
         let command = crate::spawn::verify_for(&project, &spawn_options, &task)?;
         checks.push((task, record.clone(), command));
     }
     if checks.is_empty() {
-        return Err(
-            UserError::usage("no spawned task to check", "run git agents spawn first").into(),
-        );
+        return Err(Error::usage("no spawned task to check")
+            .with_fix(Fix::SpawnFirst { task: None })
+            .into());
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(project.settings.jobs.value.min(checks.len()))
