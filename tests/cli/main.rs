@@ -7,6 +7,7 @@ mod common;
 mod completion;
 mod contracts;
 mod docs;
+mod errors;
 mod fake_api;
 mod hostile_names;
 mod lifecycle;
