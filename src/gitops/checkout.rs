@@ -205,41 +205,10 @@ pub fn prepare(
         )
     })?;
     let old = repo.index_or_empty().context("could not read the index")?;
-    if old
-        .entries()
-        .iter()
-        .any(|e| e.flags.contains(Flags::SKIP_WORKTREE))
-    {
-        return Err(Error::failed(format!(
-            "{} is a sparse checkout, which git agents cannot update",
-            workdir.display()
-        ))
-        .into());
-    }
-    if old.entries().iter().any(|e| e.stage_raw() != 0) {
-        return Err(Error::failed(format!(
-            "the index of {} has unmerged entries",
-            workdir.display()
-        ))
-        .into());
-    }
     let expected = repo
         .index_from_tree(&from_tree)
         .with_context(|| format!("could not read tree {from_tree}"))?;
-    let same = |a: &gix::index::File, b: &gix::index::File| {
-        a.entries().len() == b.entries().len()
-            && a.entries()
-                .iter()
-                .zip(b.entries())
-                .all(|(x, y)| x.id == y.id && x.mode == y.mode && x.path(a) == y.path(b))
-    };
-    if !same(&old, &expected) {
-        return Err(Error::failed(format!(
-            "the index of {} does not match tree {from_tree}: refusing to update the worktree",
-            workdir.display()
-        ))
-        .into());
-    }
+    refuse_unusual_index(&old, &expected, &workdir, from_tree)?;
 
     let mut index = repo
         .index_from_tree(&to_tree)
@@ -276,6 +245,38 @@ pub fn prepare(
         removed,
         changed,
     })
+}
+
+/// Refuse an index that is sparse, has conflicts or does not match `expected` (from `from_tree`):
+/// updating the files from it could lose work.
+fn refuse_unusual_index(
+    old: &gix::index::File,
+    expected: &gix::index::File,
+    workdir: &Path,
+    from_tree: ObjectId,
+) -> Result<()> {
+    let entries = old.entries();
+    let same = entries.len() == expected.entries().len()
+        && entries
+            .iter()
+            .zip(expected.entries())
+            .all(|(x, y)| x.id == y.id && x.mode == y.mode && x.path(old) == y.path(expected));
+    let dir = workdir.display();
+    let why = if entries
+        .iter()
+        .any(|e| e.flags.contains(Flags::SKIP_WORKTREE))
+    {
+        format!("{dir} is a sparse checkout, which git agents cannot update")
+    } else if entries.iter().any(|e| e.stage_raw() != 0) {
+        format!("the index of {dir} has unmerged entries")
+    } else if !same {
+        format!(
+            "the index of {dir} does not match tree {from_tree}: refusing to update the worktree"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::failed(why).into())
 }
 
 impl WorktreeUpdate<'_> {

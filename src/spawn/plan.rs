@@ -127,13 +127,12 @@ pub fn plan(cwd: &Path, options: &SpawnOptions) -> Result<Plan> {
         let branch = project.branch_for(&task.slug);
         let full = format!("refs/heads/{branch}");
         if gix::validate::reference::name(full.as_str().into()).is_err() {
+            let key = crate::config::keys::BRANCH_PREFIX.into();
             return Err(Error::usage(format!(
                 "task '{}' would use the branch name '{branch}', which git does not allow",
                 task.name
             ))
-            .with_fix(Fix::FixConfig {
-                key: crate::config::keys::BRANCH_PREFIX.into(),
-            })
+            .with_fix(Fix::FixConfig { key })
             .into());
         }
         if !options.rerun && finished_head(&task).is_some() {

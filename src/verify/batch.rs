@@ -52,21 +52,13 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
             if options.tasks.is_empty() {
                 continue;
             }
-            return Err(
-                Error::usage(format!("task '{}' has no workspace to check", task.name))
-                    .with_fix(Fix::SpawnFirst {
-                        task: Some(task.name.clone()),
-                    })
-                    .into(),
-            );
+            return Err(not_spawned(Some(&task.name)));
         };
         let command = crate::spawn::verify_for(&project, &spawn_options, &task)?;
         checks.push((task, record.clone(), command));
     }
     if checks.is_empty() {
-        return Err(Error::usage("no spawned task to check")
-            .with_fix(Fix::SpawnFirst { task: None })
-            .into());
+        return Err(not_spawned(None));
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(project.settings.jobs.value.min(checks.len()))
@@ -111,4 +103,16 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
     });
     store.flush()?;
     results.into_iter().collect()
+}
+
+/// Nothing to check: `task` (every task when `None`) was never spawned.
+fn not_spawned(task: Option<&str>) -> anyhow::Error {
+    let message = match task {
+        Some(name) => format!("task '{name}' has no workspace to check"),
+        None => "no spawned task to check".to_owned(),
+    };
+    let task = task.map(str::to_owned);
+    Error::usage(message)
+        .with_fix(Fix::SpawnFirst { task })
+        .into()
 }
