@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 
 /// Non-interactive invocations that let each agent edit files.
 pub const PRESETS: &[(&str, &[&str])] = &[
@@ -81,16 +81,11 @@ impl Template {
                 source: name.to_owned(),
                 words: words.iter().map(|w| (*w).to_owned()).collect(),
             }),
-            None => {
-                Err(UserError::usage(
-                    format!("unknown agent '{name}'"),
-                    format!(
-                    "use one of {} or give any command with --command 'PROGRAM ARGS... {{prompt}}'",
-                    PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-                ),
-                )
-                .into())
-            }
+            None => Err(Error::usage(format!("unknown agent '{name}'"))
+                .with_fix(Fix::ChooseAgent {
+                    presets: PRESETS.iter().map(|(n, _)| (*n).to_owned()).collect(),
+                })
+                .into()),
         }
     }
 
@@ -102,10 +97,13 @@ impl Template {
                 source: "custom".to_owned(),
                 words,
             }),
-            None => Err(UserError::usage(
-                format!("cannot split the agent command {template:?} into words"),
-                "check its quotes; the command is split like a shell would but never run by one",
-            )
+            None => Err(Error::usage(format!(
+                "cannot split the agent command {template:?} into words"
+            ))
+            .with_fix(Fix::Text(
+                "check its quotes; the command is split like a shell would but never run by one"
+                    .into(),
+            ))
             .into()),
         }
     }
@@ -113,11 +111,11 @@ impl Template {
     /// A template from argv words as they are, for callers that already have them split.
     pub fn from_argv(words: Vec<String>) -> Result<Template> {
         if words.first().is_none_or(|program| program.is_empty()) {
-            return Err(UserError::usage(
-                "the agent command is empty",
-                "give the program to run first, then its arguments",
-            )
-            .into());
+            return Err(Error::usage("the agent command is empty")
+                .with_fix(Fix::Text(
+                    "give the program to run first, then its arguments".into(),
+                ))
+                .into());
         }
         Ok(Template {
             source: "custom".to_owned(),
@@ -140,14 +138,12 @@ impl Template {
     pub fn resolve(&self, cwd: &Path) -> Result<PathBuf> {
         let program = self.program();
         which::which_in(program, std::env::var_os("PATH"), cwd).map_err(|_| {
-            let hint = if self.source == "custom" {
-                format!("install '{program}' or fix the command given with --command / git config agents.command")
-            } else {
-                format!(
-                    "install '{program}', choose another agent with --agent NAME, or give any command with --command"
-                )
-            };
-            UserError::usage(format!("agent program '{program}' was not found on PATH"), hint).into()
+            Error::usage(format!("agent program '{program}' was not found on PATH"))
+                .with_fix(Fix::InstallAgent {
+                    program: program.to_owned(),
+                    custom_command: self.source == "custom",
+                })
+                .into()
         })
     }
 
@@ -250,12 +246,10 @@ mod tests {
     #[test]
     fn unknown_preset_is_a_usage_error() {
         let err = Template::preset("nope").unwrap_err();
-        assert!(err
-            .downcast_ref::<UserError>()
-            .unwrap()
-            .hint
-            .as_ref()
-            .unwrap()
-            .contains("claude"));
+        let err = err.downcast_ref::<Error>().unwrap();
+        assert_eq!(err.kind(), crate::error::ErrorKind::Usage);
+        assert!(
+            matches!(err.fix(), Some(Fix::ChooseAgent { presets }) if presets.iter().any(|p| p == "claude"))
+        );
     }
 }

@@ -1,70 +1,258 @@
-//! User-facing errors: one line of what went wrong, one line of what to do, and an exit code.
+//! Typed errors: what went wrong, how bad it is ([`ErrorKind`]) and, when there is one, the
+//! remedy in domain terms ([`Fix`]). The library never writes a command line: the binary turns a
+//! `Fix` into a hint and a kind into an exit code. An [`Error`] travels inside `anyhow::Error`,
+//! under any context added on the way up.
 
 use std::fmt;
+use std::path::PathBuf;
 
 /// Documented exit codes (README "Exit codes").
 pub mod exit {
     /// Everything succeeded.
     pub const OK: i32 = 0;
-    /// A task (or merge) failed; the report says which.
+    /// A task, check or merge failed, or the environment refused (a file, the repository).
     pub const FAILED: i32 = 1;
     /// Usage or configuration error; nothing was changed.
     pub const USAGE: i32 = 2;
+    /// A bug in git-agents.
+    pub const INTERNAL: i32 = 3;
     /// Interrupted by Ctrl-C or SIGTERM.
     pub const INTERRUPTED: i32 = 130;
+    /// Standard output was closed by its reader (128 + SIGPIPE, what a shell reports for git).
+    pub const BROKEN_PIPE: i32 = 141;
 }
 
-/// An error the user can act on. Carried inside `anyhow::Error`; the binary downcasts it
-/// to choose the exit code and print the hint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserError {
-    pub message: String,
-    pub hint: Option<String>,
-    pub code: i32,
+/// How bad an [`Error`] is, which decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bad input or configuration, found before anything was changed.
+    Usage,
+    /// Something failed while working, or the state found does not allow the work.
+    Failed,
+    /// git-agents broke one of its own invariants: a bug.
+    Internal,
 }
 
-impl UserError {
-    /// A usage/configuration error (exit 2).
-    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        UserError {
+/// An error raised by git-agents itself.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    fix: Option<Fix>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// Bad input or configuration; nothing was changed.
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Usage, message)
+    }
+
+    /// A failure found while working.
+    pub fn failed(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Failed, message)
+    }
+
+    /// An invariant that does not hold: a bug in git-agents.
+    pub fn internal(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Internal, message)
+    }
+
+    fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
             message: message.into(),
-            hint: Some(hint.into()),
-            code: exit::USAGE,
+            fix: None,
+            source: None,
         }
     }
 
-    /// A failure found while working (exit 1).
-    pub fn failed(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        UserError {
-            message: message.into(),
-            hint: Some(hint.into()),
-            code: exit::FAILED,
-        }
+    /// The remedy to offer.
+    pub fn with_fix(mut self, fix: Fix) -> Error {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// The error underneath (it and its own causes print as `caused by:` lines).
+    pub fn caused_by(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Error {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn fix(&self) -> Option<&Fix> {
+        self.fix.as_ref()
     }
 }
 
-impl fmt::Display for UserError {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for UserError {}
-
-/// Shorthand for `Err(UserError::usage(..).into())`.
-pub fn usage<T>(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Result<T> {
-    Err(UserError::usage(message, hint).into())
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as _)
+    }
 }
 
-/// The exit code and printable lines for any error reaching the binary's edge.
-pub fn describe(err: &anyhow::Error) -> (i32, String, Option<String>) {
-    if let Some(user) = err.downcast_ref::<UserError>() {
-        return (user.code, user.message.clone(), user.hint.clone());
+/// The first [`Error`] in `err`'s chain, under whatever context was added to it.
+pub fn find(err: &anyhow::Error) -> Option<&Error> {
+    err.chain().find_map(|cause| cause.downcast_ref::<Error>())
+}
+
+/// A remedy, named in the library's terms; the binary words it for its own command line.
+/// [`Fix::Text`] is only for advice that needs no command line at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fix {
+    /// Advice in words: it names no flag and no command.
+    Text(String),
+    /// Work inside a git repository.
+    InitRepository,
+    /// Work in a clone that has a working tree, not a bare repository.
+    UseWorkingTree,
+    /// Configure user.name and user.email.
+    SetIdentity,
+    /// Start from another commit; `head_unborn` when HEAD has no commit to start from.
+    ChooseBase { head_unborn: bool },
+    /// Compare with a branch that exists.
+    ChooseTarget,
+    /// Another run holds the task: wait for it, or stop it.
+    WaitForRun,
+    /// Give the git config `key` a valid value, such as `example`.
+    SetConfig { key: String, example: String },
+    /// Give the git config `key` a valid value such as `example` where the bad one was set: in
+    /// `file`, or among the values given to git on its command line when `None`.
+    SetConfigAt {
+        key: String,
+        example: String,
+        file: Option<PathBuf>,
+    },
+    /// Give the git settings passed through the environment in git's own format.
+    FixConfigParameters,
+    /// Give a time limit above zero.
+    PositiveTimeout,
+    /// Give the git config `key` a valid duration.
+    SetDuration { key: String },
+    /// Correct the git config `key`.
+    FixConfig { key: String },
+    /// Run at least one agent at a time.
+    AtLeastOneJob,
+    /// Make a directory writable, or point the git config `key` elsewhere.
+    WritableDir { key: String },
+    /// Create the tasks directory with task files.
+    CreateTasksDir,
+    /// Add task files to the tasks directory.
+    AddTasks,
+    /// Name one of the `known` tasks (none yet when empty).
+    ChooseTask { known: Vec<String> },
+    /// Give `task` a scope, in its front matter or in git config.
+    AddScope { task: String },
+    /// Choose one of the agent `presets`, or give a command.
+    ChooseAgent { presets: Vec<String> },
+    /// Install `program`, or choose another agent; `custom_command` when it came from a command
+    /// given rather than a preset.
+    InstallAgent {
+        program: String,
+        custom_command: bool,
+    },
+    /// Install the check command, or correct where it was given.
+    InstallCheck,
+    /// Clear the task's workspace path: remove the `worktree` there, or move the directory aside,
+    /// or place workspaces elsewhere.
+    ClearWorkspace { worktree: bool },
+    /// Free the task's branch from the worktree it is checked out in; `branch_mode` when the run
+    /// asked for branch mode.
+    FreeBranch { branch_mode: bool },
+    /// Switch the main worktree to another branch.
+    SwitchBranch,
+    /// Spawn `task` (every task when `None`) first.
+    SpawnFirst { task: Option<String> },
+    /// Spawn `task` first, or name an existing branch.
+    SpawnOrNameBranch { task: String },
+    /// The log appears once `task` starts.
+    StartTask { task: String },
+    /// Name a local branch, or one of the `known_tasks`.
+    NameBranch { known_tasks: Vec<String> },
+    /// Leave the branch being merged into out, or merge into another one.
+    LeaveOutTarget,
+    /// Check out a branch in the main worktree, or name a branch to merge into.
+    CheckOutTargetBranch,
+    /// Create `branch` to merge into, or name an existing one.
+    CreateTargetBranch { branch: String },
+    /// Make a first commit, or name a branch to merge into.
+    CommitOnTarget,
+    /// Finish or abort the `operation` in progress, then merge again.
+    FinishOperation { operation: Operation },
+    /// Clear the target's local changes (`untracked` files in the way, or tracked changes), then
+    /// merge again.
+    CleanTarget { untracked: bool },
+    /// Fix what was reported, then merge again; nothing was changed.
+    FixThenMergeAgain,
+    /// Merge again: the target moved meanwhile; nothing was changed.
+    MergeAgain,
+    /// The branch moved but its files did not: reset the `worktree` to it.
+    ResetWorktree { worktree: PathBuf },
+}
+
+/// A multi-step git operation that can be in progress in a worktree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    Merge,
+    CherryPick,
+    Revert,
+    Rebase,
+    ApplyMailbox,
+    Bisect,
+}
+
+impl From<gix::state::InProgress> for Operation {
+    fn from(state: gix::state::InProgress) -> Operation {
+        use gix::state::InProgress;
+        match state {
+            InProgress::Merge => Operation::Merge,
+            InProgress::CherryPick | InProgress::CherryPickSequence => Operation::CherryPick,
+            InProgress::Revert | InProgress::RevertSequence => Operation::Revert,
+            InProgress::Rebase | InProgress::RebaseInteractive | InProgress::ApplyMailboxRebase => {
+                Operation::Rebase
+            }
+            InProgress::ApplyMailbox => Operation::ApplyMailbox,
+            InProgress::Bisect => Operation::Bisect,
+        }
     }
-    let mut message = err.to_string();
-    for cause in err.chain().skip(1) {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn found_under_context_with_its_causes() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let err = anyhow::Error::from(
+            Error::failed("cannot write")
+                .with_fix(Fix::AtLeastOneJob)
+                .caused_by(io),
+        )
+        .context("saving");
+        let typed = find(&err).unwrap();
+        assert_eq!(typed.kind(), ErrorKind::Failed);
+        assert_eq!(typed.fix(), Some(&Fix::AtLeastOneJob));
+        let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+        assert_eq!(chain, ["saving", "cannot write", "denied"]);
     }
-    (exit::FAILED, message, None)
 }

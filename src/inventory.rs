@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::worktree::{self, Registered};
 use crate::repo::Project;
 use crate::state::{State, Store, TaskState};
@@ -125,13 +125,10 @@ fn derived(project: &Project, name: &str, slug: &str) -> KnownTask {
 pub fn select(known: Vec<KnownTask>, selected: &[String]) -> Result<Vec<KnownTask>> {
     for wanted in selected {
         if !known.iter().any(|t| &t.name == wanted || &t.slug == wanted) {
-            let names: Vec<&str> = known.iter().map(|t| t.name.as_str()).collect();
-            let hint = if names.is_empty() {
-                "there are no tasks yet: add .claude/tasks/<task>.md".to_owned()
-            } else {
-                format!("known tasks: {}", names.join(", "))
-            };
-            return Err(UserError::usage(format!("no task named '{wanted}'"), hint).into());
+            let known = known.iter().map(|t| t.name.clone()).collect();
+            return Err(Error::usage(format!("no task named '{wanted}'"))
+                .with_fix(Fix::ChooseTask { known })
+                .into());
         }
     }
     if selected.is_empty() {
@@ -181,10 +178,10 @@ pub fn target(project: &Project, into: Option<&str>) -> Result<Target> {
             .ok()
             .and_then(|id| id.object().ok()?.peel_to_commit().ok())
             .ok_or_else(|| {
-                UserError::usage(
-                    format!("--into '{rev}' does not name a branch or commit"),
-                    "pass a branch that exists (git branch lists them)",
-                )
+                Error::usage(format!(
+                    "the target '{rev}' does not name a branch or commit"
+                ))
+                .with_fix(Fix::ChooseTarget)
             })?;
         return Ok(Target {
             name: rev.to_owned(),

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 
 /// Locks held until dropped.
 pub struct TaskLocks {
@@ -46,13 +46,15 @@ pub fn acquire(state_dir: &Path, slugs: &[&str]) -> Result<(TaskLocks, Vec<Strin
             Err((mut file, Errno::EWOULDBLOCK)) => {
                 let holder = read_pid(&mut file)
                     .map_or_else(|| "another process".to_owned(), |pid| format!("pid {pid}"));
-                return Err(UserError::usage(
-                    format!("task '{slug}' is being run by another git-agents ({holder})"),
-                    "wait for that run to end (git agents status shows it), or stop it first",
-                )
+                return Err(Error::usage(format!(
+                    "task '{slug}' is being run by another git-agents ({holder})"
+                ))
+                .with_fix(Fix::WaitForRun)
                 .into());
             }
-            Err((_, errno)) => return Err(anyhow::anyhow!("locking {}: {errno}", path.display())),
+            Err((_, errno)) => {
+                return Err(errno).with_context(|| format!("locking {}", path.display()))
+            }
         };
         if let Some(pid) = read_pid(&mut lock) {
             if pid != std::process::id() {

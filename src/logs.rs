@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use crate::config::Overrides;
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::inventory::{self as known, Inventory};
 use crate::repo::{relative_to, Project};
 use crate::runner::display_line;
@@ -40,7 +40,7 @@ impl LogsOptions {
 
 /// Copy the task's log to `out` byte for byte; when following, keep copying what is appended
 /// until the task's state is terminal (or its spawn is gone) and the log stops growing.
-/// A reader that goes away (a closed pipe) ends it quietly.
+/// A write to `out` that fails (a reader gone away) ends it with that error.
 pub fn show(cwd: &Path, options: &LogsOptions, out: &mut dyn Write) -> Result<()> {
     let inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
     let task = inventory
@@ -69,25 +69,21 @@ pub fn show(cwd: &Path, options: &LogsOptions, out: &mut dyn Write) -> Result<()
             }
         }
     };
-    let result = if options.follow {
+    if options.follow {
         follow(&mut file, out, options.poll, ended)
     } else {
         copy_new(&mut file, out).map(|_| ())
-    };
-    match result {
-        Err(err) if is_broken_pipe(&err) => Ok(()),
-        other => other,
     }
 }
 
-fn no_log(project: &Project, name: &str, log: &Path) -> UserError {
-    UserError::failed(
-        format!(
-            "task '{name}' has no log yet: {} does not exist",
-            relative_to(log, &project.root).display()
-        ),
-        format!("it appears once the task starts (git agents spawn {name})"),
-    )
+fn no_log(project: &Project, name: &str, log: &Path) -> Error {
+    Error::failed(format!(
+        "task '{name}' has no log yet: {} does not exist",
+        relative_to(log, &project.root).display()
+    ))
+    .with_fix(Fix::StartTask {
+        task: name.to_owned(),
+    })
 }
 
 /// Print what is in `file` and what gets appended, polling every `poll`, until `ended` says
@@ -135,14 +131,6 @@ fn copy_new(file: &mut File, out: &mut dyn Write) -> Result<u64> {
     }
     out.flush()?;
     Ok(total)
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }
 
 /// The last non-blank line of the log at `path`, made safe for one terminal line; reads only

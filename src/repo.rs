@@ -5,7 +5,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::config::{Overrides, Settings};
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 
 /// A repository with a main worktree, opened from anywhere inside it or one of its linked worktrees.
 pub struct Project {
@@ -71,16 +71,14 @@ impl Project {
 /// Open the repository around `start`, refusing bare repositories, and return the main worktree's.
 pub fn open_main_repo(start: &Path) -> Result<gix::Repository> {
     let repo = gix::discover(start).map_err(|_| {
-        UserError::usage(
-            format!("not a git repository: {}", start.display()),
-            "run git agents inside a git repository (git init creates one)",
-        )
+        Error::usage(format!("not a git repository: {}", start.display()))
+            .with_fix(Fix::InitRepository)
     })?;
     if repo.workdir().is_none() {
-        return Err(UserError::usage(
+        return Err(Error::usage(
             "this is a bare repository: there is no worktree to run agents from",
-            "run git agents inside a clone with a working tree",
         )
+        .with_fix(Fix::UseWorkingTree)
         .into());
     }
     let main = if repo.kind() == gix::repository::Kind::LinkedWorkTree {
@@ -115,18 +113,16 @@ pub fn normalize(path: &Path) -> PathBuf {
 /// Check the author identity the commits will carry, before anything starts.
 pub fn check_identity(repo: &gix::Repository) -> Result<()> {
     let missing = || {
-        UserError::usage(
-            "author identity unknown: git config user.name and user.email are not set",
-            "run: git config --global user.name \"Your Name\" && git config --global user.email you@example.com",
-        )
+        Error::usage("author identity unknown: git config user.name and user.email are not set")
+            .with_fix(Fix::SetIdentity)
     };
     match (repo.author(), repo.committer()) {
         (Some(Ok(_)), Some(Ok(_))) => Ok(()),
         (None, _) | (_, None) => Err(missing().into()),
-        (Some(Err(err)), _) | (_, Some(Err(err))) => Err(UserError::usage(
-            format!("the author or committer date is invalid: {err}"),
-            "fix GIT_AUTHOR_DATE / GIT_COMMITTER_DATE",
-        )
+        (Some(Err(err)), _) | (_, Some(Err(err))) => Err(Error::usage(format!(
+            "the author or committer date is invalid: {err}"
+        ))
+        .with_fix(Fix::Text("fix GIT_AUTHOR_DATE / GIT_COMMITTER_DATE".into()))
         .into()),
     }
 }
@@ -136,15 +132,13 @@ pub fn resolve_base(repo: &gix::Repository, rev: Option<&str>) -> Result<gix::Ob
     let spec = rev.unwrap_or("HEAD");
     let bad = || {
         if rev.is_none() {
-            UserError::usage(
+            Error::usage(
                 "the main worktree has no commit yet (HEAD is unborn), so there is nothing to branch from",
-                "make a first commit, or pass --base REV",
             )
+            .with_fix(Fix::ChooseBase { head_unborn: true })
         } else {
-            UserError::usage(
-                format!("--base '{spec}' does not name a commit"),
-                "pass a branch, tag or commit id that exists (git log shows them)",
-            )
+            Error::usage(format!("the base '{spec}' does not name a commit"))
+                .with_fix(Fix::ChooseBase { head_unborn: false })
         }
     };
     let id = repo.rev_parse_single(spec).map_err(|_| bad())?;

@@ -5,7 +5,7 @@ use std::path::{Component, Path};
 use anyhow::Result;
 use gix::bstr::ByteSlice;
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::tasks::Task;
 
 /// A task's scope: front matter `scope`, else git config `agents.scope.<task>` (may repeat,
@@ -45,10 +45,12 @@ fn validate(root: &Path, task: &str, entry: &str) -> Result<String> {
             )
         });
     if escapes {
-        return Err(UserError::usage(
-            format!("scope '{entry}' of task '{task}' is not a path inside the repository"),
-            "write scopes as directories relative to the repository root, like src/auth",
-        )
+        return Err(Error::usage(format!(
+            "scope '{entry}' of task '{task}' is not a path inside the repository"
+        ))
+        .with_fix(Fix::Text(
+            "write scopes as directories relative to the repository root, like src/auth".into(),
+        ))
         .into());
     }
     let normalized: Vec<String> = path
@@ -58,10 +60,12 @@ fn validate(root: &Path, task: &str, entry: &str) -> Result<String> {
         .collect();
     let normalized = normalized.join("/");
     if !root.join(&normalized).exists() {
-        return Err(UserError::usage(
-            format!("scope '{entry}' of task '{task}' does not exist in the main worktree"),
-            "create the directory first, or fix the task's scope",
-        )
+        return Err(Error::usage(format!(
+            "scope '{entry}' of task '{task}' does not exist in the main worktree"
+        ))
+        .with_fix(Fix::Text(
+            "create the directory first, or fix the task's scope".into(),
+        ))
         .into());
     }
     Ok(normalized)

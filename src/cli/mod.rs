@@ -22,8 +22,10 @@ Examples:
   git agents merge                          merge them, computed in memory first
   git agents install-extras                 install the man pages and shell completions
 
-Exit status: 0 success, 1 a task or check failed (the report says which), 2 usage or
-configuration error (nothing was changed), 130 interrupted (the next run resumes).";
+Exit status: 0 success, 1 a task or check failed (the report says which) or the system refused
+(a file, the repository), 2 usage or configuration error (nothing was changed), 3 a bug in
+git-agents (the message says so), 130 interrupted (the next run resumes), 141 the reader closed
+standard output (quietly, as git's commands).";
 
 /// Run many AI coding agents in parallel on one repository and bring their work back safely.
 ///

@@ -15,16 +15,12 @@ pub fn run(cwd: &Path, args: CleanArgs) -> Result<i32> {
     };
     let report = clean::clean(cwd, &options)?;
     let mut stdout = std::io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout))
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
     } else {
-        clean::write_report(&mut stdout, &report)
-    };
-    match written {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => return Err(err.into()),
-        _ => {}
+        clean::write_report(&mut stdout, &report)?;
     }
+    stdout.flush()?;
     Ok(report.exit_code())
 }

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
-use git_agents::error::UserError;
 
+use super::failure::UsageError;
 use super::generate::{Docs, FISH_GIT};
 use crate::cli::install_extras::InstallExtrasArgs;
 
@@ -16,11 +16,9 @@ pub fn run(args: InstallExtrasArgs) -> Result<i32> {
         .filter(|h| !h.is_empty())
         .map(PathBuf::from);
     let home = || {
-        home.clone().ok_or_else(|| {
-            UserError::usage(
-                "HOME is not set",
-                "pass --prefix DIR to say where to install",
-            )
+        home.clone().ok_or_else(|| UsageError {
+            message: "HOME is not set".into(),
+            hint: "pass --prefix DIR to say where to install".into(),
         })
     };
     let prefix = match args.prefix {

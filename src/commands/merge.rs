@@ -2,7 +2,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use git_agents::config::Overrides;
 use git_agents::merge;
 use git_agents::repo::Project;
@@ -25,16 +25,12 @@ pub fn run(cwd: &Path, args: MergeArgs) -> Result<i32> {
         let _ = writeln!(stderr, "warning: {warning}");
     }
     let mut stdout = std::io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout))
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
     } else {
-        merge::text::write_text(&report, &mut stdout)
-    };
-    match written.and_then(|()| stdout.flush()) {
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other.context("could not write the report")?,
+        merge::text::write_text(&report, &mut stdout)?;
     }
+    stdout.flush()?;
     Ok(report.exit_code())
 }

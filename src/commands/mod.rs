@@ -1,9 +1,12 @@
-//! One file per subcommand; this module only dispatches and maps errors to exit codes.
+//! One file per subcommand; this module only dispatches. `failure` turns errors into exit codes
+//! and `hints` words the library's remedies.
 
 mod clean;
 mod complete_tasks;
 mod config;
+mod failure;
 mod generate;
+mod hints;
 mod init;
 mod install_extras;
 mod logs;
@@ -12,30 +15,39 @@ mod spawn;
 mod status;
 mod verify;
 
-use std::io::Write;
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use git_agents::error;
 
 pub fn main() -> ExitCode {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let args: Vec<OsString> = std::env::args_os().collect();
     if args
         .get(1)
         .is_some_and(|a| a == git_agents::runner::supervise::SUBCOMMAND)
     {
         return ExitCode::from(git_agents::runner::supervise::main(&args[2..]) as u8);
     }
+    failure::catching_panics(|| run(args))
+}
+
+fn run(args: Vec<OsString>) -> ExitCode {
     // Hidden helpers for building the docs and for the shell completions, outside clap so they
     // appear in no help, man page or completion.
     match args.get(1).and_then(|a| a.to_str()) {
-        Some(generate::SUBCOMMAND) => return finish(generate::main(&args[2..])),
+        Some(generate::SUBCOMMAND) => return failure::finish(generate::main(&args[2..])),
         Some(complete_tasks::SUBCOMMAND) => return ExitCode::from(complete_tasks::main() as u8),
         _ => {}
     }
-    let cli = Cli::parse_from(args);
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => return failure::clap_stopped(&err),
+    };
+    if let Err(err) = failure::injected() {
+        return failure::finish(Err(err));
+    }
     let cwd = match cli.directory.clone() {
         Some(dir) => dir,
         None => std::env::current_dir().unwrap_or_else(|_| ".".into()),
@@ -51,21 +63,5 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&cwd, args),
         Command::InstallExtras(args) => install_extras::run(args),
     };
-    finish(result)
-}
-
-/// The exit code for a command's result, printing an error and its hint on stderr.
-fn finish(result: anyhow::Result<i32>) -> ExitCode {
-    match result {
-        Ok(code) => ExitCode::from(code as u8),
-        Err(err) => {
-            let (code, message, hint) = error::describe(&err);
-            let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {message}");
-            if let Some(hint) = hint {
-                let _ = writeln!(stderr, "hint: {hint}");
-            }
-            ExitCode::from(code as u8)
-        }
-    }
+    failure::finish(result)
 }

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use git_agents::error;
+use git_agents::error::exit;
 use git_agents::status::{self, StatusOptions, StatusReport};
 
+use super::failure::UsageError;
 use crate::cli::status::StatusArgs;
 
 pub fn run(cwd: &Path, args: StatusArgs) -> Result<i32> {
@@ -15,24 +16,21 @@ pub fn run(cwd: &Path, args: StatusArgs) -> Result<i32> {
         tasks: args.tasks.clone(),
         into: args.into.clone(),
     };
-    let result = match args.watch {
-        None => status::collect(cwd, &options).and_then(|report| print(&report, &args, None)),
-        Some(secs) => watch(cwd, &options, &args, secs),
-    };
-    match result {
-        Err(err) if is_broken_pipe(&err) => Ok(error::exit::OK),
-        Err(err) => Err(err),
-        Ok(()) => Ok(error::exit::OK),
+    match args.watch {
+        None => status::collect(cwd, &options).and_then(|report| print(&report, &args, None))?,
+        Some(secs) => watch(cwd, &options, &args, secs)?,
     }
+    Ok(exit::OK)
 }
 
 /// Redraw until Ctrl-C: in place on a terminal, one table (or JSON line) after another otherwise.
 fn watch(cwd: &Path, options: &StatusOptions, args: &StatusArgs, secs: f64) -> Result<()> {
     if !(secs.is_finite() && secs > 0.0) {
-        return error::usage(
-            format!("--watch {secs}: the interval must be a positive number of seconds"),
-            "try --watch 2",
-        );
+        return Err(UsageError {
+            message: format!("--watch {secs}: the interval must be a positive number of seconds"),
+            hint: "try --watch 2".into(),
+        }
+        .into());
     }
     let interval = Duration::from_secs_f64(secs.max(0.1));
     let stop = Arc::new(AtomicBool::new(false));
@@ -83,12 +81,4 @@ fn print(report: &StatusReport, args: &StatusArgs, watching: Option<bool>) -> Re
     stdout.write_all(&buf)?;
     stdout.flush()?;
     Ok(())
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }

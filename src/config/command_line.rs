@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 
 /// The variable git fills from `-c` and `--config-env`.
 pub const PARAMETERS: &str = "GIT_CONFIG_PARAMETERS";
@@ -41,10 +41,10 @@ pub fn overrides() -> Result<Vec<String>> {
 /// `'\!'` for a quote and a `!` inside.
 pub fn parse(raw: &str) -> Result<Vec<Parameter>> {
     let bogus = || {
-        UserError::usage(
-            format!("{PARAMETERS} is not in the format git writes: {raw}"),
-            format!("pass settings with git -c key=value, or unset {PARAMETERS}"),
-        )
+        Error::usage(format!(
+            "{PARAMETERS} is not in the format git writes: {raw}"
+        ))
+        .with_fix(Fix::FixConfigParameters)
     };
     let mut out = Vec::new();
     let mut rest = raw.trim_start();

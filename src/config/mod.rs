@@ -18,7 +18,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::agent::Template;
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 
 pub use entries::Entry;
 pub use mode::Mode;
@@ -264,18 +264,18 @@ fn timeout(config: &gix::config::File) -> Result<Option<Setting<Duration>>> {
 /// What the command line cannot rule out by its types alone.
 fn check_overrides(overrides: &Overrides) -> Result<()> {
     if overrides.jobs == Some(0) {
-        return Err(UserError::usage(
-            "the number of parallel agents must be at least 1",
-            "pass -j N with N >= 1",
-        )
-        .into());
+        return Err(
+            Error::usage("the number of parallel agents must be at least 1")
+                .with_fix(Fix::AtLeastOneJob)
+                .into(),
+        );
     }
     if overrides.timeout.is_some_and(|t| t.is_zero()) {
-        return Err(UserError::usage(
-            "a timeout of zero would stop every agent as it starts",
-            "give a duration above zero, like --timeout 30m",
-        )
-        .into());
+        return Err(
+            Error::usage("a timeout of zero would stop every agent as it starts")
+                .with_fix(Fix::PositiveTimeout)
+                .into(),
+        );
     }
     if let Some(agent) = &overrides.agent {
         Template::preset(agent)?;

@@ -9,7 +9,7 @@ use gix::bstr::ByteSlice;
 
 use super::{Mode, Origin, Setting};
 use crate::agent::{Template, PRESETS};
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 
 /// The last value of a key in the configuration, and where it was set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,22 +83,14 @@ impl Found {
             self.raw(),
             self.place()
         );
-        let example = quoted(example);
-        let hint = match &self.file {
-            Some(file) => format!(
-                "fix it: git config --file {} {} {example}",
-                quoted(&file.to_string_lossy()),
-                self.key
-            ),
-            None => format!("fix what was given to git: -c {}={example}", self.key),
-        };
-        UserError::usage(message, hint).into()
+        Error::usage(message)
+            .with_fix(Fix::SetConfigAt {
+                key: self.key.clone(),
+                example: example.to_owned(),
+                file: self.file.clone(),
+            })
+            .into()
     }
-}
-
-/// `word` quoted for a shell where it needs to be, for hints to copy.
-fn quoted(word: &str) -> String {
-    shlex::try_quote(word).map_or_else(|_| word.to_owned(), |q| q.into_owned())
 }
 
 pub fn string(config: &gix::config::File, key: &str) -> Option<Setting<String>> {

@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use super::{parse_duration, Mode, Origin, Setting, Settings};
 use crate::agent::{self, Template};
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::tasks::Task;
 
 /// A command to run and the program found for it, before anything starts.
@@ -130,10 +130,11 @@ impl<'a> Resolver<'a> {
             return Ok(configured);
         };
         let bad = |problem: &str| {
-            UserError::usage(
-                format!("timeout '{raw}' for task '{}' {problem}", task.name),
-                "write durations like 90s, 30m or 1h",
-            )
+            Error::usage(format!(
+                "timeout '{raw}' for task '{}' {problem}",
+                task.name
+            ))
+            .with_fix(Fix::Text("write durations like 90s, 30m or 1h".into()))
         };
         match parse_duration(raw) {
             None => Err(bad("is not a duration").into()),
@@ -163,13 +164,11 @@ impl<'a> Resolver<'a> {
         };
         let program = template.value.program();
         let path = which::which_in(program, std::env::var_os("PATH"), self.root).map_err(|_| {
-            UserError::usage(
-                format!(
-                    "verify command '{program}' of task '{}' was not found on PATH",
-                    task.name
-                ),
-                "install it, or fix the task's verify / git config agents.verify / --verify-command",
-            )
+            Error::usage(format!(
+                "verify command '{program}' of task '{}' was not found on PATH",
+                task.name
+            ))
+            .with_fix(Fix::InstallCheck)
         })?;
         Ok(Some(Program { template, path }))
     }

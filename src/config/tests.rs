@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::error::{Error, ErrorKind, Fix};
 use crate::tasks::{FrontMatter, Task};
 
 /// Configuration as if read from `/repo/.git/config`.
@@ -25,9 +26,11 @@ pub(crate) fn task(meta: FrontMatter) -> Task {
     }
 }
 
-fn refused(text: &str, overrides: &Overrides) -> UserError {
+fn refused(text: &str, overrides: &Overrides) -> Error {
     let err = Settings::from_config(&config(text), overrides).unwrap_err();
-    err.downcast::<UserError>().expect("a usage error")
+    let err = err.downcast::<Error>().expect("a typed error");
+    assert_eq!(err.kind(), ErrorKind::Usage);
+    err
 }
 
 #[test]
@@ -45,12 +48,18 @@ fn bad_values_are_refused_naming_the_key_and_the_file() {
     ];
     for (line, want) in cases {
         let err = refused(&format!("[agents]\n\t{line}\n"), &Overrides::default());
-        assert!(err.message.contains(want), "{line}: {}", err.message);
-        let hint = err.hint.unwrap();
-        assert!(
-            hint.starts_with("fix it: git config --file /repo/.git/config agents."),
-            "{hint}"
-        );
+        assert!(err.message().contains(want), "{line}: {}", err.message());
+        match err.fix() {
+            Some(Fix::SetConfigAt {
+                key,
+                file: Some(file),
+                ..
+            }) => {
+                assert!(key.starts_with("agents."), "{key}");
+                assert_eq!(file, std::path::Path::new("/repo/.git/config"));
+            }
+            other => panic!("{line}: {other:?}"),
+        }
     }
 }
 
@@ -62,9 +71,9 @@ fn a_bad_value_is_refused_even_when_a_flag_overrides_it() {
     };
     let err = refused("[agents]\n\tjobs = many\n", &overrides);
     assert!(
-        err.message.contains("agents.jobs is 'many'"),
+        err.message().contains("agents.jobs is 'many'"),
         "{}",
-        err.message
+        err.message()
     );
 }
 
@@ -74,18 +83,18 @@ fn bad_flags_are_refused() {
         jobs: Some(0),
         ..Overrides::default()
     };
-    assert!(refused("", &zero_jobs).message.contains("at least 1"));
+    assert!(refused("", &zero_jobs).message().contains("at least 1"));
     let zero_timeout = Overrides {
         timeout: Some(std::time::Duration::ZERO),
         ..Overrides::default()
     };
-    assert!(refused("", &zero_timeout).message.contains("zero"));
+    assert!(refused("", &zero_timeout).message().contains("zero"));
     let unknown = Overrides {
         agent: Some("nope".into()),
         ..Overrides::default()
     };
     assert!(refused("", &unknown)
-        .message
+        .message()
         .contains("unknown agent 'nope'"));
 }
 

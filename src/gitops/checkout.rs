@@ -14,12 +14,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use gix::bstr::{BStr, BString, ByteSlice};
 use gix::index::entry::{Flags, Stage};
 use gix::status::index_worktree::Item as WorktreeItem;
 use gix::status::plumbing::index_as_worktree::EntryStatus;
 use gix::ObjectId;
+
+use crate::error::Error;
 
 /// What `git status` would show for a worktree (paths repo-relative, `/`-separated, sorted).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -203,35 +205,10 @@ pub fn prepare(
         )
     })?;
     let old = repo.index_or_empty().context("could not read the index")?;
-    if old
-        .entries()
-        .iter()
-        .any(|e| e.flags.contains(Flags::SKIP_WORKTREE))
-    {
-        bail!(
-            "{} is a sparse checkout, which git agents cannot update",
-            workdir.display()
-        );
-    }
-    if old.entries().iter().any(|e| e.stage_raw() != 0) {
-        bail!("the index of {} has unmerged entries", workdir.display());
-    }
     let expected = repo
         .index_from_tree(&from_tree)
         .with_context(|| format!("could not read tree {from_tree}"))?;
-    let same = |a: &gix::index::File, b: &gix::index::File| {
-        a.entries().len() == b.entries().len()
-            && a.entries()
-                .iter()
-                .zip(b.entries())
-                .all(|(x, y)| x.id == y.id && x.mode == y.mode && x.path(a) == y.path(b))
-    };
-    if !same(&old, &expected) {
-        bail!(
-            "the index of {} does not match tree {from_tree}: refusing to update the worktree",
-            workdir.display()
-        );
-    }
+    refuse_unusual_index(&old, &expected, &workdir, from_tree)?;
 
     let mut index = repo
         .index_from_tree(&to_tree)
@@ -270,6 +247,38 @@ pub fn prepare(
     })
 }
 
+/// Refuse an index that is sparse, has conflicts or does not match `expected` (from `from_tree`):
+/// updating the files from it could lose work.
+fn refuse_unusual_index(
+    old: &gix::index::File,
+    expected: &gix::index::File,
+    workdir: &Path,
+    from_tree: ObjectId,
+) -> Result<()> {
+    let entries = old.entries();
+    let same = entries.len() == expected.entries().len()
+        && entries
+            .iter()
+            .zip(expected.entries())
+            .all(|(x, y)| x.id == y.id && x.mode == y.mode && x.path(old) == y.path(expected));
+    let dir = workdir.display();
+    let why = if entries
+        .iter()
+        .any(|e| e.flags.contains(Flags::SKIP_WORKTREE))
+    {
+        format!("{dir} is a sparse checkout, which git agents cannot update")
+    } else if entries.iter().any(|e| e.stage_raw() != 0) {
+        format!("the index of {dir} has unmerged entries")
+    } else if !same {
+        format!(
+            "the index of {dir} does not match tree {from_tree}: refusing to update the worktree"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::failed(why).into())
+}
+
 impl WorktreeUpdate<'_> {
     /// Delete removed paths (and the directories they leave empty), write changed files, write the index.
     pub fn apply(self) -> Result<UpdateStats> {
@@ -305,13 +314,16 @@ impl WorktreeUpdate<'_> {
         )
         .context("could not write the changed files")?;
         if let Some(err) = outcome.errors.first() {
-            bail!("could not write '{}': {}", err.path, err.error);
+            return Err(
+                Error::failed(format!("could not write '{}': {}", err.path, err.error)).into(),
+            );
         }
         if let Some(collision) = outcome.collisions.first() {
-            bail!(
+            return Err(Error::failed(format!(
                 "could not write '{}': it collides with another path on disk",
                 collision.path
-            );
+            ))
+            .into());
         }
         for entry in index.entries_mut() {
             entry.flags.remove(Flags::SKIP_WORKTREE);

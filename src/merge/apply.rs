@@ -11,7 +11,7 @@ use gix::refs::Target as RefTarget;
 use gix::ObjectId;
 
 use super::select::Target;
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::checkout;
 
 /// Move `target` from its planned-from tip to `tip`, whose new objects live in `mem`'s object memory.
@@ -42,10 +42,9 @@ pub fn land(
     let from = tree_of(repo, target.tip)?;
     let to = tree_of(repo, tip)?;
     let update = checkout::prepare(&wt.repo, from, to).map_err(|err| {
-        UserError::usage(
-            format!("cannot update {}: {err:#}", wt.path.display()),
-            "nothing was changed; fix that and run git agents merge again",
-        )
+        Error::usage(format!("cannot update {}", wt.path.display()))
+            .with_fix(Fix::FixThenMergeAgain)
+            .caused_by(err)
     })?;
     let edit = RefEdit {
         change: Change::Update {
@@ -64,27 +63,24 @@ pub fn land(
         .edit_reference(edit)
         .map_err(|err| moved_meanwhile(&target.name, err))?;
     update.apply().map_err(|err| {
-        UserError::failed(
-            format!(
-                "'{}' moved to {tip}, but updating the files in {} failed: {err:#}",
-                target.name,
-                wt.path.display()
-            ),
-            format!(
-                "its tracked files had no local changes, so git -C {} reset --hard brings them and the index to the new commit",
-                shell_quote(&wt.path.to_string_lossy())
-            ),
-        )
+        Error::failed(format!(
+            "'{}' moved to {tip}, but updating the files in {} failed",
+            target.name,
+            wt.path.display()
+        ))
+        .with_fix(Fix::ResetWorktree {
+            worktree: wt.path.clone(),
+        })
+        .caused_by(err)
     })?;
     Ok(())
 }
 
 fn moved_meanwhile(target: &str, err: gix::Error) -> anyhow::Error {
-    UserError::failed(
-        format!("could not move '{target}': {err}"),
-        "it may have changed while merging; nothing was changed, run git agents merge again",
-    )
-    .into()
+    Error::failed(format!("could not move '{target}'"))
+        .with_fix(Fix::MergeAgain)
+        .caused_by(err)
+        .into()
 }
 
 fn tree_of(repo: &gix::Repository, commit: ObjectId) -> Result<ObjectId> {

@@ -18,7 +18,7 @@ pub mod text;
 
 use anyhow::{Context, Result};
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::checkout::{self, LocalChanges};
 use crate::repo::Project;
 pub use report::{BranchReport, Outcome, Overlap, Report, Resolution};
@@ -44,7 +44,7 @@ pub struct Options {
 ///
 /// Bad input (unknown branch or task, missing target, the target itself named, a dirty checked-out
 /// target, a detached main worktree without `into`, a merge in progress) is an `Err` carrying a
-/// [`UserError`] with exit code 2, and nothing is written. A conflict is not an error: the report
+/// usage [`Error`], and nothing is written. A conflict is not an error: the report
 /// says which branch, which paths and how to resolve it; [`Report::exit_code`] is then 1.
 pub fn run(project: &Project, options: &Options) -> Result<Report> {
     let selection = select::select(
@@ -90,13 +90,7 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
     });
     let local = local?;
     if !local.tracked.is_empty() && !options.dry_run {
-        return Err(refuse(
-            target,
-            "has local changes",
-            &local.tracked,
-            "commit or stash them (git stash)",
-        )
-        .into());
+        return Err(refuse(target, "has local changes", &local.tracked, false).into());
     }
     let plan = plan?;
 
@@ -118,7 +112,7 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
             target,
             "has untracked files the merge would overwrite",
             &in_the_way,
-            "move, delete or commit them",
+            true,
         )
         .into());
     }
@@ -139,8 +133,8 @@ fn refuse(
     target: &select::Target,
     what: &str,
     paths: &[gix::bstr::BString],
-    hint: &str,
-) -> UserError {
+    untracked: bool,
+) -> Error {
     const SHOWN: usize = 10;
     let mut list: Vec<String> = paths.iter().take(SHOWN).map(|p| p.to_string()).collect();
     if paths.len() > SHOWN {
@@ -151,12 +145,10 @@ fn refuse(
         .as_ref()
         .map(|wt| wt.path.display().to_string())
         .unwrap_or_default();
-    UserError::usage(
-        format!(
-            "'{}' is checked out in {place} and {what}: {}",
-            target.name,
-            list.join(", ")
-        ),
-        format!("{hint}, then run git agents merge again; nothing was changed"),
-    )
+    Error::usage(format!(
+        "'{}' is checked out in {place} and {what}: {}",
+        target.name,
+        list.join(", ")
+    ))
+    .with_fix(Fix::CleanTarget { untracked })
 }

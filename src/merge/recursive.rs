@@ -8,12 +8,14 @@
 //! git do it: binary and tree conflicts take the ancestor, markers grow by two per level), and
 //! the final merge is a gix tree merge against that base.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use gix::bstr::{BStr, ByteSlice};
 use gix::merge::blob::builtin_driver::{binary, text::Labels};
 use gix::merge::plumbing::tree::{Options as TreeOptions, ResolveWith};
 use gix::prelude::ObjectIdExt;
 use gix::ObjectId;
+
+use crate::error::Error;
 
 /// Merge `theirs` into `ours` (both commits) given their merge `bases` (at least one, as
 /// `merge_bases_many` orders them), with `labels.current` / `labels.other` naming the sides.
@@ -38,7 +40,11 @@ fn merge_at_depth<'repo>(
     depth: u8,
 ) -> Result<gix::merge::tree::Outcome<'repo>> {
     let (base_tree, ancestor) = match bases {
-        [] => bail!("no common ancestor between {ours} and {theirs}"),
+        [] => {
+            return Err(
+                Error::internal(format!("no common ancestor between {ours} and {theirs}")).into(),
+            )
+        }
         [base] => (
             tree_of(repo, *base)?,
             base.attach(repo).shorten_or_id().to_string(),

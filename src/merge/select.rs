@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use gix::bstr::ByteSlice;
 use gix::ObjectId;
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::worktree::local_branch_tip as branch_tip;
 use crate::repo::Project;
 use crate::tasks;
@@ -137,13 +137,11 @@ pub fn select(
         });
     }
     if let Some(same) = branches.iter().find(|c| c.branch == target.name) {
-        return Err(UserError::usage(
-            format!(
-                "'{}' is the branch being merged into, so it cannot be merged into itself",
-                same.branch
-            ),
-            "leave it out, or merge into another branch with --into BRANCH",
-        )
+        return Err(Error::usage(format!(
+            "'{}' is the branch being merged into, so it cannot be merged into itself",
+            same.branch
+        ))
+        .with_fix(Fix::LeaveOutTarget)
         .into());
     }
     Ok(Selection {
@@ -164,14 +162,13 @@ fn resolve_name(project: &Project, tasks: &[tasks::Task], name: &str) -> Result<
                 task: Some(task.name.clone()),
                 tip,
             }),
-            None => Err(UserError::usage(
-                format!("task '{}' has no branch '{branch}' yet", task.name),
-                format!(
-                    "run git agents spawn {} first, or name an existing branch",
-                    task.name
-                ),
-            )
-            .into()),
+            None => Err(
+                Error::usage(format!("task '{}' has no branch '{branch}' yet", task.name))
+                    .with_fix(Fix::SpawnOrNameBranch {
+                        task: task.name.clone(),
+                    })
+                    .into(),
+            ),
         };
     }
     let short = name.strip_prefix("refs/heads/").unwrap_or(name);
@@ -186,16 +183,10 @@ fn resolve_name(project: &Project, tasks: &[tasks::Task], name: &str) -> Result<
             tip,
         });
     }
-    let known: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
-    let hint = if known.is_empty() {
-        "name a local branch (git branch lists them)".to_owned()
-    } else {
-        format!(
-            "known tasks: {}; or name a local branch (git branch lists them)",
-            known.join(", ")
-        )
-    };
-    Err(UserError::usage(format!("no branch or task named '{name}'"), hint).into())
+    let known_tasks = tasks.iter().map(|t| t.name.clone()).collect();
+    Err(Error::usage(format!("no branch or task named '{name}'"))
+        .with_fix(Fix::NameBranch { known_tasks })
+        .into())
 }
 
 fn target(project: &Project, into: Option<&str>) -> Result<Target> {
@@ -209,10 +200,10 @@ fn target(project: &Project, into: Option<&str>) -> Result<Target> {
             match head.as_ref().and_then(|n| n.as_bstr().strip_prefix(b"refs/heads/")) {
                 Some(short) => short.to_str_lossy().into_owned(),
                 None => {
-                    return Err(UserError::usage(
+                    return Err(Error::usage(
                         format!("HEAD is detached in the main worktree ({}), so there is no branch to merge into", project.root.display()),
-                        "check out a branch there (git switch main), or pass --into BRANCH",
                     )
+                    .with_fix(Fix::CheckOutTargetBranch)
                     .into())
                 }
             }
@@ -220,16 +211,15 @@ fn target(project: &Project, into: Option<&str>) -> Result<Target> {
     };
     let Some(tip) = branch_tip(repo, &name)? else {
         return Err(match into {
-            Some(_) => UserError::usage(
-                format!("no branch named '{name}' to merge into"),
-                format!(
-                    "create it first (git branch {name}), or pass an existing branch to --into"
-                ),
+            Some(_) => Error::usage(format!("no branch named '{name}' to merge into")).with_fix(
+                Fix::CreateTargetBranch {
+                    branch: name.clone(),
+                },
             ),
-            None => UserError::usage(
-                format!("the main worktree's branch '{name}' has no commit yet"),
-                "make a first commit, or pass --into BRANCH",
-            ),
+            None => Error::usage(format!(
+                "the main worktree's branch '{name}' has no commit yet"
+            ))
+            .with_fix(Fix::CommitOnTarget),
         }
         .into());
     };
@@ -282,40 +272,27 @@ fn refuse_in_progress(repo: &gix::Repository, path: &Path) -> Result<()> {
     let Some(state) = repo.state() else {
         return Ok(());
     };
-    let (what, finish) = match state {
-        InProgress::Merge => (
-            "a merge",
-            "finish it with git commit, or abort it with git merge --abort",
-        ),
-        InProgress::CherryPick | InProgress::CherryPickSequence => (
-            "a cherry-pick",
-            "finish it with git cherry-pick --continue, or abort it with git cherry-pick --abort",
-        ),
-        InProgress::Revert | InProgress::RevertSequence => (
-            "a revert",
-            "finish it with git revert --continue, or abort it with git revert --abort",
-        ),
-        InProgress::Rebase | InProgress::RebaseInteractive | InProgress::ApplyMailboxRebase => (
-            "a rebase",
-            "finish it with git rebase --continue, or abort it with git rebase --abort",
-        ),
-        InProgress::ApplyMailbox => (
-            "git am",
-            "finish it with git am --continue, or abort it with git am --abort",
-        ),
-        InProgress::Bisect => ("a bisect", "end it with git bisect reset"),
+    let what = match state {
+        InProgress::Merge => "a merge",
+        InProgress::CherryPick | InProgress::CherryPickSequence => "a cherry-pick",
+        InProgress::Revert | InProgress::RevertSequence => "a revert",
+        InProgress::Rebase | InProgress::RebaseInteractive | InProgress::ApplyMailboxRebase => {
+            "a rebase"
+        }
+        InProgress::ApplyMailbox => "git am",
+        InProgress::Bisect => "a bisect",
     };
     let detail = if state == InProgress::Merge {
         " (MERGE_HEAD exists)"
     } else {
         ""
     };
-    Err(UserError::usage(
-        format!(
-            "{what} is already in progress in {}{detail}",
-            path.display()
-        ),
-        format!("{finish}, then run git agents merge again"),
-    )
+    Err(Error::usage(format!(
+        "{what} is already in progress in {}{detail}",
+        path.display()
+    ))
+    .with_fix(Fix::FinishOperation {
+        operation: state.into(),
+    })
     .into())
 }

@@ -2,6 +2,8 @@
 
 use anyhow::Result;
 
+use crate::error::Error;
+
 /// What a task with dependencies branches from: its dependency's head, or for several the
 /// merge of their heads computed as `git agents merge` computes merges (a merge commit object; no
 /// ref moves). A conflict there is returned as the conflicting paths.
@@ -14,7 +16,9 @@ pub fn base_from(
     use gix::bstr::ByteSlice;
 
     let Some(((first_name, first), rest)) = heads.split_first() else {
-        anyhow::bail!("task '{task}' has no dependencies to start from");
+        return Err(
+            Error::internal(format!("task '{task}' has no dependencies to start from")).into(),
+        );
     };
     let options = repo.tree_merge_options()?.into();
     let names: Vec<&str> = heads.iter().map(|(n, _)| n.as_str()).collect();
@@ -37,8 +41,13 @@ pub fn base_from(
                 let paths = paths.iter().map(|p| p.to_str_lossy().into_owned());
                 return Ok(Err(paths.collect()));
             }
-            (StepKind::Failed(why), _) => anyhow::bail!("{first_name} and {name}: {why}"),
-            (kind, _) => anyhow::bail!("merging {name} gave {kind:?} and no commit"),
+            (StepKind::Failed(why), _) => {
+                return Err(Error::failed(format!("{first_name} and {name}: {why}")).into())
+            }
+            (kind, _) => {
+                let why = format!("merging {name} gave {kind:?} and no commit");
+                return Err(Error::internal(why).into());
+            }
         }
     }
     Ok(Ok(acc))

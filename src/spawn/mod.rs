@@ -186,10 +186,9 @@ fn create_dirs(plan: &Plan) -> Result<()> {
     }
     for (dir, key) in dirs {
         std::fs::create_dir_all(&dir).map_err(|err| {
-            crate::error::UserError::usage(
-                format!("cannot create {}: {err}", dir.display()),
-                format!("make it writable, or point git config {key} elsewhere"),
-            )
+            crate::error::Error::usage(format!("cannot create {}", dir.display()))
+                .with_fix(crate::error::Fix::WritableDir { key: key.into() })
+                .caused_by(err)
         })?;
     }
     Ok(())

@@ -253,7 +253,7 @@ impl Shared {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         if pending.dirty.is_empty() {
             return match pending.error.take() {
-                Some(err) => Err(anyhow::anyhow!(err)),
+                Some(err) => Err(crate::error::Error::failed(err).into()),
                 None => Ok(()),
             };
         }
@@ -319,7 +319,8 @@ fn lock(dir: &Path) -> Result<Flock<File>> {
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
     Flock::lock(file, FlockArg::LockExclusive)
-        .map_err(|(_, errno)| anyhow::anyhow!("locking {}: {errno}", path.display()))
+        .map_err(|(_, errno)| errno)
+        .with_context(|| format!("locking {}", path.display()))
 }
 
 fn read(path: &Path) -> Result<State> {

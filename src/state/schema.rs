@@ -3,15 +3,17 @@
 use anyhow::Result;
 
 use super::{State, SCHEMA_VERSION};
+use crate::error::Error;
 
 /// A state file of any schema this build knows, migrated to [`SCHEMA_VERSION`].
 pub(super) fn parse(bytes: &[u8]) -> Result<State> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes)?;
     let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
     if version > u64::from(SCHEMA_VERSION) {
-        anyhow::bail!(
+        let why = format!(
             "it was written by a newer git-agents (schema {version}; this one reads up to {SCHEMA_VERSION})"
         );
+        return Err(Error::failed(why).into());
     }
     if version < 2 {
         migrate_free_string_ids(&mut value);

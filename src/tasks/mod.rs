@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 
 mod order;
 
@@ -61,10 +61,11 @@ pub fn discover(root: &Path, tasks_dir: &Path) -> Result<(Vec<Task>, Vec<Warning
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Err(UserError::usage(
-                format!("no tasks directory: {} does not exist", tasks_dir.display()),
-                "create it with one <task>.md per task (git agents init does), or point git config agents.tasksDir elsewhere",
-            )
+            return Err(Error::usage(format!(
+                "no tasks directory: {} does not exist",
+                tasks_dir.display()
+            ))
+            .with_fix(Fix::CreateTasksDir)
             .into())
         }
         Err(err) => return Err(err).with_context(|| format!("reading {}", dir.display())),
@@ -100,10 +101,11 @@ pub fn discover(root: &Path, tasks_dir: &Path) -> Result<(Vec<Task>, Vec<Warning
         });
     }
     if tasks.is_empty() {
-        return Err(UserError::usage(
-            format!("no tasks: {} holds no *.md files", tasks_dir.display()),
-            "add one <task>.md per task (git agents init writes an example)",
-        )
+        return Err(Error::usage(format!(
+            "no tasks: {} holds no *.md files",
+            tasks_dir.display()
+        ))
+        .with_fix(Fix::AddTasks)
         .into());
     }
     tasks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -118,12 +120,10 @@ pub fn select(tasks: Vec<Task>, selected: &[String]) -> Result<Vec<Task>> {
     }
     for wanted in selected {
         if !tasks.iter().any(|t| &t.name == wanted || &t.slug == wanted) {
-            let known: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
-            return Err(UserError::usage(
-                format!("no task named '{wanted}'"),
-                format!("known tasks: {}", known.join(", ")),
-            )
-            .into());
+            let known = tasks.iter().map(|t| t.name.clone()).collect();
+            return Err(Error::usage(format!("no task named '{wanted}'"))
+                .with_fix(Fix::ChooseTask { known })
+                .into());
         }
     }
     Ok(tasks
@@ -137,13 +137,11 @@ fn check_distinct_slugs(tasks: &[Task]) -> Result<()> {
     for task in tasks {
         let key = task.slug.to_lowercase();
         if let Some(other) = seen.insert(key, &task.name) {
-            return Err(UserError::usage(
-                format!(
-                    "tasks '{other}' and '{}' map to the same branch and directory name '{}'",
-                    task.name, task.slug
-                ),
-                "rename one of the task files",
-            )
+            return Err(Error::usage(format!(
+                "tasks '{other}' and '{}' map to the same branch and directory name '{}'",
+                task.name, task.slug
+            ))
+            .with_fix(Fix::Text("rename one of the task files".into()))
             .into());
         }
     }
@@ -155,10 +153,9 @@ fn parse_front_matter(text: &str, file: &Path, warnings: &mut Vec<Warning>) -> R
         return Ok(FrontMatter::default());
     };
     let bad = |what: String| {
-        UserError::usage(
-            format!("{}: {what}", file.display()),
-            "fix the front matter between the two '---' lines (YAML)",
-        )
+        Error::usage(format!("{}: {what}", file.display())).with_fix(Fix::Text(
+            "fix the front matter between the two '---' lines (YAML)".into(),
+        ))
     };
     let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(yaml)
         .map_err(|e| bad(format!("front matter is not valid YAML: {e}")))?;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 
 use super::Task;
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 
 /// The selected tasks plus the unfinished tasks they depend on, dependencies first
 /// (ties in task-name order). Unknown names and cycles are usage errors that name them.
@@ -18,25 +18,23 @@ pub fn order(
     for task in all {
         for dep in &task.meta.depends_on {
             if !by_name.contains_key(dep.as_str()) {
-                return Err(UserError::usage(
-                    format!(
-                        "task '{}' depends on '{dep}', which is not a task",
-                        task.name
-                    ),
-                    "fix depends_on in its front matter (names are task file stems)",
-                )
+                return Err(Error::usage(format!(
+                    "task '{}' depends on '{dep}', which is not a task",
+                    task.name
+                ))
+                .with_fix(Fix::Text(
+                    "fix depends_on in its front matter (names are task file stems)".into(),
+                ))
                 .into());
             }
         }
     }
     if let Some(cycle) = find_cycle(all, &by_name) {
-        return Err(UserError::usage(
-            format!(
-                "tasks depend on each other in a cycle: {}",
-                cycle.join(" -> ")
-            ),
-            "remove one of those depends_on entries",
-        )
+        return Err(Error::usage(format!(
+            "tasks depend on each other in a cycle: {}",
+            cycle.join(" -> ")
+        ))
+        .with_fix(Fix::Text("remove one of those depends_on entries".into()))
         .into());
     }
 

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 
 use super::{run, Check, VerifyResult};
 use crate::config::{Overrides, Resolver};
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::inventory::Inventory;
 use crate::repo::Project;
 use crate::runner::Runner;
@@ -49,29 +49,25 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
             if options.tasks.is_empty() {
                 continue;
             }
-            return Err(UserError::usage(
-                format!("task '{}' has no task file any more", known.name),
-                "its check comes from its task file: restore it to check the task",
-            )
-            .into());
+            return Err(
+                Error::usage(format!("task '{}' has no task file any more", known.name))
+                    .with_fix(Fix::Text(
+                        "its check comes from its task file: restore it to check the task".into(),
+                    ))
+                    .into(),
+            );
         };
         let Some(record) = known.record.filter(|r| r.workspace.is_dir()) else {
             if options.tasks.is_empty() {
                 continue;
             }
-            return Err(UserError::usage(
-                format!("task '{}' has no workspace to check", task.name),
-                format!("run it first: git agents spawn {}", task.name),
-            )
-            .into());
+            return Err(not_spawned(Some(&task.name)));
         };
         let command = resolver.verify(&task)?.map(super::Command::from);
         checks.push((task, record, command));
     }
     if checks.is_empty() {
-        return Err(
-            UserError::usage("no spawned task to check", "run git agents spawn first").into(),
-        );
+        return Err(not_spawned(None));
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(project.settings.jobs.value.min(checks.len()))
@@ -119,4 +115,16 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
 fn record_result(store: &Store, task: &str, result: &VerifyResult) -> Result<()> {
     store.update_existing(task, |record| record.verify = Some(result.clone()))?;
     Ok(())
+}
+
+/// Nothing to check: `task` (every task when `None`) was never spawned.
+fn not_spawned(task: Option<&str>) -> anyhow::Error {
+    let message = match task {
+        Some(name) => format!("task '{name}' has no workspace to check"),
+        None => "no spawned task to check".to_owned(),
+    };
+    let task = task.map(str::to_owned);
+    Error::usage(message)
+        .with_fix(Fix::SpawnFirst { task })
+        .into()
 }

@@ -194,3 +194,63 @@ pub fn background(env: &Env, args: &[&str]) -> std::process::Child {
         .spawn()
         .unwrap()
 }
+
+/// `text` as a snapshot sees it: the temp root as `[TMP]`, the version as `[VERSION]`, pids as
+/// `[PID]` and clock durations (`0:07`, `12:34`) as `M:SS`, so no run-to-run value reaches a
+/// snapshot.
+pub fn redact(env: &Env, text: &str) -> String {
+    let mut text = text.to_owned();
+    let root = env.root();
+    if let Ok(canonical) = root.canonicalize() {
+        text = text.replace(&canonical.display().to_string(), "[TMP]");
+    }
+    let text = text.replace(&root.display().to_string(), "[TMP]").replace(
+        concat!("git-agents ", env!("CARGO_PKG_VERSION")),
+        "git-agents [VERSION]",
+    );
+    mask_clock(&mask_after(&text, "pid ", "[PID]"))
+}
+
+/// Every run of digits right after `marker` replaced by `with`.
+fn mask_after(text: &str, marker: &str, with: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(marker) {
+        let (before, after) = rest.split_at(at + marker.len());
+        out.push_str(before);
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits > 0 {
+            out.push_str(with);
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every `D:DD` or `DD:DD` not inside a longer number replaced by `M:SS`.
+pub fn mask_clock(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = digit(i) && (i == 0 || !digit(i - 1));
+        let minutes = (i..).take_while(|&j| digit(j)).count();
+        let colon = i + minutes;
+        if starts
+            && minutes <= 2
+            && chars.get(colon) == Some(&':')
+            && digit(colon + 1)
+            && digit(colon + 2)
+            && !digit(colon + 3)
+        {
+            out.push_str("M:SS");
+            i = colon + 3;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}

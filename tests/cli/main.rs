@@ -8,6 +8,7 @@ mod completion;
 mod contracts;
 mod docs;
 mod engine;
+mod errors;
 mod fake_api;
 mod hostile_names;
 mod lifecycle;

@@ -352,11 +352,7 @@ fn plain_progress_output_when_not_a_terminal() {
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!("spawn_plain_progress", stderr(&out));
     let table = stdout(&out);
-    let masked: String = table
-        .lines()
-        .map(|l| l.replace("0:00", "M:SS").replace("0:01", "M:SS"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let masked = crate::common::mask_clock(table.trim_end());
     insta::assert_snapshot!("spawn_summary_table", masked);
 }
 

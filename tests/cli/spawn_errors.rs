@@ -71,11 +71,12 @@ fn an_unknown_task() {
 fn an_invalid_base() {
     let env = Env::new();
     env.task("t", "# x\n");
-    refused(
+    let err = refused(
         &env,
         &["--base", "no-such-rev", "--command", "true"],
-        "--base 'no-such-rev'",
+        "base 'no-such-rev' does not name a commit",
     );
+    assert!(err.contains("hint: pass --base "), "{err}");
 }
 
 #[test]

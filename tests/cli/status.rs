@@ -130,11 +130,7 @@ fn status_table() {
     let env = three_task_env();
     spawn(&env, &["alpha", "beta"]);
     let table = ok(&env, &["status"]);
-    let masked: String = table
-        .lines()
-        .map(|l| l.replace(" 0:00 ", " M:SS ").replace(" 0:01 ", " M:SS "))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let masked = crate::common::mask_clock(table.trim_end());
     insta::assert_snapshot!("status_table", masked);
 }
 

@@ -6,6 +6,7 @@ mod completions;
 mod man;
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -56,7 +57,11 @@ impl Docs {
 /// that no longer exist (`man/git-agents*.1` that were not written).
 pub fn main(args: &[OsString]) -> Result<i32> {
     let [out_dir] = args else {
-        anyhow::bail!("usage: git-agents {SUBCOMMAND} OUT_DIR");
+        return Err(super::failure::UsageError {
+            message: "expected one argument, the directory to write into".into(),
+            hint: format!("usage: git-agents {SUBCOMMAND} OUT_DIR"),
+        }
+        .into());
     };
     let out_dir = Path::new(out_dir);
     let docs = Docs::new();
@@ -82,7 +87,8 @@ pub fn main(args: &[OsString]) -> Result<i32> {
             std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
         }
     }
-    eprintln!(
+    let _ = writeln!(
+        std::io::stderr(),
         "wrote {} man pages to {} and 3 completion scripts to {}",
         docs.man.len(),
         man_dir.display(),

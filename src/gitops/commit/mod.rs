@@ -6,13 +6,15 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use gix::bstr::{BStr, BString, ByteSlice};
 use gix::index::entry::{Flags, Mode, Stat};
 use gix::objs::tree::{EntryKind, EntryMode};
 use gix::status::index_worktree::Item;
 use gix::status::plumbing::index_as_worktree::{Change, EntryStatus};
 use gix::ObjectId;
+
+use crate::error::{Error, Fix};
 
 /// What [`commit_all`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,13 +39,21 @@ pub fn commit_all(
 ) -> Result<CommitOutcome> {
     let message = format!("{}\n", message.trim_end());
     if message.trim().is_empty() {
-        bail!("refusing to commit with an empty commit message");
+        return Err(Error::internal("refusing to commit with an empty commit message").into());
     }
     // Checked first so a missing identity doesn't leave a staged but uncommitted index behind.
     for (who, signature) in [("author", repo.author()), ("committer", repo.committer())] {
         signature
-            .with_context(|| format!("no {who} identity configured (user.name, user.email)"))?
-            .with_context(|| format!("invalid {who} identity in the git configuration"))?;
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "no {who} identity configured (user.name, user.email)"
+                ))
+                .with_fix(Fix::SetIdentity)
+            })?
+            .map_err(|err| {
+                Error::usage(format!("invalid {who} identity in the git configuration"))
+                    .caused_by(err)
+            })?;
     }
     let staged = stage_all(repo, exclude, true)?;
     if staged.tree == staged.head_tree {
@@ -110,10 +120,11 @@ fn stage_all(
         .collect();
     if write && !conflicts.is_empty() {
         let list: Vec<_> = conflicts.iter().map(|p| p.to_str_lossy()).collect();
-        bail!(
+        return Err(Error::failed(format!(
             "the worktree has unresolved conflicts in: {}",
             list.join(", ")
-        );
+        ))
+        .into());
     }
 
     let (to_hash, mut removed) = worktree_changes(repo, &mut index, exclude, write)?;
@@ -300,11 +311,11 @@ fn write_tree(repo: &gix::Repository, index: &gix::index::File) -> Result<Object
             continue;
         }
         let path = entry.path(index);
-        let mode = entry.mode.to_tree_entry_mode().with_context(|| {
-            format!(
+        let mode = entry.mode.to_tree_entry_mode().ok_or_else(|| {
+            Error::failed(format!(
                 "index entry '{path}' has invalid mode {:o}",
                 entry.mode.bits()
-            )
+            ))
         })?;
         editor
             .upsert(path, mode.kind(), entry.id)

@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result};
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
 use super::TaskMaterial;
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::{checkout, commit, worktree};
 use crate::repo::Project;
 use crate::spawn::execute::Context;
@@ -28,10 +28,11 @@ pub fn place(survey: &Survey, branch: String, full: &str) -> Result<Placement> {
         .iter()
         .find(|w| w.branch.as_deref() == Some(full))
     {
-        return Err(UserError::usage(
-            format!("{branch} is checked out in {}", elsewhere.path.display()),
-            "remove that worktree first (git agents clean), or use --mode worktree",
-        )
+        return Err(Error::usage(format!(
+            "{branch} is checked out in {}",
+            elsewhere.path.display()
+        ))
+        .with_fix(Fix::FreeBranch { branch_mode: true })
         .into());
     }
     Ok(Placement {

@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use gix::bstr::{BStr, ByteSlice};
 
 use super::{Commit, RunEnd, TaskMaterial};
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::commit;
 use crate::progress::Event;
 use crate::repo::Project;
@@ -88,13 +88,13 @@ pub fn place(survey: &Survey) -> Placement {
 /// The sentence added to the prompt.
 pub fn scope_instruction(task: &Task, scope: &[String]) -> Result<String> {
     if scope.is_empty() {
-        return Err(UserError::usage(
-            format!("task '{}' has no scope, and dir mode needs one", task.name),
-            format!(
-                "add `scope: [some/dir]` to its front matter, or: git config --add agents.scope.{} some/dir",
-                task.name
-            ),
-        )
+        return Err(Error::usage(format!(
+            "task '{}' has no scope, and dir mode needs one",
+            task.name
+        ))
+        .with_fix(Fix::AddScope {
+            task: task.name.clone(),
+        })
         .into());
     }
     let dirs: Vec<String> = scope.iter().map(|s| format!("{s}/")).collect();
@@ -113,13 +113,11 @@ pub fn prepare(
     for (i, a) in plans.iter().enumerate() {
         for b in &plans[i + 1..] {
             if let Some((x, y)) = scope::overlap(&a.scope, &b.scope) {
-                return Err(UserError::usage(
-                    format!(
-                        "the scopes of '{}' ({x}) and '{}' ({y}) overlap, so their changes could not be told apart",
-                        a.task.name, b.task.name
-                    ),
-                    "give every task its own directories in dir mode",
-                )
+                return Err(Error::usage(format!(
+                    "the scopes of '{}' ({x}) and '{}' ({y}) overlap, so their changes could not be told apart",
+                    a.task.name, b.task.name
+                ))
+                .with_fix(Fix::Text("give every task its own directories in dir mode".into()))
                 .into());
             }
         }

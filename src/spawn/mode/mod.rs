@@ -10,7 +10,7 @@ use gix::bstr::{BStr, ByteSlice};
 
 use super::execute::Context;
 use super::plan::{Plan, TaskPlan};
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::commit;
 use crate::repo::Project;
 use crate::state::TaskState;
@@ -122,12 +122,10 @@ pub fn ensure_clean(project: &Project, why: &str) -> Result<()> {
         .map(|p| p.to_str_lossy().into_owned())
         .collect();
     let more = if dirty.len() > 5 { ", ..." } else { "" };
-    Err(UserError::usage(
-        format!(
-            "the main worktree has changes ({}{more}), and {why}",
-            shown.join(", ")
-        ),
-        "commit or stash them first",
-    )
+    Err(Error::usage(format!(
+        "the main worktree has changes ({}{more}), and {why}",
+        shown.join(", ")
+    ))
+    .with_fix(Fix::Text("commit or stash them first".into()))
     .into())
 }

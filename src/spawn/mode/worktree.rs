@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
 
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::worktree::{self, Registered};
 use crate::spawn::execute;
 use crate::spawn::plan::{Existing, Placement, Survey, TaskPlan};
@@ -51,46 +51,38 @@ fn existing(registered: &[Registered], workspace: &Path, full_branch: &str) -> R
             return Ok(Existing::Worktree);
         }
         let other = entry.branch.as_deref().unwrap_or("a detached HEAD");
-        return Err(UserError::usage(
-            format!(
-                "{} is a worktree of {other}, not of {full_branch}",
-                workspace.display()
-            ),
-            "remove that worktree, or point git config agents.workspaceRoot elsewhere",
-        )
+        return Err(Error::usage(format!(
+            "{} is a worktree of {other}, not of {full_branch}",
+            workspace.display()
+        ))
+        .with_fix(Fix::ClearWorkspace { worktree: true })
         .into());
     }
     if let Some(elsewhere) = registered
         .iter()
         .find(|w| w.branch.as_deref() == Some(full_branch) && !w.prunable)
     {
-        return Err(UserError::usage(
-            format!(
-                "{full_branch} is already checked out in {}",
-                elsewhere.path.display()
-            ),
-            "remove that worktree (git worktree remove) or rename the task",
-        )
+        return Err(Error::usage(format!(
+            "{full_branch} is already checked out in {}",
+            elsewhere.path.display()
+        ))
+        .with_fix(Fix::FreeBranch { branch_mode: false })
         .into());
     }
     match std::fs::read_dir(workspace).map(|mut entries| entries.next().is_some()) {
-        Ok(true) => Err(UserError::usage(
-            format!(
-                "{} exists and is not a git-agents worktree",
-                workspace.display()
-            ),
-            "move it out of the way, or point git config agents.workspaceRoot elsewhere",
-        )
+        Ok(true) => Err(Error::usage(format!(
+            "{} exists and is not a git-agents worktree",
+            workspace.display()
+        ))
+        .with_fix(Fix::ClearWorkspace { worktree: false })
         .into()),
         Ok(false) => Ok(Existing::Nothing),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Existing::Nothing),
-        Err(_) => Err(UserError::usage(
-            format!(
-                "{} exists and is not a directory git-agents can use",
-                workspace.display()
-            ),
-            "move it out of the way, or point git config agents.workspaceRoot elsewhere",
-        )
+        Err(_) => Err(Error::usage(format!(
+            "{} exists and is not a directory git-agents can use",
+            workspace.display()
+        ))
+        .with_fix(Fix::ClearWorkspace { worktree: false })
         .into()),
     }
 }

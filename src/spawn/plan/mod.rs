@@ -18,7 +18,7 @@ use super::Mode;
 use super::SpawnOptions;
 use crate::agent::Template;
 use crate::config::Resolver;
-use crate::error::UserError;
+use crate::error::{Error, Fix};
 use crate::gitops::worktree::Registered;
 use crate::lock::{self, TaskLocks};
 use crate::repo::Project;
@@ -153,20 +153,20 @@ fn plan_task(
     let branch = project.branch_for(&task.slug);
     let full = format!("refs/heads/{branch}");
     if gix::validate::reference::name(full.as_str().into()).is_err() {
-        return Err(UserError::usage(
-            format!(
-                "task '{}' would use the branch name '{branch}', which git does not allow",
-                task.name
-            ),
-            "fix git config agents.branchPrefix",
-        )
+        return Err(Error::usage(format!(
+            "task '{}' would use the branch name '{branch}', which git does not allow",
+            task.name
+        ))
+        .with_fix(Fix::FixConfig {
+            key: crate::config::keys::BRANCH_PREFIX.into(),
+        })
         .into());
     }
     if survey.mode != Mode::Dir && survey.main_branch.as_deref() == Some(full.as_str()) {
-        return Err(UserError::usage(
-            format!("branch '{branch}' is checked out in the main worktree"),
-            "switch the main worktree to another branch first (git switch main)",
-        )
+        return Err(Error::usage(format!(
+            "branch '{branch}' is checked out in the main worktree"
+        ))
+        .with_fix(Fix::SwitchBranch)
         .into());
     }
     let place = match survey.mode {

@@ -1,0 +1,334 @@
+//! Every error message a user can reach from the command line, one snapshot each: the command,
+//! its exit code and its stderr, with temp paths and pids redacted.
+
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+use crate::common::{agents_dir, background, redact, stderr, Env};
+
+/// Run `git agents ARGS` (through `cmd`, so a case can change its environment) and snapshot it.
+fn snap_cmd(name: &str, env: &Env, mut cmd: assert_cmd::Command, args: &[&str]) {
+    let out = cmd.args(args).output().unwrap();
+    let code = out.status.code();
+    let err = stderr(&out);
+    assert!(matches!(code, Some(1 | 2)), "{name}: exit {code:?}\n{err}");
+    assert!(err.contains("error: "), "{name}: {err}");
+    let text = format!(
+        "$ git agents {}\nexit {}\n{}",
+        args.join(" "),
+        code.unwrap(),
+        redact(env, &err)
+    );
+    insta::assert_snapshot!(format!("error_{name}"), text);
+}
+
+fn snap(name: &str, env: &Env, args: &[&str]) {
+    snap_cmd(name, env, env.cmd(), args);
+}
+
+/// A repository with task `t` (and more tasks as given), uncommitted.
+fn with_task(body: &str) -> Env {
+    let env = Env::new();
+    env.task("t", body);
+    env
+}
+
+fn spawned() -> Env {
+    let env = with_task("---\ncommand: fake-agent write t.txt 1\n---\n# t\n");
+    let out = env.cmd().args(["spawn", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    env
+}
+
+#[test]
+fn repository_and_identity() {
+    let env = Env::bare_dir();
+    snap("not_a_repository", &env, &["config"]);
+    env.git(&["init", "-q", "--bare"]);
+    snap("bare_repository", &env, &["config"]);
+
+    let env = with_task("# t\n");
+    env.git(&["config", "--unset", "user.name"]);
+    env.git(&["config", "--unset", "user.email"]);
+    snap("no_identity", &env, &["spawn", "--command", "true"]);
+
+    let env = Env::bare_dir();
+    env.git(&["init", "-q", "-b", "main"]);
+    env.task("t", "# t\n");
+    env.git(&["config", "user.name", "T"]);
+    env.git(&["config", "user.email", "t@example.com"]);
+    snap("unborn_head", &env, &["spawn", "--command", "true"]);
+    snap("unborn_merge_target", &env, &["merge", "t"]);
+
+    let env = with_task("# t\n");
+    snap(
+        "bad_base",
+        &env,
+        &["spawn", "--base", "nope", "--command", "true"],
+    );
+    snap("bad_status_target", &env, &["status", "--into", "nope"]);
+}
+
+#[test]
+fn configuration() {
+    let env = with_task("# t\n");
+    env.git(&["config", "agents.jobs", "many"]);
+    snap("config_not_a_number", &env, &["config"]);
+    env.git(&["config", "--unset", "agents.jobs"]);
+    env.git(&["config", "agents.landlock", "perhaps"]);
+    snap("config_not_a_boolean", &env, &["config"]);
+    env.git(&["config", "--unset", "agents.landlock"]);
+    env.git(&["config", "agents.retryDelay", "soon"]);
+    snap("config_not_a_duration", &env, &["config"]);
+    env.git(&["config", "--unset", "agents.retryDelay"]);
+    snap("zero_jobs", &env, &["config", "-j", "0"]);
+    env.git(&["config", "agents.mode", "sideways"]);
+    snap("bad_mode", &env, &["spawn", "--command", "true"]);
+    env.git(&["config", "--unset", "agents.mode"]);
+    env.git(&["config", "agents.branchPrefix", "bad..prefix/"]);
+    snap("bad_branch_prefix", &env, &["spawn", "--command", "true"]);
+    env.git(&["config", "--unset", "agents.branchPrefix"]);
+
+    std::fs::write(env.root().join("blocker"), "a file").unwrap();
+    env.git(&["config", "agents.logDir", "../blocker/logs"]);
+    snap(
+        "log_dir_not_creatable",
+        &env,
+        &["spawn", "--command", "true"],
+    );
+}
+
+#[test]
+fn task_files() {
+    let env = Env::new();
+    snap("no_tasks_dir", &env, &["spawn"]);
+    env.write(".claude/tasks/notes.txt", "not a task");
+    snap("no_tasks", &env, &["spawn"]);
+
+    let env = with_task("# t\n");
+    snap(
+        "unknown_task",
+        &env,
+        &["spawn", "nope", "--command", "true"],
+    );
+    snap("unknown_task_status", &env, &["status", "nope"]);
+    env.task("T", "# T\n");
+    snap("same_slug", &env, &["spawn", "--command", "true"]);
+
+    let env = with_task("---\nretries: [oops\n---\n");
+    snap("front_matter_yaml", &env, &["spawn", "--command", "true"]);
+    let env = with_task("---\nretries: many\n---\n");
+    snap("front_matter_value", &env, &["spawn", "--command", "true"]);
+    let env = with_task("---\nscope: [../outside]\n---\n");
+    snap("scope_outside", &env, &["spawn", "--command", "true"]);
+    let env = with_task("---\nscope: [no/such/dir]\n---\n");
+    snap("scope_missing", &env, &["spawn", "--command", "true"]);
+    let env = with_task("---\ndepends_on: nobody\n---\n");
+    snap("depends_on_unknown", &env, &["spawn", "--command", "true"]);
+    let env = with_task("---\ndepends_on: u\n---\n");
+    env.task("u", "---\ndepends_on: t\n---\n");
+    snap("depends_on_cycle", &env, &["spawn", "--command", "true"]);
+    let env = with_task("---\ntimeout: soon\n---\n");
+    snap("bad_timeout", &env, &["spawn", "--command", "true"]);
+}
+
+#[test]
+fn agents_and_checks() {
+    let env = with_task("# t\n");
+    snap("unknown_agent", &env, &["spawn", "--agent", "hal9000"]);
+    snap(
+        "unsplittable_command",
+        &env,
+        &["spawn", "--command", "a 'b"],
+    );
+    let mut cmd = env.cmd();
+    cmd.env("PATH", agents_dir());
+    snap_cmd(
+        "agent_not_on_path",
+        &env,
+        cmd,
+        &["spawn", "--agent", "codex"],
+    );
+    snap(
+        "command_not_on_path",
+        &env,
+        &["spawn", "--command", "no-such-agent-x"],
+    );
+    snap(
+        "check_not_on_path",
+        &env,
+        &[
+            "spawn",
+            "--command",
+            "true",
+            "--verify-command",
+            "no-such-check-x",
+        ],
+    );
+    snap("verify_nothing_spawned", &env, &["verify"]);
+    snap("verify_task_not_spawned", &env, &["verify", "t"]);
+    snap("logs_unknown_task", &env, &["logs", "nope"]);
+    snap("logs_not_started", &env, &["logs", "t"]);
+}
+
+#[test]
+fn workspaces_and_branches() {
+    let env = with_task("# t\n");
+    let squatter = env.root().join("workspaces/t");
+    std::fs::create_dir_all(&squatter).unwrap();
+    std::fs::write(squatter.join("mine.txt"), "mine").unwrap();
+    snap("workspace_taken", &env, &["spawn", "--command", "true"]);
+    std::fs::remove_dir_all(&squatter).unwrap();
+    std::fs::write(&squatter, "a file").unwrap();
+    snap("workspace_not_a_dir", &env, &["spawn", "--command", "true"]);
+    std::fs::remove_file(&squatter).unwrap();
+
+    env.git(&["branch", "other"]);
+    let path = squatter.to_str().unwrap();
+    env.git(&["worktree", "add", "-q", path, "other"]);
+    snap(
+        "workspace_other_branch",
+        &env,
+        &["spawn", "--command", "true"],
+    );
+    env.git(&["worktree", "remove", path]);
+
+    env.git(&["branch", "feature/t"]);
+    let elsewhere = env.root().join("elsewhere");
+    env.git(&[
+        "worktree",
+        "add",
+        "-q",
+        elsewhere.to_str().unwrap(),
+        "feature/t",
+    ]);
+    snap("branch_elsewhere", &env, &["spawn", "--command", "true"]);
+    snap(
+        "branch_elsewhere_branch_mode",
+        &env,
+        &["spawn", "--mode", "branch", "--command", "true"],
+    );
+    env.git(&["worktree", "remove", elsewhere.to_str().unwrap()]);
+    env.git(&["checkout", "-q", "feature/t"]);
+    snap(
+        "branch_in_main_worktree",
+        &env,
+        &["spawn", "--command", "true"],
+    );
+}
+
+#[test]
+fn a_task_another_run_holds() {
+    let env = with_task("# t\n");
+    env.git(&["config", "agents.killGrace", "200ms"]);
+    let pidfile = env.root().join("pids");
+    let command = format!("fake-agent pidfile {} hang", pidfile.display());
+    let first = background(&env, &["spawn", "--command", &command]);
+    let start = Instant::now();
+    while std::fs::read_to_string(&pidfile)
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the agent never started"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    snap(
+        "task_held_by_another_run",
+        &env,
+        &["spawn", "--rerun", "--command", "true"],
+    );
+    kill(Pid::from_raw(first.id() as i32), Signal::SIGTERM).unwrap();
+    first.wait_with_output().unwrap();
+}
+
+#[test]
+fn dir_mode() {
+    let env = with_task("# t\n");
+    snap(
+        "dir_mode_no_scope",
+        &env,
+        &["spawn", "--mode", "dir", "--command", "true"],
+    );
+    let env = with_task("---\nscope: [src]\n---\n");
+    env.task("u", "---\nscope: [src]\n---\n");
+    snap(
+        "dir_mode_overlap",
+        &env,
+        &["spawn", "--mode", "dir", "--command", "true"],
+    );
+    let env = with_task("---\nscope: [src]\n---\n");
+    env.write("README.md", "# changed\n");
+    snap(
+        "dir_mode_dirty",
+        &env,
+        &["spawn", "--mode", "dir", "--command", "true"],
+    );
+}
+
+#[test]
+fn merging() {
+    let env = spawned();
+    snap("merge_unknown_name", &env, &["merge", "nope"]);
+    env.task("u", "# u\n");
+    snap("merge_task_without_branch", &env, &["merge", "u"]);
+    snap("merge_into_itself", &env, &["merge", "main"]);
+    snap("merge_into_missing", &env, &["merge", "--into", "nope"]);
+    env.write("README.md", "# changed\n");
+    snap("merge_target_dirty", &env, &["merge"]);
+    env.git(&["checkout", "-q", "README.md"]);
+    env.write("t.txt", "in the way\n");
+    snap("merge_untracked_in_the_way", &env, &["merge"]);
+    std::fs::remove_file(env.repo.join("t.txt")).unwrap();
+    std::fs::write(env.repo.join(".git/MERGE_HEAD"), env.rev("HEAD") + "\n").unwrap();
+    snap("merge_in_progress", &env, &["merge"]);
+    std::fs::remove_file(env.repo.join(".git/MERGE_HEAD")).unwrap();
+    env.git(&["checkout", "-q", "--detach"]);
+    snap("merge_detached", &env, &["merge"]);
+}
+
+#[test]
+fn the_command_line_itself() {
+    let env = with_task("# t\n");
+    snap("watch_interval", &env, &["status", "--watch", "0"]);
+    snap("unknown_flag", &env, &["spawn", "--no-such-flag"]);
+    let mut cmd = env.cmd();
+    cmd.env_remove("HOME");
+    snap_cmd("install_without_home", &env, cmd, &["install-extras"]);
+}
+
+#[test]
+fn settings_from_every_place() {
+    let env = with_task("# t\n");
+    let mut cmd = env.cmd();
+    cmd.env("GIT_CONFIG_PARAMETERS", "'agents.jobs'='x'");
+    snap_cmd("config_bad_on_command_line", &env, cmd, &["config"]);
+    let mut cmd = env.cmd();
+    cmd.env("GIT_CONFIG_PARAMETERS", "'agents.jobs");
+    snap_cmd("config_parameters_garbled", &env, cmd, &["config"]);
+    env.git(&["config", "agents.timeout", "0"]);
+    snap("config_zero_timeout", &env, &["config"]);
+    env.git(&["config", "--unset", "agents.timeout"]);
+    snap("flag_zero_timeout", &env, &["spawn", "--timeout", "0"]);
+    snap("flag_bad_timeout", &env, &["spawn", "--timeout", "abc"]);
+    snap("empty_agent_command", &env, &["spawn", "--command", ""]);
+}
+
+#[test]
+fn state_and_task_files_that_changed_under_us() {
+    let env = spawned();
+    std::fs::remove_file(env.repo.join(".claude/tasks/t.md")).unwrap();
+    snap("verify_without_task_file", &env, &["verify", "t"]);
+    let state = env.repo.join(".git/agents/state.json");
+    let text = std::fs::read_to_string(&state).unwrap();
+    std::fs::write(
+        &state,
+        text.replacen("\"version\": 2", "\"version\": 99", 1),
+    )
+    .unwrap();
+    snap("state_from_a_newer_version", &env, &["status"]);
+}
