@@ -1,6 +1,7 @@
 //! `clean`: remove the worktrees of tasks whose work is safe and delete their branches once
 //! merged into the target. Anything that would lose work is kept and said why, unless forced.
 
+mod assess;
 mod remove;
 mod report;
 
@@ -11,11 +12,12 @@ use anyhow::Result;
 pub use remove::remove_tree;
 pub use report::write_report;
 
+use assess::{assess, Assessment};
+
 use crate::config::Overrides;
 use crate::gitops::worktree::{self, Registered};
-use crate::inventory::{self as known, Inventory, KnownTask, Target};
+use crate::inventory::{Inventory, Target};
 use crate::repo::Project;
-use crate::status::{probe, scan};
 
 /// What to clean.
 #[derive(Debug, Clone, Default)]
@@ -96,19 +98,6 @@ impl CleanReport {
     }
 }
 
-/// What was found before anything is touched.
-struct Assessment {
-    task: KnownTask,
-    /// The task's live worktree.
-    entry: Option<Registered>,
-    /// The task's stale worktree entry.
-    stale: Option<Registered>,
-    tip: Option<gix::ObjectId>,
-    /// The branch may not be deleted (checked out elsewhere).
-    branch_pinned: bool,
-    kept: Vec<Reason>,
-}
-
 /// Assess every task (in parallel), then remove what is safe. Nothing is removed for a task
 /// with a reason to keep it, unless `force`.
 pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
@@ -130,9 +119,50 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
     .collect::<Result<Vec<_>>>()?;
 
     let mut trash = remove::Trash::default();
+    let (mut tasks, to_delete) = remove_worktrees(&assessed, &mut trash, options);
+    let pruned = if options.tasks.is_empty() {
+        prune_unowned(&assessed, &registered)
+    } else {
+        Vec::new()
+    };
+    delete_branches(&project, &assessed, &to_delete, &mut tasks);
+    trash.sweep_leftovers(&project.workspace_root());
+    let errors = trash
+        .empty()
+        .into_iter()
+        .map(|(path, err)| format!("deleting {}: {err}", path.display()))
+        .collect();
+    for (item, done) in assessed.iter().zip(&mut tasks) {
+        let worktree_gone = item.entry.is_none() || done.removed_worktree.is_some();
+        let branch_gone = item.tip.is_none() || done.deleted_branch.is_some();
+        if item.task.record.is_some() && done.complete() && worktree_gone && branch_gone {
+            done.forgot_state = store.remove(&item.task.name)?.is_some();
+        }
+    }
+    let named = !options.tasks.is_empty();
+    tasks.retain(|t| named || t.touched());
+    Ok(CleanReport {
+        target,
+        tasks,
+        pruned,
+        errors,
+        root: project.root.clone(),
+    })
+}
+
+/// A branch to delete: the task's index, its full name, and the tip it must still have.
+type Doomed = (usize, String, gix::ObjectId);
+
+/// Move aside the worktrees of tasks nothing keeps, prune their stale entries; returns what
+/// happened to each task and the branches to delete.
+fn remove_worktrees(
+    assessed: &[Assessment],
+    trash: &mut remove::Trash,
+    options: &CleanOptions,
+) -> (Vec<TaskClean>, Vec<Doomed>) {
     let mut to_delete = Vec::new();
     let mut tasks = Vec::new();
-    for item in &assessed {
+    for item in assessed {
         let blocked = !options.force && item.kept.iter().any(|r| r.force);
         let (forced, kept): (Vec<Reason>, Vec<Reason>) =
             item.kept.iter().cloned().partition(|r| r.force && !blocked);
@@ -165,20 +195,30 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
         }
         tasks.push(done);
     }
+    (tasks, to_delete)
+}
 
-    let mut pruned = Vec::new();
-    if options.tasks.is_empty() {
-        let ours: Vec<&PathBuf> = assessed
-            .iter()
-            .filter_map(|a| a.stale.as_ref().map(|s| &s.git_dir))
-            .collect();
-        for entry in registered.iter().filter(|e| e.prunable) {
-            if !ours.contains(&&entry.git_dir) && worktree::prune(entry).is_ok() {
-                pruned.push(entry.path.clone());
-            }
-        }
-    }
+/// Prune stale worktree entries of no selected task.
+fn prune_unowned(assessed: &[Assessment], registered: &[Registered]) -> Vec<PathBuf> {
+    let ours: Vec<&PathBuf> = assessed
+        .iter()
+        .filter_map(|a| a.stale.as_ref().map(|s| &s.git_dir))
+        .collect();
+    registered
+        .iter()
+        .filter(|e| e.prunable && !ours.contains(&&e.git_dir))
+        .filter(|e| worktree::prune(e).is_ok())
+        .map(|e| e.path.clone())
+        .collect()
+}
 
+/// Delete the doomed branches (each only if still at its tip) and record the outcome.
+fn delete_branches(
+    project: &Project,
+    assessed: &[Assessment],
+    to_delete: &[Doomed],
+    tasks: &mut [TaskClean],
+) {
     let mut repo = project.repo.clone();
     let branches: Vec<(String, gix::ObjectId)> = to_delete
         .iter()
@@ -192,158 +232,4 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
             Err(err) => done.errors.push(format!("{err:#}")),
         }
     }
-
-    trash.sweep_leftovers(&project.workspace_root());
-    let errors = trash
-        .empty()
-        .into_iter()
-        .map(|(path, err)| format!("deleting {}: {err}", path.display()))
-        .collect();
-
-    for (item, done) in assessed.iter().zip(&mut tasks) {
-        let worktree_gone = item.entry.is_none() || done.removed_worktree.is_some();
-        let branch_gone = item.tip.is_none() || done.deleted_branch.is_some();
-        if item.task.record.is_some() && done.complete() && worktree_gone && branch_gone {
-            done.forgot_state = store.remove(&item.task.name)?.is_some();
-        }
-    }
-    let named = !options.tasks.is_empty();
-    tasks.retain(|t| named || t.touched());
-    Ok(CleanReport {
-        target,
-        tasks,
-        pruned,
-        errors,
-        root: project.root.clone(),
-    })
-}
-
-fn assess(
-    repo: &gix::Repository,
-    task: KnownTask,
-    (target, registered, main_branch): (&Target, &[Registered], Option<&str>),
-    options: &CleanOptions,
-) -> Result<Assessment> {
-    let full = task.full_branch();
-    let mut kept = Vec::new();
-    let mut force = |reason: String| {
-        kept.push(Reason {
-            reason,
-            force: true,
-        })
-    };
-    let record = task.record.as_ref();
-    if let Some(record) = record.filter(|r| known::is_live(r)) {
-        let pid = record.pid.unwrap_or_default();
-        force(format!("its spawn is still running (pid {pid})"));
-    }
-    let at_path = worktree::find_at(registered, &task.workspace);
-    let stale = registered
-        .iter()
-        .find(|e| e.prunable && (Some(*e) == at_path || e.branch.as_deref() == Some(&full)))
-        .cloned();
-    let entry = at_path.filter(|e| !e.prunable).cloned();
-    let tip = worktree::branch_tip(repo, &full)?;
-    if let Some(entry) = &entry {
-        if entry.git_dir.join("locked").exists() {
-            force("its worktree is locked (git worktree unlock)".to_owned());
-        }
-        // The scan of every file is the expensive part, and --force would override it anyway.
-        if !options.force {
-            let copied = record.map(|r| r.copied.as_slice()).unwrap_or_default();
-            match scan::uncommitted(repo, &entry.path, copied, false) {
-                Ok(paths) if !paths.is_empty() => force(uncommitted_reason(&paths)),
-                Ok(_) => {}
-                Err(err) => force(format!("its worktree status cannot be read: {err:#}")),
-            }
-        }
-        if !options.force
-            && entry.branch.is_none()
-            && detached_commits(repo, &entry.path, tip, target)?
-        {
-            force("its detached HEAD holds commits on no branch".to_owned());
-        }
-    } else if record.is_some() && task.workspace.symlink_metadata().is_ok() && at_path.is_none() {
-        kept.push(Reason {
-            reason: format!(
-                "{} is not a worktree of this repository; left alone",
-                task.workspace.display()
-            ),
-            force: false,
-        });
-    }
-    let mut branch_pinned = false;
-    if let (Some(tip), false) = (tip, options.keep_branches) {
-        let unmerged = match target.commit {
-            Some(commit) => match probe::commits_missing(repo, tip, commit)? {
-                0 => None,
-                1 => Some("1 commit".to_owned()),
-                n => Some(format!("{n} commits")),
-            },
-            None => Some("commits (and the target has none)".to_owned()),
-        };
-        if let Some(commits) = unmerged {
-            kept.push(Reason {
-                reason: format!(
-                    "branch {} has {commits} not in {}",
-                    task.branch, target.name
-                ),
-                force: true,
-            });
-        }
-        let elsewhere = registered
-            .iter()
-            .filter(|e| !e.prunable && Some(*e) != entry.as_ref())
-            .find(|e| e.branch.as_deref() == Some(&full))
-            .map(|e| e.path.display().to_string())
-            .or_else(|| (main_branch == Some(&full)).then(|| "the main worktree".to_owned()));
-        if let Some(place) = elsewhere {
-            branch_pinned = true;
-            kept.push(Reason {
-                reason: format!("branch {} is checked out in {place}", task.branch),
-                force: false,
-            });
-        }
-    }
-    Ok(Assessment {
-        task,
-        entry,
-        stale,
-        tip,
-        branch_pinned,
-        kept,
-    })
-}
-
-fn uncommitted_reason(paths: &[gix::bstr::BString]) -> String {
-    const SHOWN: usize = 3;
-    let mut list: Vec<String> = paths.iter().take(SHOWN).map(|p| p.to_string()).collect();
-    if paths.len() > SHOWN {
-        list.push(format!("+{} more", paths.len() - SHOWN));
-    }
-    let files = if paths.len() == 1 { "path" } else { "paths" };
-    format!(
-        "uncommitted changes in {} {files} ({})",
-        paths.len(),
-        list.join(", ")
-    )
-}
-
-/// A detached HEAD whose commit neither the task branch nor the target contains.
-fn detached_commits(
-    repo: &gix::Repository,
-    workspace: &Path,
-    tip: Option<gix::ObjectId>,
-    target: &Target,
-) -> Result<bool> {
-    let head = gix::open(workspace)
-        .ok()
-        .and_then(|r| r.head_id().ok().map(|id| id.detach()));
-    let Some(head) = head else { return Ok(false) };
-    for known in [tip, target.commit].into_iter().flatten() {
-        if probe::commits_missing(repo, head, known)? == 0 {
-            return Ok(false);
-        }
-    }
-    Ok(true)
 }

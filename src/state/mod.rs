@@ -178,12 +178,8 @@ impl Store {
         read(&self.path())
     }
 
-    /// Change one task's record; the file follows within moments (or at [`Store::flush`]).
-    pub fn update(
-        &self,
-        task: &str,
-        change: impl FnOnce(Option<TaskState>) -> TaskState,
-    ) -> Result<TaskState> {
+    /// The pending changes, with the records read from the file on first use.
+    fn loaded(&self) -> Result<std::sync::MutexGuard<'_, Pending>> {
         let mut pending = self
             .shared
             .pending
@@ -192,7 +188,17 @@ impl Store {
         if pending.records.is_none() {
             pending.records = Some(self.load()?.tasks);
         }
-        let records = pending.records.as_mut().expect("loaded above");
+        Ok(pending)
+    }
+
+    /// Change one task's record; the file follows within moments (or at [`Store::flush`]).
+    pub fn update(
+        &self,
+        task: &str,
+        change: impl FnOnce(Option<TaskState>) -> TaskState,
+    ) -> Result<TaskState> {
+        let mut pending = self.loaded()?;
+        let records = pending.records.get_or_insert_with(BTreeMap::new);
         let new = change(records.remove(task));
         records.insert(task.to_owned(), new.clone());
         pending.dirty.insert(task.to_owned());
@@ -202,14 +208,7 @@ impl Store {
 
     /// Change one task's record if it still exists; returns whether it did.
     pub fn update_existing(&self, task: &str, change: impl FnOnce(&mut TaskState)) -> Result<bool> {
-        let mut pending = self
-            .shared
-            .pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if pending.records.is_none() {
-            pending.records = Some(self.load()?.tasks);
-        }
+        let mut pending = self.loaded()?;
         let Some(record) = pending.records.as_mut().and_then(|r| r.get_mut(task)) else {
             return Ok(false);
         };
