@@ -4,6 +4,7 @@
 //! structs found here, and a user's own orchestrator can build the same structs directly.
 
 pub mod agent;
+mod builder;
 pub mod clean;
 pub mod config;
 pub mod error;

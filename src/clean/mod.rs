@@ -32,6 +32,17 @@ pub struct CleanOptions {
     pub into: Option<String>,
 }
 
+crate::builder::setters!(CleanOptions {
+    /// Only these tasks (names or slugs).
+    tasks: list String,
+    /// Remove dirty worktrees and delete unmerged branches too.
+    force: value bool,
+    /// Remove worktrees only; every branch stays.
+    keep_branches: value bool,
+    /// Merged means merged into this branch.
+    into: some String,
+});
+
 /// Why something was kept.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Reason {

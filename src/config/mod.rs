@@ -156,6 +156,23 @@ pub struct Overrides {
     pub mode: Option<Mode>,
 }
 
+crate::builder::setters!(Overrides {
+    /// How many agents run at once (`agents.jobs`).
+    jobs: some usize,
+    /// An agent preset name (`agents.agent`).
+    agent: some String,
+    /// Any agent command as an argv template (`agents.command`); beats `agent`.
+    command: some Template,
+    /// The prompt template (`agents.prompt`).
+    prompt: some String,
+    /// How many times a failed agent is retried (`agents.retries`).
+    retries: some u32,
+    /// Each attempt's time limit (`agents.timeout`); must be longer than zero.
+    timeout: some Duration,
+    /// Where agents work (`agents.mode`).
+    mode: some Mode,
+});
+
 /// Every `agents.*` setting in effect: flags applied over git config over the defaults.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Settings {

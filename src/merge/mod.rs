@@ -40,6 +40,21 @@ pub struct Options {
     pub no_verify: bool,
 }
 
+crate::builder::setters!(Options {
+    /// Merge these tasks' (or branches') branches, in this order.
+    names: list String,
+    /// Merge into this branch instead of the main worktree's.
+    into: some String,
+    /// Forecast only: nothing is written.
+    dry_run: value bool,
+    /// Land everything or nothing.
+    atomic: value bool,
+    /// Always create a merge commit.
+    no_ff: value bool,
+    /// Merge tasks whose last contract check failed too.
+    no_verify: value bool,
+});
+
 /// Merge the selected branches into the target, or forecast it with `options.dry_run`.
 ///
 /// Bad input (unknown branch or task, missing target, the target itself named, a dirty checked-out

@@ -85,6 +85,22 @@ pub trait LineSink: Send + Sync {
     fn line(&self, _line: &str) {}
 }
 
+/// Stops a run: see [`Runner::interrupt_handle`].
+#[derive(Debug, Clone)]
+pub struct InterruptHandle(Arc<AtomicBool>);
+
+impl InterruptHandle {
+    /// Stop the run.
+    pub fn interrupt(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the run was stopped.
+    pub fn is_interrupted(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// Shared by every job of a run: interrupts, the watchdog, and where to find the supervisor.
 pub struct Runner {
     watchdog: Arc<Watchdog>,
@@ -112,6 +128,20 @@ impl Runner {
 
     pub fn is_interrupted(&self) -> bool {
         self.interrupted.load(Ordering::SeqCst)
+    }
+
+    /// A handle that stops the run from anywhere (another thread, a signal handler of yours):
+    /// running agents get SIGTERM, then SIGKILL after the grace period, and no task starts.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle(self.interrupted.clone())
+    }
+
+    /// Stop the run on SIGINT and SIGTERM, as the `git agents` command does.
+    pub fn interrupt_on_signals(&self) -> std::io::Result<()> {
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, self.interrupted.clone())?;
+        }
+        Ok(())
     }
 
     /// Run `job` to its end; `last_line` is kept up to date with the last line of output.

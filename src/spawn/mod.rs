@@ -44,6 +44,30 @@ pub struct SpawnOptions {
     pub fix_attempts: u32,
 }
 
+impl SpawnOptions {
+    /// Overrides of git config and front matter for this run, as command-line flags would give.
+    #[must_use]
+    pub fn overrides(mut self, overrides: Overrides) -> SpawnOptions {
+        self.overrides = overrides;
+        self
+    }
+}
+
+crate::builder::setters!(SpawnOptions {
+    /// Run these tasks (names or slugs), and the unfinished ones they depend on.
+    tasks: list String,
+    /// Branch new tasks from this revision instead of the main worktree's HEAD.
+    base: some String,
+    /// Run finished tasks again.
+    rerun: value bool,
+    /// Run each task's contract check after it.
+    verify: value bool,
+    /// With `verify`: this check command for every task.
+    verify_command: some String,
+    /// With `verify`: hand a failed check back to the agent this many times.
+    fix_attempts: value u32,
+});
+
 /// The outcome of a spawn.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SpawnReport {
@@ -103,6 +127,11 @@ pub fn spawn(
 pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
     if plan.capabilities.supervised && !runner.supervised() {
         anyhow::bail!("this plan confines agents through the supervisor, and the runner has none");
+    }
+    if !runner.supervised() {
+        reporter.event(&Event::Warning {
+            message: "agents run without a supervisor, so killing this process with SIGKILL would leave them running; install git-agents (git-agents-supervise on PATH) to make that safe".into(),
+        });
     }
     if let Some(enforcement) = &plan.enforcement {
         reporter.event(&Event::Note {

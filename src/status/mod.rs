@@ -32,6 +32,13 @@ pub struct StatusOptions {
     pub into: Option<String>,
 }
 
+crate::builder::setters!(StatusOptions {
+    /// Only these tasks (names or slugs).
+    tasks: list String,
+    /// Measure branches against this branch or revision.
+    into: some String,
+});
+
 /// Every selected task, in task order.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StatusReport {

@@ -21,6 +21,15 @@ pub struct VerifyOptions {
     pub jobs: Option<usize>,
 }
 
+crate::builder::setters!(VerifyOptions {
+    /// Only these tasks (names or slugs).
+    tasks: list String,
+    /// This check command for every task.
+    command: some String,
+    /// How many checks run at once.
+    jobs: some usize,
+});
+
 /// One task's verdict.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Verdict {

@@ -16,6 +16,7 @@ mod logs;
 mod merge;
 mod modes;
 mod real_agents;
+mod sdk;
 mod settings;
 mod setup;
 mod spawn;
