@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use crate::error::{Error, Fix};
+use crate::ids::CommitId;
 use crate::gitops::worktree::{self, Registered};
 use crate::repo::Project;
 use crate::state::{State, Store, TaskState};
@@ -149,14 +150,12 @@ pub struct Target {
     #[serde(skip)]
     pub full: Option<String>,
     /// The commit it points to; `None` when the main worktree's HEAD is unborn.
-    #[serde(serialize_with = "hex")]
-    pub commit: Option<gix::ObjectId>,
+    pub commit: Option<CommitId>,
 }
 
-fn hex<S: serde::Serializer>(id: &Option<gix::ObjectId>, s: S) -> Result<S::Ok, S::Error> {
-    match id {
-        Some(id) => s.serialize_str(&id.to_string()),
-        None => s.serialize_none(),
+impl Target {
+    pub(crate) fn tip(&self) -> Option<gix::ObjectId> {
+        self.commit.map(CommitId::to_gix)
     }
 }
 
@@ -166,7 +165,7 @@ pub fn target(project: &Project, into: Option<&str>) -> Result<Target> {
     if let Some(rev) = into {
         let full = format!("refs/heads/{rev}");
         if let Some(mut reference) = repo.try_find_reference(full.as_str())? {
-            let commit = reference.peel_to_commit().ok().map(|c| c.id);
+            let commit = reference.peel_to_commit().ok().map(|c| c.id.into());
             return Ok(Target {
                 name: rev.to_owned(),
                 full: Some(full),
@@ -186,7 +185,7 @@ pub fn target(project: &Project, into: Option<&str>) -> Result<Target> {
         return Ok(Target {
             name: rev.to_owned(),
             full: None,
-            commit: Some(commit.id),
+            commit: Some(commit.id.into()),
         });
     }
     let head = repo.head().context("reading the main worktree's HEAD")?;
@@ -195,7 +194,7 @@ pub fn target(project: &Project, into: Option<&str>) -> Result<Target> {
         .referent_name()
         .map(|n| n.shorten().to_string())
         .unwrap_or_else(|| "HEAD".to_owned());
-    let commit = repo.head_id().ok().map(|id| id.detach());
+    let commit = repo.head_id().ok().map(|id| id.detach().into());
     Ok(Target { name, full, commit })
 }
 

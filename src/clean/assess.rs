@@ -139,7 +139,7 @@ fn unmerged(
     tip: gix::ObjectId,
     target: &Target,
 ) -> Result<Option<Reason>> {
-    let commits = match target.commit {
+    let commits = match target.tip() {
         Some(commit) => match probe::commits_missing(repo, tip, commit)? {
             0 => return Ok(None),
             1 => "1 commit".to_owned(),
@@ -178,7 +178,7 @@ fn detached_commits(
         .ok()
         .and_then(|r| r.head_id().ok().map(|id| id.detach()));
     let Some(head) = head else { return Ok(false) };
-    for known in [tip, target.commit].into_iter().flatten() {
+    for known in [tip, target.tip()].into_iter().flatten() {
         if probe::commits_missing(repo, head, known)? == 0 {
             return Ok(false);
         }

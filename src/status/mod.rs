@@ -193,7 +193,7 @@ fn task_status(
 ) -> Result<TaskStatus> {
     let record = task.record.as_ref();
     let base = record.and_then(|r| r.base).map(|b| b.to_gix());
-    let branch = probe::branch_facts(repo, &task.full_branch(), target.commit, base)?;
+    let branch = probe::branch_facts(repo, &task.full_branch(), target.tip(), base)?;
     let copied = record.map(|r| r.copied.as_slice()).unwrap_or_default();
     // Refreshing stat data takes index.lock for a moment: never while an agent may use it.
     let refresh = !record.is_some_and(known::is_live);
