@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use crate::error::{Error, Fix};
-use crate::ids::CommitId;
 use crate::gitops::worktree::{self, Registered};
+use crate::ids::CommitId;
 use crate::repo::Project;
 use crate::state::{State, Store, TaskState};
 use crate::tasks::{self, Task};

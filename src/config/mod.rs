@@ -204,6 +204,13 @@ pub struct Settings {
     pub kill_grace: Setting<Duration>,
 }
 
+/// Whether branches named `<prefix><task>` are branches git accepts and can name on its command
+/// line (never starting with `-`).
+fn valid_branch_prefix(prefix: &str) -> bool {
+    let probe = format!("refs/heads/{prefix}task");
+    !prefix.starts_with('-') && gix::validate::reference::name(probe.as_str().into()).is_ok()
+}
+
 impl Settings {
     /// Resolve every setting from `repo`'s configuration and the command-line `overrides`,
     /// refusing any bad value, even one a flag overrides.
@@ -224,8 +231,14 @@ impl Settings {
         Ok(Settings {
             tasks_dir: read::path(config, keys::TASKS_DIR, defaults::TASKS_DIR),
             contracts_dir: read::path(config, keys::CONTRACTS_DIR, defaults::CONTRACTS_DIR),
-            branch_prefix: read::string(config, keys::BRANCH_PREFIX)
-                .unwrap_or_else(|| Setting::default(defaults::BRANCH_PREFIX.into())),
+            branch_prefix: read::parsed(
+                config,
+                keys::BRANCH_PREFIX,
+                "cannot start a branch name",
+                defaults::BRANCH_PREFIX,
+                |raw| valid_branch_prefix(raw).then(|| raw.to_owned()),
+            )?
+            .unwrap_or_else(|| Setting::default(defaults::BRANCH_PREFIX.into())),
             workspace_root: read::path(config, keys::WORKSPACE_ROOT, defaults::WORKSPACE_ROOT),
             log_dir: read::path(config, keys::LOG_DIR, defaults::LOG_DIR),
             jobs: or_flag(overrides.jobs.as_ref(), jobs(config)?)

@@ -75,8 +75,20 @@ pub fn discover(root: &Path, tasks_dir: &Path) -> Result<(Vec<Task>, Vec<Warning
     for entry in entries {
         let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
         let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("md") || !path.is_file() {
+        if path.extension().and_then(|e| e.to_str()) != Some("md") {
             continue;
+        }
+        if !path.is_file() {
+            // Never open a FIFO or device: reading it would block or never end.
+            return Err(Error::usage(format!(
+                "the task file {} is not a regular file",
+                path.display()
+            ))
+            .with_fix(Fix::Text(
+                "task files must be files (or links to files); move it out of the tasks directory"
+                    .into(),
+            ))
+            .into());
         }
         let Some(stem) = path.file_stem() else {
             continue;
@@ -88,7 +100,13 @@ pub fn discover(root: &Path, tasks_dir: &Path) -> Result<(Vec<Task>, Vec<Warning
             )));
             continue;
         };
-        let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read(&path).map_err(|err| {
+            Error::usage(format!("cannot read the task file {}", path.display()))
+                .with_fix(Fix::Text(
+                    "make it readable, or move it out of the tasks directory".into(),
+                ))
+                .caused_by(err)
+        })?;
         let text = String::from_utf8_lossy(&text);
         let rel_file = tasks_dir.join(path.file_name().expect("has a stem"));
         let meta = parse_front_matter(&text, &rel_file, &mut warnings)?;

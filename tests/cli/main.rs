@@ -1,6 +1,7 @@
 //! The one integration-test binary: the real git-agents binary against real repositories,
 //! with the git CLI as the judge.
 
+mod bad_input;
 mod clean;
 mod commit;
 mod common;

@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use std::collections::HashMap;
 
+mod places;
 mod survey;
 
 pub use survey::Survey;

@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use super::SpawnOptions;
 use crate::config::Resolver;
+use crate::error::{Error, Fix};
 use crate::gitops::worktree::{self, Registered};
 use crate::repo::{self, Project};
 use crate::spawn::Mode;
@@ -35,13 +36,14 @@ pub struct Survey {
 impl Survey {
     pub fn take(cwd: &Path, options: &SpawnOptions) -> Result<Survey> {
         let project = Project::open(cwd, &options.overrides)?;
+        let mode = Resolver::new(&project.settings, &project.root).mode().value;
+        super::places::check(&project, mode)?;
         let (all, warnings) = tasks::discover(&project.root, project.tasks_dir())?;
         let selected = tasks::select(all.clone(), &options.tasks)?;
         repo::check_identity(&project.repo)?;
         let base = repo::resolve_base(&project.repo, options.base.as_deref())?;
         let registered = worktree::list(&project.repo)?;
         let state = Store::new(project.state_dir()).load()?;
-        let mode = Resolver::new(&project.settings, &project.root).mode().value;
         let shared_copies = shared_copies(&project, base)?;
         let mut untracked_material = shared_copies.clone();
         for task in &all {
@@ -119,6 +121,11 @@ fn shared_copies(project: &Project, base: gix::ObjectId) -> Result<Vec<PathBuf>>
     Ok(copies)
 }
 
+/// A link that leads to a file or directory (not a FIFO, socket or device, nor nowhere).
+fn regular_target(link: &Path) -> bool {
+    std::fs::metadata(link).is_ok_and(|m| m.is_file() || m.is_dir())
+}
+
 fn collect_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
         return Ok(());
@@ -128,8 +135,18 @@ fn collect_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<()> 
         let kind = entry.file_type()?;
         if kind.is_dir() {
             collect_files(root, &child, out)?;
-        } else if kind.is_file() || kind.is_symlink() {
+        } else if kind.is_file() || (kind.is_symlink() && regular_target(&entry.path())) {
             out.push(child);
+        } else {
+            // A FIFO or device would block or never end when copied or compared.
+            return Err(Error::usage(format!(
+                "the contract {} is not a regular file or directory",
+                child.display()
+            ))
+            .with_fix(Fix::Text(
+                "contracts must be files (or links to files); move it out of the contracts directory".into(),
+            ))
+            .into());
         }
     }
     out.sort();

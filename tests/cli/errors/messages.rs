@@ -332,3 +332,30 @@ fn state_and_task_files_that_changed_under_us() {
     .unwrap();
     snap("state_from_a_newer_version", &env, &["status"]);
 }
+
+#[test]
+fn places_and_files_that_cannot_be_used() {
+    let env = with_task("# t\n");
+    env.git(&["config", "agents.workspaceRoot", "."]);
+    snap(
+        "workspace_root_inside",
+        &env,
+        &["spawn", "--command", "true"],
+    );
+    env.git(&["config", "agents.workspaceRoot", "/"]);
+    snap(
+        "workspace_root_slash",
+        &env,
+        &["spawn", "--command", "true"],
+    );
+    env.git(&["config", "--unset", "agents.workspaceRoot"]);
+    env.git(&["config", "agents.branchPrefix", "-x"]);
+    snap("branch_prefix_dash", &env, &["spawn", "--command", "true"]);
+    env.git(&["config", "--unset", "agents.branchPrefix"]);
+    std::fs::create_dir_all(env.repo.join(".claude/contracts")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", env.repo.join(".claude/contracts/null.md")).unwrap();
+    snap("contract_not_a_file", &env, &["spawn", "--command", "true"]);
+    std::fs::remove_file(env.repo.join(".claude/contracts/null.md")).unwrap();
+    std::os::unix::fs::symlink("nowhere", env.repo.join(".claude/tasks/gone.md")).unwrap();
+    snap("task_not_a_file", &env, &["spawn", "--command", "true"]);
+}
