@@ -2,6 +2,7 @@
 //! with the git CLI as the judge.
 
 mod bad_input;
+mod branch_return;
 mod clean;
 mod commit;
 mod common;

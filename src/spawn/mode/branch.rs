@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
+use super::branch_return as back;
 use super::TaskMaterial;
 use crate::error::{Error, Fix};
 use crate::gitops::{checkout, commit, worktree};
+use crate::progress::Event;
 use crate::repo::Project;
 use crate::spawn::execute::Context;
 use crate::spawn::plan::{Existing, Placement, Survey, TaskPlan};
@@ -43,6 +45,12 @@ pub fn place(survey: &Survey, branch: String, full: &str) -> Result<Placement> {
     })
 }
 
+/// Bring the main worktree back from a run killed while a task's branch was checked out; a
+/// note for the user when there was one.
+pub fn recover(project: &Project) -> Result<Option<String>> {
+    back::recover(project)
+}
+
 /// The main worktree must be clean (task files, contracts and CLAUDE.md aside).
 pub fn check_clean(project: &Project) -> Result<Origin> {
     super::ensure_clean(project, "branch mode checks out each task's branch there")?;
@@ -60,6 +68,8 @@ pub struct Driver {
     root: PathBuf,
     origin: Origin,
     material: TaskMaterial,
+    /// Where HEAD is to return to is written here while a task's branch is checked out.
+    journal: PathBuf,
 }
 
 impl Driver {
@@ -68,6 +78,7 @@ impl Driver {
             root: project.root.clone(),
             origin: origin.clone(),
             material: TaskMaterial::of(project),
+            journal: back::journal(&project.state_dir()),
         }
     }
 }
@@ -88,6 +99,7 @@ impl super::Driver for Driver {
         worktree::ensure_branch(&repo, &full, base)?;
         let tip = worktree::branch_tip(&repo, &full)?
             .with_context(|| format!("branch {full} vanished after it was made"))?;
+        back::leaving(&self.journal, &self.origin, &task.task.name, &full)?;
         switch(&repo, Some(&full), tip)?;
         // Nothing is copied; these are the untracked task files and contracts to keep out of commits.
         Ok(task
@@ -97,8 +109,18 @@ impl super::Driver for Driver {
             .collect())
     }
 
-    fn task_ended(&self, _cx: &Context<'_>, task: &TaskPlan) -> Result<Option<String>> {
+    fn task_ended(&self, cx: &Context<'_>, task: &TaskPlan) -> Result<Option<String>> {
         let repo = crate::gitops::open_worktree(&self.root)?;
+        if cx.runner.is_interrupted() {
+            if let Some(commit) = back::keep_work(&repo, &self.material, &task.task.name)? {
+                cx.reporter.event(&Event::Warning {
+                    message: format!(
+                        "{}: interrupted; its work so far is committed on {} as {commit}",
+                        task.task.name, task.branch
+                    ),
+                });
+            }
+        }
         let left = commit::pending_changes(&repo, &|p| self.material.contains(p))?;
         if !left.is_empty() {
             return Ok(Some(format!(
@@ -107,6 +129,7 @@ impl super::Driver for Driver {
             )));
         }
         switch(&repo, self.origin.branch.as_deref(), self.origin.commit)?;
+        back::returned(&self.journal);
         Ok(None)
     }
 }

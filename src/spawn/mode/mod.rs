@@ -2,6 +2,7 @@
 //! works and when its work is committed, never in how tasks are ordered or fail.
 
 pub mod branch;
+mod branch_return;
 pub mod dir;
 pub mod worktree;
 

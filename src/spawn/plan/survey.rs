@@ -39,6 +39,10 @@ impl Survey {
         let mode = Resolver::new(&project.settings, &project.root).mode().value;
         super::places::check(&project, mode)?;
         let (all, warnings) = tasks::discover(&project.root, project.tasks_dir())?;
+        let mut warnings: Vec<String> = warnings.into_iter().map(|w| w.0).collect();
+        if mode == Mode::Branch {
+            warnings.extend(crate::spawn::mode::branch::recover(&project)?);
+        }
         let selected = tasks::select(all.clone(), &options.tasks)?;
         repo::check_identity(&project.repo)?;
         let base = repo::resolve_base(&project.repo, options.base.as_deref())?;
@@ -53,7 +57,7 @@ impl Survey {
         }
         let main_branch = project.repo.head_name()?.map(|n| n.to_string());
         Ok(Survey {
-            warnings: warnings.into_iter().map(|w| w.0).collect(),
+            warnings,
             project,
             all,
             selected,
