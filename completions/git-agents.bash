@@ -48,6 +48,9 @@ _git__agents() {
             git__agents,status)
                 cmd="git__agents__subcmd__status"
                 ;;
+            git__agents,trust)
+                cmd="git__agents__subcmd__trust"
+                ;;
             git__agents,verify)
                 cmd="git__agents__subcmd__verify"
                 ;;
@@ -78,6 +81,9 @@ _git__agents() {
             git__agents__subcmd__help,status)
                 cmd="git__agents__subcmd__help__subcmd__status"
                 ;;
+            git__agents__subcmd__help,trust)
+                cmd="git__agents__subcmd__help__subcmd__trust"
+                ;;
             git__agents__subcmd__help,verify)
                 cmd="git__agents__subcmd__help__subcmd__verify"
                 ;;
@@ -88,7 +94,7 @@ _git__agents() {
 
     case "${cmd}" in
         git__agents)
-            opts="-C -h -V --help --version init status merge config install-extras spawn logs clean verify help"
+            opts="-C -h -V --help --version init status merge config trust install-extras spawn logs clean verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,7 +181,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__help)
-            opts="init status merge config install-extras spawn logs clean verify help"
+            opts="init status merge config trust install-extras spawn logs clean verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -314,6 +320,20 @@ _git__agents() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__agents__subcmd__help__subcmd__trust)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__agents__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -424,7 +444,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__spawn)
-            opts="-j -q -C -h -V --mode --jobs --agent --command --prompt --base --rerun --retries --timeout --verify --verify-command --fix-attempts --json --quiet --help --version __git_agents_task__"
+            opts="-j -q -y -C -h -V --mode --jobs --agent --command --prompt --base --rerun --retries --timeout --verify --verify-command --fix-attempts --json --quiet --yes --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -517,8 +537,29 @@ _git__agents() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__agents__subcmd__trust)
+            opts="-C -h -V --list --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__agents__subcmd__verify)
-            opts="-j -C -h -V --command --jobs --json --help --version __git_agents_task__"
+            opts="-j -y -C -h -V --command --jobs --json --yes --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

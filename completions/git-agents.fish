@@ -36,6 +36,7 @@ complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "init" -d 'Set
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "trust" -d 'Approve the agent and check commands of the repository\'s committed task files'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
@@ -70,6 +71,10 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s C -d 'R
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l json -d 'Print the settings as JSON'
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -l list -d 'Only show the commands and whether each is approved; approve nothing'
+complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -l prefix -d 'Install under this directory instead of ~/.local' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -91,6 +96,7 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l rerun -d
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l verify -d 'Run each task\'s contract check after it: the built-in one (contracts unchanged) and the task\'s `verify` command [front matter verify, agents.verify]'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l json -d 'Stream events as JSON lines on stdout (queued, state, started, output, committed, finished, warning), ending with a "summary" line'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s q -l quiet -d 'No progress output on stderr; only the summary on stdout'
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s y -l yes -d 'Run agent and check commands from committed task files without their approval (git agents trust), for this run only; git config agents.trust=true always does'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
@@ -108,18 +114,20 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l command
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s j -l jobs -d 'Run at most N checks at once [agents.jobs]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l json -d 'Print the results as JSON'
+complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s y -l yes -d 'Run checks from committed task files without their approval (git agents trust), for this run only; git config agents.trust=true always does'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "init" -d 'Set up a repository for git agents'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config install-extras spawn logs clean verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "init" -d 'Set up a repository for git agents'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "trust" -d 'Approve the agent and check commands of the repository\'s committed task files'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status merge config trust install-extras spawn logs clean verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 
 # Task names.
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task

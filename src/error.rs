@@ -145,6 +145,8 @@ pub enum Fix {
     FixConfigParameters,
     /// Give a time limit above zero.
     PositiveTimeout,
+    /// Review the commands listed, then approve them (or approve for this run only).
+    TrustCommands,
     /// Give the git config `key` a valid duration.
     SetDuration { key: String },
     /// Correct the git config `key`.

@@ -25,4 +25,5 @@ pub mod spawn;
 pub mod state;
 pub mod status;
 pub mod tasks;
+pub mod trust;
 pub mod verify;

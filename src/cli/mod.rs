@@ -8,6 +8,7 @@ pub mod logs;
 pub mod merge;
 pub mod spawn;
 pub mod status;
+pub mod trust;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -67,5 +68,6 @@ pub enum Command {
     Merge(merge::MergeArgs),
     Clean(clean::CleanArgs),
     Config(config::ConfigArgs),
+    Trust(trust::TrustArgs),
     InstallExtras(install_extras::InstallExtrasArgs),
 }

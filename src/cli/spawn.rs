@@ -122,6 +122,11 @@ pub struct SpawnArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Run agent and check commands from committed task files without their approval
+    /// (git agents trust), for this run only; git config agents.trust=true always does.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
     #[arg(long, hide = true, value_name = "PATH")]
     pub supervisor: Option<PathBuf>,
 }

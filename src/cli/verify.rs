@@ -34,4 +34,9 @@ pub struct VerifyArgs {
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// Run checks from committed task files without their approval (git agents trust), for
+    /// this run only; git config agents.trust=true always does.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }

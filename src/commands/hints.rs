@@ -44,6 +44,7 @@ fn setup(fix: &Fix) -> Option<String> {
             git_agents::config::command_line::PARAMETERS
         ),
         Fix::PositiveTimeout => "give a duration above zero, like --timeout 30m".into(),
+        Fix::TrustCommands => "read them; if they are what you want to run: git agents trust (or --yes for this run only)".into(),
         Fix::SetDuration { key } => {
             format!("write durations like 500ms, 90s or 30m: git config {key} 5s")
         }
@@ -207,6 +208,19 @@ mod tests {
                 key: "k".into(),
                 example: "v".into(),
             },
+            Fix::SetConfigAt {
+                key: "k".into(),
+                example: "v".into(),
+                file: Some("f".into()),
+            },
+            Fix::SetConfigAt {
+                key: "k".into(),
+                example: "v".into(),
+                file: None,
+            },
+            Fix::FixConfigParameters,
+            Fix::PositiveTimeout,
+            Fix::TrustCommands,
             Fix::SetDuration { key: "k".into() },
             Fix::FixConfig { key: "k".into() },
             Fix::AtLeastOneJob,

@@ -13,6 +13,7 @@ mod logs;
 mod merge;
 mod spawn;
 mod status;
+mod trust;
 mod verify;
 
 use std::ffi::OsString;
@@ -56,6 +57,7 @@ fn run(args: Vec<OsString>) -> ExitCode {
         Command::Init(args) => init::run(&cwd, args),
         Command::Spawn(args) => spawn::run(&cwd, args),
         Command::Config(args) => config::run(&cwd, args),
+        Command::Trust(args) => trust::run(&cwd, args),
         Command::Status(args) => status::run(&cwd, args),
         Command::Logs(args) => logs::run(&cwd, args),
         Command::Clean(args) => clean::run(&cwd, args),

@@ -28,6 +28,7 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
         verify: args.verify || args.verify_command.is_some() || args.fix_attempts.is_some(),
         verify_command: args.verify_command.clone(),
         fix_attempts: args.fix_attempts.unwrap_or(0),
+        trust: args.yes,
     };
     let supervisor = args.supervisor.clone().or_else(Runner::find_supervisor);
     let capabilities = spawn::Capabilities {

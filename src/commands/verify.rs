@@ -14,6 +14,7 @@ pub fn run(cwd: &Path, args: VerifyArgs) -> Result<i32> {
         tasks: args.tasks,
         command: args.command,
         jobs: args.jobs,
+        trust: args.yes,
     };
     let runner = Runner::new(DEFAULT_GRACE, Runner::find_supervisor());
     let verdicts = verify_tasks(cwd, &options, &runner)?;

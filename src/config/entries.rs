@@ -66,6 +66,7 @@ impl Settings {
             entry(keys::KILL_GRACE, Some(&duration(&self.kill_grace))),
             entry(keys::VERIFY, self.verify.as_ref().map(command).as_ref()),
             entry(keys::LANDLOCK, Some(&self.landlock)),
+            entry(keys::TRUST, Some(&self.trust)),
             Entry {
                 key: keys::ALLOW_WRITE.to_owned(),
                 value: self

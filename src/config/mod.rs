@@ -44,6 +44,7 @@ pub mod keys {
     pub const KILL_GRACE: &str = "agents.killGrace";
     pub const ALLOW_WRITE: &str = "agents.allowWrite";
     pub const LANDLOCK: &str = "agents.landlock";
+    pub const TRUST: &str = "agents.trust";
 }
 
 /// Defaults, paths relative to the main worktree's root.
@@ -61,6 +62,7 @@ pub mod defaults {
     pub const RETRY_DELAY: Duration = Duration::from_secs(1);
     pub const KILL_GRACE: Duration = Duration::from_secs(5);
     pub const LANDLOCK: bool = true;
+    pub const TRUST: bool = false;
 }
 
 /// Where a setting's value came from.
@@ -198,6 +200,8 @@ pub struct Settings {
     pub allow_write_origin: Option<Origin>,
     /// Dir mode: confine agents with Landlock where the kernel allows.
     pub landlock: Setting<bool>,
+    /// Run commands from committed task files without asking (CI).
+    pub trust: Setting<bool>,
     /// First delay between attempts; doubles each retry.
     pub retry_delay: Setting<Duration>,
     /// Time between SIGTERM and SIGKILL for an agent's process group.
@@ -263,6 +267,7 @@ impl Settings {
             allow_write_origin,
             landlock: read::boolean(config, keys::LANDLOCK)?
                 .unwrap_or(Setting::default(defaults::LANDLOCK)),
+            trust: read::boolean(config, keys::TRUST)?.unwrap_or(Setting::default(defaults::TRUST)),
             retry_delay: read::duration(config, keys::RETRY_DELAY)?
                 .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
             kill_grace: read::duration(config, keys::KILL_GRACE)?

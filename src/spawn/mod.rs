@@ -42,6 +42,8 @@ pub struct SpawnOptions {
     pub verify_command: Option<String>,
     /// With `verify`: give a task whose check failed back to its agent this many times.
     pub fix_attempts: u32,
+    /// Run commands from committed task files even if not approved (`git agents trust`).
+    pub trust: bool,
 }
 
 impl SpawnOptions {
@@ -66,6 +68,8 @@ crate::builder::setters!(SpawnOptions {
     verify_command: some String,
     /// With `verify`: hand a failed check back to the agent this many times.
     fix_attempts: value u32,
+    /// Run commands from committed task files without their approval.
+    trust: value bool,
 });
 
 /// The outcome of a spawn.

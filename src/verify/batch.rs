@@ -5,12 +5,15 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::{run, Check, VerifyResult};
-use crate::config::{Overrides, Resolver};
+use crate::config::{Origin, Overrides, Resolver};
 use crate::error::{Error, Fix};
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, KnownTask};
 use crate::repo::Project;
 use crate::runner::Runner;
 use crate::state::Store;
+use crate::state::TaskState;
+use crate::tasks::Task;
+use crate::trust;
 
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
@@ -19,6 +22,8 @@ pub struct VerifyOptions {
     /// A check command for every task, beating front matter and git config.
     pub command: Option<String>,
     pub jobs: Option<usize>,
+    /// Run checks from committed task files even if not approved (`git agents trust`).
+    pub trust: bool,
 }
 
 crate::builder::setters!(VerifyOptions {
@@ -28,6 +33,8 @@ crate::builder::setters!(VerifyOptions {
     command: some String,
     /// How many checks run at once.
     jobs: some usize,
+    /// Run checks from committed task files without their approval.
+    trust: value bool,
 });
 
 /// One task's verdict.
@@ -50,9 +57,27 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
     let inventory = Inventory::load(project)?;
     let selected = inventory.select(&options.tasks)?;
     let (project, store) = (&inventory.project, inventory.store());
+    let checks = gather(project, selected, options)?;
+    if checks.is_empty() {
+        return Err(not_spawned(None));
+    }
+    run_all(project, &store, runner, &checks)
+}
+
+/// A task, its record, and its check.
+type Planned = (Task, TaskState, Option<super::Command>);
+
+/// Each selected task with a workspace, its record and its check; refused as a whole when a
+/// check comes from a committed task file and is not approved.
+fn gather(
+    project: &Project,
+    selected: Vec<KnownTask>,
+    options: &VerifyOptions,
+) -> Result<Vec<Planned>> {
     let resolver = Resolver::new(&project.settings, &project.root)
         .with_verify_command(options.command.as_deref());
     let mut checks = Vec::new();
+    let mut from_repository = Vec::new();
     for known in selected {
         let Some(task) = known.file else {
             if options.tasks.is_empty() {
@@ -72,19 +97,35 @@ pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Res
             }
             return Err(not_spawned(Some(&task.name)));
         };
-        let command = resolver.verify(&task)?.map(super::Command::from);
-        checks.push((task, record, command));
+        let program = resolver.verify(&task)?;
+        if let Some(program) = &program {
+            if program.template.origin == Origin::FrontMatter && trust::committed(project, &task)? {
+                from_repository.push(trust::command(
+                    &task,
+                    trust::Use::Verify,
+                    &program.template.value,
+                ));
+            }
+        }
+        checks.push((task, record, program.map(super::Command::from)));
     }
-    if checks.is_empty() {
-        return Err(not_spawned(None));
-    }
+    trust::require(project, &from_repository, options.trust)?;
+    Ok(checks)
+}
+
+/// Run every check on a pool of `agents.jobs` threads and record each verdict.
+fn run_all(
+    project: &Project,
+    store: &Store,
+    runner: &Runner,
+    checks: &[Planned],
+) -> Result<Vec<Verdict>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(project.settings.jobs.value.min(checks.len()))
         .build()
         .context("starting the worker pool")?;
     let contracts_dir = &project.settings.contracts_dir.value;
     let root = &project.root;
-    let store = &store;
     let results: Vec<Result<Verdict>> = pool.install(|| {
         use rayon::prelude::*;
         checks

@@ -16,6 +16,8 @@ fn hanging_task() -> Env {
         "---\ncommand: fake-agent write a.txt first hang\n---\n",
     );
     env.commit_all("task");
+    // The task file is committed: its command needs approving (or this setting).
+    env.git(&["config", "agents.trust", "true"]);
     env
 }
 

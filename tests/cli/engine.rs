@@ -39,6 +39,7 @@ fn a_panicking_task_fails_with_its_message_and_blocks_its_dependents() {
         );
         env.task("other", "---\ncommand: fake-agent write other.txt 1\n---\n");
         env.commit_all("tasks");
+        env.git(&["config", "agents.trust", "true"]);
         let mut cmd = std::process::Command::new(crate::common::bin());
         cmd.current_dir(&env.repo)
             .args(["spawn", "--json", "--mode", mode]);
@@ -94,6 +95,7 @@ fn dependency_bases_merge_criss_cross_histories_as_git_does() {
         "---\ndepends_on: [left, right]\ncommand: fake-agent write both.txt 1\n---\n",
     );
     env.commit_all("base");
+    env.git(&["config", "agents.trust", "true"]);
     let out = env
         .cmd()
         .args(["spawn", "--json", "left", "right"])
@@ -158,6 +160,7 @@ fn verify_survives_its_record_being_removed_meanwhile() {
     let env = Env::new();
     env.task("t", "---\ncommand: fake-agent write t.txt 1\n---\n");
     env.commit_all("task");
+    env.git(&["config", "agents.trust", "true"]);
     let out = env.cmd().args(["spawn", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let state = env.repo.join(".git/agents/state.json");

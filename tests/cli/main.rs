@@ -24,3 +24,4 @@ mod setup;
 mod spawn;
 mod spawn_errors;
 mod status;
+mod trust;

@@ -18,7 +18,7 @@ use super::schedule::Finished;
 use super::Mode;
 use super::SpawnOptions;
 use crate::agent::Template;
-use crate::config::Resolver;
+use crate::config::{Origin, Resolver};
 use crate::error::{Error, Fix};
 use crate::gitops::worktree::Registered;
 use crate::lock::{self, TaskLocks};
@@ -26,7 +26,7 @@ use crate::repo::Project;
 pub use crate::runner::Capabilities;
 use crate::state::TaskState;
 use crate::tasks::Task;
-use crate::{scope, verify};
+use crate::{scope, trust, verify};
 
 /// What is already on disk for a task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,14 +100,18 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
         .collect();
     let mut plans = Vec::new();
     let mut skipped = Vec::new();
+    let mut from_repository = Vec::new();
     for task in selected {
         if !options.rerun && survey.finished_head(&task).is_some() {
             skipped.push(survey.state.tasks[&task.name].clone());
             continue;
         }
         known.remove(&task.name);
-        plans.push(plan_task(&survey, &resolver, options, task)?);
+        let plan = plan_task(&survey, &resolver, options, task)?;
+        from_repository.extend(committed_commands(&survey, &resolver, options, &plan)?);
+        plans.push(plan);
     }
+    trust::require(&survey.project, &from_repository, options.trust)?;
     let Survey {
         project,
         base,
@@ -201,6 +205,40 @@ fn plan_task(
         copies: place.copies,
         existing: place.existing,
     })
+}
+
+/// The task's agent and check commands that come from its task file, when that file is
+/// committed (it came with the repository): they run only once trusted.
+fn committed_commands(
+    survey: &Survey,
+    resolver: &Resolver<'_>,
+    options: &SpawnOptions,
+    plan: &TaskPlan,
+) -> Result<Vec<trust::Command>> {
+    let task = &plan.task;
+    if !survey.tracked(&task.rel_file)? {
+        return Ok(Vec::new());
+    }
+    let mut commands = Vec::new();
+    let agent = resolver.task(task)?.agent.template;
+    if agent.origin == Origin::FrontMatter && agent.value.source == "custom" {
+        commands.push(trust::command(task, trust::Use::Agent, &agent.value));
+    }
+    if let Some(check) = options
+        .verify
+        .then(|| resolver.verify(task))
+        .transpose()?
+        .flatten()
+    {
+        if check.template.origin == Origin::FrontMatter {
+            commands.push(trust::command(
+                task,
+                trust::Use::Verify,
+                &check.template.value,
+            ));
+        }
+    }
+    Ok(commands)
 }
 
 /// Where a task works, as its mode decides.
