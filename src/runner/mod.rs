@@ -1,6 +1,7 @@
 //! Running agent processes: one process group per agent, both output streams into its log,
 //! timeouts and interrupts that reach the whole group, and nothing left behind.
 
+mod drain;
 mod parent_death;
 mod pump;
 mod spawn;

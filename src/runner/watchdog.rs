@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
@@ -21,6 +22,19 @@ struct Entry {
     deadline: Option<Instant>,
     terminated: Option<(Instant, Reason)>,
     killed: bool,
+    /// The job is over; the entry stays only until the group is killed or gone.
+    forgotten: bool,
+}
+
+impl Entry {
+    fn new(deadline: Option<Instant>) -> Entry {
+        Entry {
+            deadline,
+            terminated: None,
+            killed: false,
+            forgotten: false,
+        }
+    }
 }
 
 pub struct Watchdog {
@@ -56,11 +70,7 @@ impl Watchdog {
 
     /// Watch the group `pgid`, with an optional time limit.
     pub fn watch(&self, pgid: i32, timeout: Option<Duration>) {
-        let entry = Entry {
-            deadline: timeout.map(|t| Instant::now() + t),
-            terminated: None,
-            killed: false,
-        };
+        let entry = Entry::new(timeout.map(|t| Instant::now() + t));
         self.groups.lock().unwrap().insert(pgid, entry);
         if self.interrupted.load(Ordering::SeqCst) {
             self.tick();
@@ -71,11 +81,7 @@ impl Watchdog {
     /// Returns why the group was terminated earlier, if it was.
     pub fn finish(&self, pgid: i32) -> Option<Reason> {
         let mut groups = self.groups.lock().unwrap();
-        let entry = groups.entry(pgid).or_insert(Entry {
-            deadline: None,
-            terminated: None,
-            killed: false,
-        });
+        let entry = groups.entry(pgid).or_insert_with(|| Entry::new(None));
         let earlier = entry.terminated.map(|(_, reason)| reason);
         entry.deadline = None;
         if entry.terminated.is_none() && killpg(Pid::from_raw(pgid), Signal::SIGTERM).is_ok() {
@@ -84,10 +90,17 @@ impl Watchdog {
         earlier
     }
 
-    /// Forget a group once its output pipe closed; entries stay until then so that the
-    /// reason a group was terminated is never lost to a race with the worker.
+    /// Forget a group once its output was read; entries stay until then so that the reason a
+    /// group was terminated is never lost to a race with the worker. Reading may stop before
+    /// the group is gone (see `drain`): one still awaiting its SIGKILL gets it first.
     pub fn forget(&self, pgid: i32) {
-        self.groups.lock().unwrap().remove(&pgid);
+        let mut groups = self.groups.lock().unwrap();
+        if let Some(entry) = groups.get_mut(&pgid) {
+            entry.forgotten = true;
+            if entry.terminated.is_none() || entry.killed || !exists(pgid) {
+                groups.remove(&pgid);
+            }
+        }
     }
 
     fn tick(&self) {
@@ -117,5 +130,11 @@ impl Watchdog {
                 }
             }
         }
+        // Once gone, a group's id may be taken again: a forgotten entry must not outlive it.
+        groups.retain(|&pgid, entry| !entry.forgotten || (!entry.killed && exists(pgid)));
     }
+}
+
+fn exists(pgid: i32) -> bool {
+    killpg(Pid::from_raw(pgid), None) != Err(Errno::ESRCH)
 }
