@@ -1,6 +1,7 @@
 //! Running agent processes: one process group per agent, both output streams into its log,
 //! timeouts and interrupts that reach the whole group, and nothing left behind.
 
+mod descendants;
 mod drain;
 mod parent_death;
 mod pump;
@@ -91,8 +92,9 @@ pub struct Runner {
 impl Runner {
     pub fn new(grace: Duration, supervisor: Option<PathBuf>) -> Runner {
         let interrupted = Arc::new(AtomicBool::new(false));
+        let supervisor_ends_all = supervisor.is_some() && supervise::ENDS_DESCENDANTS;
         Runner {
-            watchdog: Watchdog::start(grace, interrupted.clone()),
+            watchdog: Watchdog::start(grace, supervisor_ends_all, interrupted.clone()),
             interrupted,
             supervisor,
         }
