@@ -3,6 +3,7 @@
 
 mod descendants;
 mod drain;
+mod git_parent;
 mod parent_death;
 mod pump;
 mod spawn;
@@ -104,6 +105,12 @@ impl Runner {
     /// Register it with signal-hook for SIGINT/SIGTERM.
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
         self.interrupted.clone()
+    }
+
+    /// When git started us (`git agents ...`), interrupt the run, as SIGTERM does, once git
+    /// dies, even by a SIGKILL it cannot pass on to us.
+    pub fn end_when_git_dies(&self) {
+        git_parent::watch(self.interrupted.clone());
     }
 
     pub fn is_interrupted(&self) -> bool {
