@@ -59,6 +59,7 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
 
     let runner = Runner::new(plan.project.settings.kill_grace.value, supervisor);
     let flag = runner.interrupt_flag();
+    runner.end_when_git_dies();
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, Arc::clone(&flag))?;
     }

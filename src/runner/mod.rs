@@ -1,6 +1,9 @@
 //! Running agent processes: one process group per agent, both output streams into its log,
 //! timeouts and interrupts that reach the whole group, and nothing left behind.
 
+mod descendants;
+mod drain;
+mod git_parent;
 mod parent_death;
 mod pump;
 mod spawn;
@@ -113,8 +116,9 @@ pub struct Runner {
 impl Runner {
     pub fn new(grace: Duration, supervisor: Option<PathBuf>) -> Runner {
         let interrupted = Arc::new(AtomicBool::new(false));
+        let supervisor_ends_all = supervisor.is_some() && supervise::ENDS_DESCENDANTS;
         Runner {
-            watchdog: Watchdog::start(grace, interrupted.clone()),
+            watchdog: Watchdog::start(grace, supervisor_ends_all, interrupted.clone()),
             interrupted,
             supervisor,
         }
@@ -124,6 +128,12 @@ impl Runner {
     /// Register it with signal-hook for SIGINT/SIGTERM.
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
         self.interrupted.clone()
+    }
+
+    /// When git started us (`git agents ...`), interrupt the run, as SIGTERM does, once git
+    /// dies, even by a SIGKILL it cannot pass on to us.
+    pub fn end_when_git_dies(&self) {
+        git_parent::watch(self.interrupted.clone());
     }
 
     pub fn is_interrupted(&self) -> bool {

@@ -1,4 +1,5 @@
-//! Start one job in its own process group and wait for it.
+//! Start one job in its own process group and wait for it, and for its output, though never
+//! long for output that outlives it (see `drain`).
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -9,7 +10,7 @@ use std::sync::Mutex;
 use anyhow::{Context, Result};
 
 use super::watchdog::Reason;
-use super::{pump, Exit, Job, LineSink, Outcome, Runner};
+use super::{drain, pump, Exit, Job, LineSink, Outcome, Runner};
 
 pub fn run(
     runner: &Runner,
@@ -27,6 +28,8 @@ pub fn run(
             .with_context(|| format!("cannot write the log {}", job.log.display()))?;
     }
     let (reader, writer) = std::io::pipe().context("creating an output pipe")?;
+    // Closed once the child has exited, from when the output is only drained a little longer.
+    let (exit_seen, exited) = std::io::pipe().context("creating a pipe")?;
     let mut command = command(runner, job);
     command
         .current_dir(&job.cwd)
@@ -44,9 +47,11 @@ pub fn run(
     runner.watchdog.watch(pgid, job.timeout);
 
     std::thread::scope(|scope| {
-        let pump = scope.spawn(|| pump::pump(reader, log, last_line, sink));
+        let output = drain::Output::new(reader, exit_seen);
+        let pump = scope.spawn(|| pump::pump(output, log, last_line, sink));
         let status = child.wait();
         let reason = runner.watchdog.finish(pgid);
+        drop(exited);
         let log_error = pump
             .join()
             .unwrap_or_else(|_| Some("the log writer panicked".into()));

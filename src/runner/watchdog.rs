@@ -1,11 +1,16 @@
 //! One thread that sends SIGTERM, then SIGKILL after a grace period, to process groups whose
 //! deadline passed or when the run is interrupted.
+//!
+//! A supervisor that ends every descendant itself (see `supervise::ENDS_DESCENDANTS`) does so
+//! after the same grace period, and must live on to reap them: SIGKILL to its group, which
+//! would end it too, then comes only later, as a backstop.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
@@ -21,19 +26,45 @@ struct Entry {
     deadline: Option<Instant>,
     terminated: Option<(Instant, Reason)>,
     killed: bool,
+    /// The job is over; the entry stays only until the group is killed or gone.
+    forgotten: bool,
+}
+
+impl Entry {
+    fn new(deadline: Option<Instant>) -> Entry {
+        Entry {
+            deadline,
+            terminated: None,
+            killed: false,
+            forgotten: false,
+        }
+    }
 }
 
 pub struct Watchdog {
     groups: Mutex<HashMap<i32, Entry>>,
     grace: Duration,
+    /// From SIGTERM to SIGKILL for a group stopped by a timeout or an interrupt.
+    backstop: Duration,
     interrupted: Arc<AtomicBool>,
 }
 
 impl Watchdog {
-    pub fn start(grace: Duration, interrupted: Arc<AtomicBool>) -> Arc<Watchdog> {
+    /// `supervisor_ends_all`: the groups are led by supervisors that end every descendant.
+    pub fn start(
+        grace: Duration,
+        supervisor_ends_all: bool,
+        interrupted: Arc<AtomicBool>,
+    ) -> Arc<Watchdog> {
+        let backstop = if supervisor_ends_all {
+            grace * 2 + Duration::from_secs(1)
+        } else {
+            grace
+        };
         let watchdog = Arc::new(Watchdog {
             groups: Mutex::new(HashMap::new()),
             grace,
+            backstop,
             interrupted,
         });
         let weak = Arc::downgrade(&watchdog);
@@ -56,11 +87,7 @@ impl Watchdog {
 
     /// Watch the group `pgid`, with an optional time limit.
     pub fn watch(&self, pgid: i32, timeout: Option<Duration>) {
-        let entry = Entry {
-            deadline: timeout.map(|t| Instant::now() + t),
-            terminated: None,
-            killed: false,
-        };
+        let entry = Entry::new(timeout.map(|t| Instant::now() + t));
         self.groups.lock().unwrap().insert(pgid, entry);
         if self.interrupted.load(Ordering::SeqCst) {
             self.tick();
@@ -71,11 +98,7 @@ impl Watchdog {
     /// Returns why the group was terminated earlier, if it was.
     pub fn finish(&self, pgid: i32) -> Option<Reason> {
         let mut groups = self.groups.lock().unwrap();
-        let entry = groups.entry(pgid).or_insert(Entry {
-            deadline: None,
-            terminated: None,
-            killed: false,
-        });
+        let entry = groups.entry(pgid).or_insert_with(|| Entry::new(None));
         let earlier = entry.terminated.map(|(_, reason)| reason);
         entry.deadline = None;
         if entry.terminated.is_none() && killpg(Pid::from_raw(pgid), Signal::SIGTERM).is_ok() {
@@ -84,10 +107,17 @@ impl Watchdog {
         earlier
     }
 
-    /// Forget a group once its output pipe closed; entries stay until then so that the
-    /// reason a group was terminated is never lost to a race with the worker.
+    /// Forget a group once its output was read; entries stay until then so that the reason a
+    /// group was terminated is never lost to a race with the worker. Reading may stop before
+    /// the group is gone (see `drain`): one still awaiting its SIGKILL gets it first.
     pub fn forget(&self, pgid: i32) {
-        self.groups.lock().unwrap().remove(&pgid);
+        let mut groups = self.groups.lock().unwrap();
+        if let Some(entry) = groups.get_mut(&pgid) {
+            entry.forgotten = true;
+            if entry.terminated.is_none() || entry.killed || !exists(pgid) {
+                groups.remove(&pgid);
+            }
+        }
     }
 
     fn tick(&self) {
@@ -97,7 +127,9 @@ impl Watchdog {
         for (&pgid, entry) in groups.iter_mut() {
             let pid = Pid::from_raw(pgid);
             match entry.terminated {
-                Some((since, _)) if !entry.killed && now.duration_since(since) >= self.grace => {
+                Some((since, reason))
+                    if !entry.killed && now.duration_since(since) >= self.kill_after(reason) =>
+                {
                     entry.killed = true;
                     let _ = killpg(pid, Signal::SIGKILL);
                 }
@@ -117,5 +149,19 @@ impl Watchdog {
                 }
             }
         }
+        // Once gone, a group's id may be taken again: a forgotten entry must not outlive it.
+        groups.retain(|&pgid, entry| !entry.forgotten || (!entry.killed && exists(pgid)));
     }
+
+    fn kill_after(&self, reason: Reason) -> Duration {
+        match reason {
+            // The job's main process, the supervisor if any, has ended already.
+            Reason::Leftover => self.grace,
+            Reason::TimedOut | Reason::Interrupted => self.backstop,
+        }
+    }
+}
+
+fn exists(pgid: i32) -> bool {
+    killpg(Pid::from_raw(pgid), None) != Err(Errno::ESRCH)
 }

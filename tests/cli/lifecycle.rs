@@ -13,7 +13,7 @@ fn state(env: &Env) -> serde_json::Value {
     serde_json::from_str(&text).unwrap()
 }
 
-fn task_state(env: &Env, task: &str) -> String {
+pub(crate) fn task_state(env: &Env, task: &str) -> String {
     state(env)["tasks"][task]["state"]
         .as_str()
         .unwrap()
@@ -22,7 +22,7 @@ fn task_state(env: &Env, task: &str) -> String {
 
 /// A pid is gone when it no longer exists or is a zombie nobody has reaped yet.
 #[cfg(target_os = "linux")]
-fn alive(pid: i32) -> bool {
+pub(crate) fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
             let state = stat
@@ -40,7 +40,7 @@ fn alive(pid: i32) -> bool {
 
 /// Without /proc, ask ps for the process state (`Z` for a zombie, nothing when gone).
 #[cfg(not(target_os = "linux"))]
-fn alive(pid: i32) -> bool {
+pub(crate) fn alive(pid: i32) -> bool {
     let out = std::process::Command::new("ps")
         .args(["-o", "stat=", "-p", &pid.to_string()])
         .output()
@@ -50,7 +50,7 @@ fn alive(pid: i32) -> bool {
     !state.is_empty() && !state.starts_with('Z')
 }
 
-fn pids(file: &Path) -> Vec<i32> {
+pub(crate) fn pids(file: &Path) -> Vec<i32> {
     std::fs::read_to_string(file)
         .unwrap_or_default()
         .lines()
@@ -58,7 +58,7 @@ fn pids(file: &Path) -> Vec<i32> {
         .collect()
 }
 
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");

@@ -7,6 +7,9 @@ mod clean;
 mod commit;
 mod common;
 mod completion;
+// What an agent leaves behind, found through /proc and ended by a subreaper: Linux only.
+#[cfg(target_os = "linux")]
+mod containment;
 mod contracts;
 mod docs;
 mod engine;
