@@ -104,12 +104,56 @@ impl<F: Fn(&Event) + Send + Sync> Reporter for Callback<F> {
     }
 }
 
+/// How a word reads at a glance. The library only says which tone a word has; a display that
+/// colours gives each tone its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Plain,
+    Good,
+    Bad,
+    Busy,
+    Error,
+    Warning,
+    Hint,
+}
+
+impl Tone {
+    /// A state word's tone: done is good, failed and timed out are bad, running is busy.
+    pub fn of(state: Status) -> Tone {
+        match state {
+            Status::Done => Tone::Good,
+            Status::Failed | Status::TimedOut => Tone::Bad,
+            Status::Running => Tone::Busy,
+            _ => Tone::Plain,
+        }
+    }
+}
+
+/// Gives text the look of its tone; [`unpainted`] leaves it as it is.
+pub type Paint = fn(Tone, &str) -> String;
+
+/// The [`Paint`] of a display without colour.
+pub fn unpainted(_: Tone, text: &str) -> String {
+    text.to_owned()
+}
+
 /// One plain line per state change, for logs and CI.
-pub struct Plain<W: Write + Send>(pub Mutex<W>);
+pub struct Plain<W: Write + Send> {
+    out: Mutex<W>,
+    paint: Paint,
+}
 
 impl<W: Write + Send> Plain<W> {
     pub fn new(out: W) -> Self {
-        Plain(Mutex::new(out))
+        Plain {
+            out: Mutex::new(out),
+            paint: unpainted,
+        }
+    }
+
+    /// The same lines with `warning:` painted.
+    pub fn painted(self, paint: Paint) -> Self {
+        Plain { paint, ..self }
     }
 }
 
@@ -141,10 +185,12 @@ impl<W: Write + Send> Reporter for Plain<W> {
                 display_name(task),
                 finished_text(*state, *exit_code, message.as_deref())
             ),
-            Event::Warning { message } => format!("warning: {message}"),
+            Event::Warning { message } => {
+                format!("{} {message}", (self.paint)(Tone::Warning, "warning:"))
+            }
             Event::Note { message } => format!("note: {message}"),
         };
-        let mut out = self.0.lock().unwrap();
+        let mut out = self.out.lock().unwrap();
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
     }

@@ -71,7 +71,7 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
         serde_json::to_writer(&mut stdout, &summary)?;
         writeln!(stdout)?;
     } else {
-        git_agents::report::write_summary(&mut stdout, &report)?;
+        git_agents::report::write_summary(&mut stdout, &report, git_agents::progress::unpainted)?;
     }
     Ok(report.exit_code())
 }

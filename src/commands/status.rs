@@ -75,7 +75,7 @@ fn print(report: &StatusReport, args: &StatusArgs, watching: Option<bool>) -> Re
             Some(false) => buf.push(b'\n'),
             _ => {}
         }
-        status::write_table(&mut buf, report)?;
+        status::write_table(&mut buf, report, git_agents::progress::unpainted)?;
     }
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&buf)?;
