@@ -38,7 +38,7 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
     let display: Box<dyn Reporter> = if args.quiet {
         Box::new(Silent)
     } else if std::io::stderr().is_terminal() {
-        Box::new(Terminal::new(&names))
+        Box::new(Terminal::new(&names, git_agents::progress::unpainted))
     } else {
         Box::new(Plain::new(std::io::stderr()))
     };
