@@ -88,7 +88,7 @@ _git__agents() {
 
     case "${cmd}" in
         git__agents)
-            opts="-C -h -V --help --version init status merge config install-extras spawn logs clean verify help"
+            opts="-C -h -V --color --help --version init status merge config install-extras spawn logs clean verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -101,6 +101,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -109,7 +113,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__clean)
-            opts="-C -h -V --force --keep-branches --into --json --help --version __git_agents_task__"
+            opts="-C -h -V --force --keep-branches --into --json --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -126,6 +130,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -134,7 +142,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__config)
-            opts="-j -C -h -V --jobs --agent --command --mode --json --help --version"
+            opts="-j -C -h -V --jobs --agent --command --mode --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -165,6 +173,10 @@ _git__agents() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o plusdirs
                     fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -329,7 +341,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__init)
-            opts="-C -h -V --help --version"
+            opts="-C -h -V --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +354,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -350,7 +366,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__install__subcmd__extras)
-            opts="-C -h -V --prefix --help --version"
+            opts="-C -h -V --prefix --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,6 +386,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -378,7 +398,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__logs)
-            opts="-f -C -h -V --follow --help --version __git_agents_task__"
+            opts="-f -C -h -V --follow --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,6 +411,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -399,7 +423,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__merge)
-            opts="-n -C -h -V --into --dry-run --atomic --no-ff --json --no-verify --help --version"
+            opts="-n -C -h -V --into --dry-run --atomic --no-ff --json --no-verify --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -416,6 +440,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -424,7 +452,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__spawn)
-            opts="-j -q -C -h -V --mode --jobs --agent --command --prompt --base --rerun --retries --timeout --verify --verify-command --fix-attempts --json --quiet --help --version __git_agents_task__"
+            opts="-j -q -C -h -V --mode --jobs --agent --command --prompt --base --rerun --retries --timeout --verify --verify-command --fix-attempts --json --quiet --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -481,6 +509,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -489,7 +521,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__status)
-            opts="-C -h -V --json --watch --into --help --version"
+            opts="-C -h -V --json --watch --into --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -510,6 +542,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -518,7 +554,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__verify)
-            opts="-j -C -h -V --command --jobs --json --help --version __git_agents_task__"
+            opts="-j -C -h -V --command --jobs --json --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -541,6 +577,10 @@ _git__agents() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o plusdirs
                     fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -6,10 +6,11 @@ use git_agents::agent::Template;
 use git_agents::config::Overrides;
 use git_agents::repo::Project;
 
+use super::ui::Ui;
 use crate::cli::config::ConfigArgs;
 use crate::cli::spawn::ModeArg;
 
-pub fn run(cwd: &Path, args: ConfigArgs) -> Result<i32> {
+pub fn run(ui: &mut Ui, cwd: &Path, args: ConfigArgs) -> Result<i32> {
     let overrides = Overrides {
         jobs: args.jobs,
         agent: args.agent,
@@ -19,12 +20,11 @@ pub fn run(cwd: &Path, args: ConfigArgs) -> Result<i32> {
     };
     let project = Project::open(cwd, &overrides)?;
     let entries = project.settings.entries(&project.repo);
-    let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &entries)?;
-        writeln!(out)?;
+        ui.json(&entries, true)?;
         return Ok(0);
     }
+    let mut out = ui.stdout();
     let width = entries.iter().map(|e| e.key.len()).max().unwrap_or(0);
     let value_width = entries
         .iter()

@@ -7,9 +7,10 @@ use git_agents::runner::{Runner, DEFAULT_GRACE};
 use git_agents::tasks::display_name;
 use git_agents::verify::{verify_tasks, VerifyOptions};
 
+use super::ui::Ui;
 use crate::cli::verify::VerifyArgs;
 
-pub fn run(cwd: &Path, args: VerifyArgs) -> Result<i32> {
+pub fn run(ui: &mut Ui, cwd: &Path, args: VerifyArgs) -> Result<i32> {
     let options = VerifyOptions {
         tasks: args.tasks,
         command: args.command,
@@ -17,11 +18,10 @@ pub fn run(cwd: &Path, args: VerifyArgs) -> Result<i32> {
     };
     let runner = Runner::new(DEFAULT_GRACE, Runner::find_supervisor());
     let verdicts = verify_tasks(cwd, &options, &runner)?;
-    let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &verdicts)?;
-        writeln!(out)?;
+        ui.json(&verdicts, true)?;
     } else {
+        let mut out = ui.stdout();
         let width = verdicts
             .iter()
             .map(|v| display_name(&v.task).chars().count())
