@@ -8,6 +8,7 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
 use git_agents::progress::{unpainted, Paint, Plain, Reporter, Silent, Terminal, Tone};
+use git_agents::report::table::Table;
 
 use super::color;
 use crate::cli::{Cli, ColorWhen, Command};
@@ -115,6 +116,11 @@ impl Ui {
         paint_if(self.stderr_color)
     }
 
+    /// `table` on stdout, painted as stdout is.
+    pub fn table(&self, table: &Table) -> io::Result<()> {
+        table.render(&mut self.stdout(), self.stdout_paint())
+    }
+
     /// `value` as JSON on stdout and a newline; `pretty` indents it.
     pub fn json(&self, value: &impl serde::Serialize, pretty: bool) -> anyhow::Result<()> {
         let mut text = if pretty {
@@ -189,7 +195,6 @@ impl Ui {
 mod tests {
     use super::*;
     use git_agents::progress::Event;
-    use git_agents::report::table::{Cell, Table};
 
     fn text(bytes: &Mutex<Vec<u8>>) -> String {
         String::from_utf8(bytes.lock().unwrap().clone()).unwrap()
@@ -210,11 +215,14 @@ mod tests {
     #[test]
     fn warnings_and_tables_are_painted_only_with_colour() {
         let mut table = Table::new(&["STATE"]);
-        table.push(vec![Cell::toned("done", Tone::Good)]);
+        table.push(vec![git_agents::report::table::Cell::toned(
+            "done",
+            Tone::Good,
+        )]);
         for color in [false, true] {
             let (ui, out, err) = Ui::captured(color, false);
             ui.warning("careful");
-            table.render(&mut ui.stdout(), ui.stdout_paint()).unwrap();
+            ui.table(&table).unwrap();
             assert_eq!(text(&err).contains('\x1b'), color, "{}", text(&err));
             assert_eq!(text(&out).contains("\x1b[32mdone"), color, "{}", text(&out));
         }
