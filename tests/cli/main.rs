@@ -15,6 +15,7 @@ mod lifecycle;
 mod logs;
 mod merge;
 mod modes;
+mod output;
 mod real_agents;
 mod settings;
 mod setup;
