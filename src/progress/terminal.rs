@@ -213,7 +213,7 @@ impl Shared {
             return;
         }
         if line.state == Status::Queued {
-            line.bar.set_message("queued");
+            // Still the text the bar was made with.
             return;
         }
         let label = line.state.label();
