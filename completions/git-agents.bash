@@ -94,7 +94,7 @@ _git__agents() {
 
     case "${cmd}" in
         git__agents)
-            opts="-C -h -V --help --version init status merge config trust install-extras spawn logs clean verify help"
+            opts="-C -h -V --color --help --version init status merge config trust install-extras spawn logs clean verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -107,6 +107,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -115,7 +119,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__clean)
-            opts="-C -h -V --force --keep-branches --into --json --help --version __git_agents_task__"
+            opts="-C -h -V --force --keep-branches --into --json --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,6 +136,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -140,7 +148,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__config)
-            opts="-j -C -h -V --jobs --agent --command --mode --json --help --version"
+            opts="-j -C -h -V --jobs --agent --command --mode --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,6 +179,10 @@ _git__agents() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o plusdirs
                     fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -349,7 +361,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__init)
-            opts="-C -h -V --help --version"
+            opts="-C -h -V --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -362,6 +374,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -370,7 +386,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__install__subcmd__extras)
-            opts="-C -h -V --prefix --help --version"
+            opts="-C -h -V --prefix --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +406,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -398,7 +418,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__logs)
-            opts="-f -C -h -V --follow --help --version __git_agents_task__"
+            opts="-f -C -h -V --follow --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,6 +431,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -419,7 +443,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__merge)
-            opts="-n -C -h -V --into --dry-run --atomic --no-ff --json --no-verify --help --version"
+            opts="-n -C -h -V --into --dry-run --atomic --no-ff --json --no-verify --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -436,6 +460,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -444,7 +472,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__spawn)
-            opts="-j -q -y -C -h -V --mode --jobs --agent --command --prompt --base --rerun --retries --timeout --verify --verify-command --fix-attempts --json --quiet --yes --help --version __git_agents_task__"
+            opts="-j -q -y -C -h -V --mode --jobs --agent --command --prompt --base --rerun --retries --timeout --verify --verify-command --fix-attempts --json --quiet --yes --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -501,6 +529,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -509,7 +541,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__status)
-            opts="-C -h -V --json --watch --into --help --version"
+            opts="-C -h -V --json --watch --into --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -530,6 +562,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -538,7 +574,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__trust)
-            opts="-C -h -V --list --help --version"
+            opts="-C -h -V --list --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -551,6 +587,10 @@ _git__agents() {
                     fi
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -559,7 +599,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__verify)
-            opts="-j -y -C -h -V --command --jobs --json --yes --help --version __git_agents_task__"
+            opts="-j -y -C -h -V --command --jobs --json --yes --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -582,6 +622,10 @@ _git__agents() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o plusdirs
                     fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

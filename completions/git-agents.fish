@@ -5,7 +5,7 @@
 
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_git_agents_global_optspecs
-    string join \n C= h/help V/version
+    string join \n C= color= h/help V/version
 end
 
 function __fish_git_agents_needs_command
@@ -30,6 +30,9 @@ function __fish_git_agents_using_subcommand
 end
 
 complete -c git-agents -n "__fish_git_agents_needs_command" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_needs_command" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_needs_command" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "init" -d 'Set up a repository for git agents'
@@ -44,16 +47,25 @@ complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "clean" -d 'Re
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand init" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l watch -d 'Refresh every SECS seconds (default 2) until Ctrl-C; redraws in place on a terminal' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l into -d 'Count ahead and behind against this branch instead of the main worktree\'s' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l json -d 'Print the report as JSON on stdout (one line per refresh with --watch)'
 complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l into -d 'Branch to merge into (default: the branch checked out in the main worktree)' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s n -l dry-run -d 'Forecast only: per branch fast-forward, clean merge, conflict (paths) or already merged, and an overlap matrix of branches that change the same files. Writes nothing; exits 1 when a conflict is forecast'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l atomic -d 'All or nothing: if any branch conflicts, the target does not move at all'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-ff -d 'Create a merge commit even when a fast-forward is possible'
@@ -68,15 +80,24 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l mode -d
 branch\t''
 dir\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l json -d 'Print the settings as JSON'
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -l list -d 'Only show the commands and whether each is approved; approve nothing'
 complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -l prefix -d 'Install under this directory instead of ~/.local' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l mode -d 'Where agents work: worktree (a worktree and branch per task, in parallel), branch (one after another in the main worktree, a branch each), dir (in parallel in the main worktree, each confined to its scope) [agents.mode]' -r -f -a "worktree\t''
@@ -92,6 +113,9 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l timeout 
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l verify-command -d 'The check command for every task (implies --verify); an argv template like --command' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l fix-attempts -d 'Give a task whose check failed back to its agent, with the check\'s output, up to N times (implies --verify)' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l rerun -d 'Run tasks again that already finished'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l verify -d 'Run each task\'s contract check after it: the built-in one (contracts unchanged) and the task\'s `verify` command [front matter verify, agents.verify]'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l json -d 'Stream events as JSON lines on stdout (queued, state, started, output, committed, finished, warning), ending with a "summary" line'
@@ -100,11 +124,17 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s y -l yes
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s f -l follow -d 'Follow the log until the task ends'
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l into -d 'Merged means merged into this branch instead of the main worktree\'s' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l force -d 'Remove dirty worktrees, unmerged branches and tasks whose spawn runs, without looking'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l keep-branches -d 'Keep every branch; only worktrees are removed (unmerged branches then keep nothing back)'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l json -d 'Print the report as JSON on stdout'
@@ -113,6 +143,9 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s V -l ver
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l command -d 'The check command for every task' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s j -l jobs -d 'Run at most N checks at once [agents.jobs]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l json -d 'Print the results as JSON'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s y -l yes -d 'Run checks from committed task files without their approval (git agents trust), for this run only; git config agents.trust=true always does'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'

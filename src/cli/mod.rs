@@ -11,7 +11,7 @@ pub mod status;
 pub mod trust;
 pub mod verify;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// The top page's examples and exit codes (`git agents --help`, and the man page git-agents(1)).
 const AFTER_LONG_HELP: &str = "\
@@ -54,6 +54,19 @@ pub struct Cli {
     )]
     pub directory: Option<std::path::PathBuf>,
 
+    /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        global = true,
+        display_order = 0,
+        value_enum,
+        default_value_t = ColorWhen::Auto,
+        hide_default_value = true,
+        hide_possible_values = true
+    )]
+    pub color: ColorWhen,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -70,4 +83,12 @@ pub enum Command {
     Config(config::ConfigArgs),
     Trust(trust::TrustArgs),
     InstallExtras(install_extras::InstallExtrasArgs),
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }

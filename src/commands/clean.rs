@@ -1,12 +1,12 @@
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
 use git_agents::clean::{self, CleanOptions};
 
+use super::ui::Ui;
 use crate::cli::clean::CleanArgs;
 
-pub fn run(cwd: &Path, args: CleanArgs) -> Result<i32> {
+pub fn run(ui: &mut Ui, cwd: &Path, args: CleanArgs) -> Result<i32> {
     let options = CleanOptions {
         tasks: args.tasks,
         force: args.force,
@@ -14,13 +14,10 @@ pub fn run(cwd: &Path, args: CleanArgs) -> Result<i32> {
         into: args.into,
     };
     let report = clean::clean(cwd, &options)?;
-    let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        ui.json(&report, true)?;
     } else {
-        clean::write_report(&mut stdout, &report)?;
+        clean::write_report(&mut ui.stdout(), &report)?;
     }
-    stdout.flush()?;
     Ok(report.exit_code())
 }

@@ -8,10 +8,12 @@ use git_agents::config::Overrides;
 use git_agents::repo::Project;
 use git_agents::tasks;
 
+use super::ui::Ui;
+
 /// The hidden subcommand's name, handled before clap (like `__supervise`).
 pub const SUBCOMMAND: &str = "__complete-tasks";
 
-pub fn main() -> i32 {
+pub fn main(ui: &Ui) -> i32 {
     let Ok(cwd) = std::env::current_dir() else {
         return 0;
     };
@@ -21,7 +23,7 @@ pub fn main() -> i32 {
     let Ok((tasks, _warnings)) = tasks::discover(&project.root, project.tasks_dir()) else {
         return 0;
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = ui.stdout();
     for task in tasks.iter().filter(|t| !t.name.contains('\n')) {
         if writeln!(out, "{}", task.name).is_err() {
             break;

@@ -1,15 +1,19 @@
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
 use git_agents::agent::Template;
 use git_agents::config::Overrides;
 use git_agents::repo::Project;
+use git_agents::report::table::Table;
 
+use super::ui::Ui;
 use crate::cli::config::ConfigArgs;
 use crate::cli::spawn::ModeArg;
 
-pub fn run(cwd: &Path, args: ConfigArgs) -> Result<i32> {
+/// Values longer than this push their origin right instead of widening the column.
+const VALUE_WIDTH: usize = 48;
+
+pub fn run(ui: &mut Ui, cwd: &Path, args: ConfigArgs) -> Result<i32> {
     let overrides = Overrides {
         jobs: args.jobs,
         agent: args.agent,
@@ -19,31 +23,20 @@ pub fn run(cwd: &Path, args: ConfigArgs) -> Result<i32> {
     };
     let project = Project::open(cwd, &overrides)?;
     let entries = project.settings.entries(&project.repo);
-    let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &entries)?;
-        writeln!(out)?;
+        ui.json(&entries, true)?;
         return Ok(0);
     }
-    let width = entries.iter().map(|e| e.key.len()).max().unwrap_or(0);
-    let value_width = entries
-        .iter()
-        .map(|e| e.value.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(48);
+    let mut table = Table::headless().max_width(1, VALUE_WIDTH);
     for entry in &entries {
-        let origin = entry.origin.map_or("unset", |origin| origin.label());
         let value = if entry.value.is_empty() {
             "-"
         } else {
             entry.value.as_str()
         };
-        writeln!(
-            out,
-            "{:<width$}  {value:<value_width$}  {origin}",
-            entry.key
-        )?;
+        let origin = entry.origin.map_or("unset", |origin| origin.label());
+        table.push(vec![entry.key.as_str().into(), value.into(), origin.into()]);
     }
+    ui.table(&table)?;
     Ok(0)
 }

@@ -10,8 +10,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use git_agents::error::{self, exit, ErrorKind};
+use git_agents::progress::Tone;
 
 use super::hints;
+use super::ui::Ui;
 
 /// Set to `error` (or `1`) or `panic` to make the command fail that way before it starts, so the
 /// tests can see what a bug looks like. Deliberately in no help text.
@@ -43,33 +45,36 @@ enum Verdict {
     BrokenPipe,
 }
 
-/// The exit code for a command's result, after printing what went wrong.
-pub fn finish(result: anyhow::Result<i32>) -> ExitCode {
+/// The exit code for a command's result, after printing on `ui`'s stderr what went wrong.
+pub fn finish(ui: &Ui, result: anyhow::Result<i32>) -> ExitCode {
     let err = match result {
         Ok(code) => return code_of(code),
         Err(err) => err,
     };
     let verdict = judge(&err);
-    let mut stderr = std::io::stderr().lock();
+    let paint = ui.stderr_paint();
+    let mut text = String::new();
     if verdict != Verdict::BrokenPipe {
-        let _ = writeln!(stderr, "error: {err}");
+        text.push_str(&format!("{} {err}\n", paint(Tone::Error, "error:")));
         for cause in err.chain().skip(1) {
-            let _ = writeln!(stderr, "caused by: {cause}");
+            text.push_str(&format!("caused by: {cause}\n"));
         }
     }
-    match verdict {
+    let code = match verdict {
         Verdict::Report { code, hint } => {
             if let Some(hint) = hint {
-                let _ = writeln!(stderr, "hint: {hint}");
+                text.push_str(&format!("{} {hint}\n", paint(Tone::Hint, "hint:")));
             }
-            code_of(code)
+            code
         }
         Verdict::Bug => {
-            let _ = writeln!(stderr, "{}", bug_note());
-            code_of(exit::INTERNAL)
+            text.push_str(&format!("{}\n", bug_note()));
+            exit::INTERNAL
         }
-        Verdict::BrokenPipe => code_of(exit::BROKEN_PIPE),
-    }
+        Verdict::BrokenPipe => exit::BROKEN_PIPE,
+    };
+    let _ = ui.stderr().write_all(text.as_bytes());
+    code_of(code)
 }
 
 /// What clap stopped for: help and version on stdout (exit 0), a usage error on stderr (exit 2).

@@ -3,11 +3,12 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use super::ui::Ui;
 use crate::cli::init::InitArgs;
 
-pub fn run(cwd: &Path, _args: InitArgs) -> Result<i32> {
+pub fn run(ui: &mut Ui, cwd: &Path, _args: InitArgs) -> Result<i32> {
     let report = git_agents::init::init(cwd)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = ui.stdout();
     for path in &report.created {
         writeln!(out, "created {}", path.display())?;
     }

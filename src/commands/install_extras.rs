@@ -9,9 +9,10 @@ use anyhow::{Context, Result};
 
 use super::failure::UsageError;
 use super::generate::{Docs, FISH_GIT};
+use super::ui::Ui;
 use crate::cli::install_extras::InstallExtrasArgs;
 
-pub fn run(args: InstallExtrasArgs) -> Result<i32> {
+pub fn run(ui: &mut Ui, args: InstallExtrasArgs) -> Result<i32> {
     let home = std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from);
@@ -38,7 +39,7 @@ pub fn run(args: InstallExtrasArgs) -> Result<i32> {
     };
 
     let docs = Docs::new();
-    let mut out = std::io::stdout().lock();
+    let mut out = ui.stdout();
     for (name, text) in &docs.man {
         write(&dirs.man.join(name), text)?;
     }

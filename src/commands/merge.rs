@@ -1,5 +1,4 @@
 //! `git agents merge`: flags to library options, the report to stdout, chatter to stderr.
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
@@ -7,9 +6,10 @@ use git_agents::config::Overrides;
 use git_agents::merge;
 use git_agents::repo::Project;
 
+use super::ui::Ui;
 use crate::cli::merge::MergeArgs;
 
-pub fn run(cwd: &Path, args: MergeArgs) -> Result<i32> {
+pub fn run(ui: &mut Ui, cwd: &Path, args: MergeArgs) -> Result<i32> {
     let project = Project::open(cwd, &Overrides::default())?;
     let options = merge::Options {
         names: args.names,
@@ -20,17 +20,13 @@ pub fn run(cwd: &Path, args: MergeArgs) -> Result<i32> {
         no_verify: args.no_verify,
     };
     let report = merge::run(&project, &options)?;
-    let mut stderr = std::io::stderr().lock();
     for warning in &report.warnings {
-        let _ = writeln!(stderr, "warning: {warning}");
+        ui.warning(warning);
     }
-    let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        ui.json(&report, true)?;
     } else {
-        merge::text::write_text(&report, &mut stdout)?;
+        merge::text::write_text(&report, &mut ui.stdout())?;
     }
-    stdout.flush()?;
     Ok(report.exit_code())
 }

@@ -1,17 +1,17 @@
-use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
 use git_agents::agent::Template;
 use git_agents::config::Overrides;
-use git_agents::progress::{JsonLines, Plain, Reporter, Silent, Tee, Terminal};
+use git_agents::progress::{JsonLines, Reporter, Tee};
 use git_agents::runner::Runner;
 use git_agents::spawn::{self, SpawnOptions};
 
+use super::ui::Ui;
 use crate::cli::spawn::{ModeArg, SpawnArgs};
 
-pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
+pub fn run(ui: &mut Ui, cwd: &Path, args: SpawnArgs) -> Result<i32> {
     let options = SpawnOptions {
         tasks: args.tasks.clone(),
         base: args.base.clone(),
@@ -36,18 +36,9 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
     };
     let plan = spawn::Plan::new(cwd, &options, capabilities)?;
     let names: Vec<String> = plan.tasks.iter().map(|t| t.task.name.clone()).collect();
-    let display: Box<dyn Reporter> = if args.quiet {
-        Box::new(Silent)
-    } else if std::io::stderr().is_terminal() {
-        Box::new(Terminal::new(&names))
-    } else {
-        Box::new(Plain::new(std::io::stderr()))
-    };
+    let display = ui.progress(&names);
     let reporter: Box<dyn Reporter> = if args.json {
-        Box::new(Tee(vec![
-            display,
-            Box::new(JsonLines::new(std::io::stdout())),
-        ]))
+        Box::new(Tee(vec![display, Box::new(JsonLines::new(ui.stdout()))]))
     } else {
         display
     };
@@ -66,14 +57,12 @@ pub fn run(cwd: &Path, args: SpawnArgs) -> Result<i32> {
     let report = spawn::run(plan, reporter.as_ref(), &runner)?;
     drop(reporter);
 
-    let mut stdout = std::io::stdout().lock();
     if args.json {
         let mut summary = serde_json::to_value(&report)?;
         summary["event"] = "summary".into();
-        serde_json::to_writer(&mut stdout, &summary)?;
-        writeln!(stdout)?;
+        ui.json(&summary, false)?;
     } else {
-        git_agents::report::write_summary(&mut stdout, &report)?;
+        git_agents::report::write_summary(&mut ui.stdout(), &report, ui.stdout_paint())?;
     }
     Ok(report.exit_code())
 }

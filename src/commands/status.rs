@@ -1,4 +1,4 @@
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -9,22 +9,32 @@ use git_agents::error::exit;
 use git_agents::status::{self, StatusOptions, StatusReport};
 
 use super::failure::UsageError;
+use super::ui::Ui;
 use crate::cli::status::StatusArgs;
 
-pub fn run(cwd: &Path, args: StatusArgs) -> Result<i32> {
+pub fn run(ui: &mut Ui, cwd: &Path, args: StatusArgs) -> Result<i32> {
     let options = StatusOptions {
         tasks: args.tasks.clone(),
         into: args.into.clone(),
     };
     match args.watch {
-        None => status::collect(cwd, &options).and_then(|report| print(&report, &args, None))?,
-        Some(secs) => watch(cwd, &options, &args, secs)?,
+        None => {
+            let report = status::collect(cwd, &options)?;
+            print(ui, &report, &args, None)?;
+        }
+        Some(secs) => watch(ui, cwd, &options, &args, secs)?,
     }
     Ok(exit::OK)
 }
 
 /// Redraw until Ctrl-C: in place on a terminal, one table (or JSON line) after another otherwise.
-fn watch(cwd: &Path, options: &StatusOptions, args: &StatusArgs, secs: f64) -> Result<()> {
+fn watch(
+    ui: &mut Ui,
+    cwd: &Path,
+    options: &StatusOptions,
+    args: &StatusArgs,
+    secs: f64,
+) -> Result<()> {
     if !(secs.is_finite() && secs > 0.0) {
         return Err(UsageError {
             message: format!("--watch {secs}: the interval must be a positive number of seconds"),
@@ -40,7 +50,7 @@ fn watch(cwd: &Path, options: &StatusOptions, args: &StatusArgs, secs: f64) -> R
     let mut first = true;
     while !stop.load(Ordering::SeqCst) {
         let report = status::collect(cwd, options)?;
-        print(&report, args, Some(first))?;
+        print(ui, &report, args, Some(first))?;
         first = false;
         let until = Instant::now() + interval;
         while !stop.load(Ordering::SeqCst) && Instant::now() < until {
@@ -51,7 +61,12 @@ fn watch(cwd: &Path, options: &StatusOptions, args: &StatusArgs, secs: f64) -> R
 }
 
 /// `watching`: `None` for a single report, else whether this is the first refresh.
-fn print(report: &StatusReport, args: &StatusArgs, watching: Option<bool>) -> Result<()> {
+fn print(
+    ui: &mut Ui,
+    report: &StatusReport,
+    args: &StatusArgs,
+    watching: Option<bool>,
+) -> Result<()> {
     let mut buf = Vec::new();
     if args.json {
         if watching.is_some() {
@@ -62,7 +77,7 @@ fn print(report: &StatusReport, args: &StatusArgs, watching: Option<bool>) -> Re
         buf.push(b'\n');
     } else {
         match watching {
-            Some(_) if std::io::stdout().is_terminal() => {
+            Some(_) if ui.stdout_is_terminal() => {
                 // Home the cursor and clear the screen, then draw.
                 buf.extend_from_slice(b"\x1b[H\x1b[2J");
                 let secs = args.watch.unwrap_or_default();
@@ -75,9 +90,10 @@ fn print(report: &StatusReport, args: &StatusArgs, watching: Option<bool>) -> Re
             Some(false) => buf.push(b'\n'),
             _ => {}
         }
-        status::write_table(&mut buf, report)?;
+        status::write_table(&mut buf, report, ui.stdout_paint())?;
     }
-    let mut stdout = std::io::stdout().lock();
+    // One write per refresh, so a redraw never shows half a table.
+    let mut stdout = ui.stdout();
     stdout.write_all(&buf)?;
     stdout.flush()?;
     Ok(())

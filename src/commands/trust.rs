@@ -5,11 +5,12 @@ use anyhow::Result;
 use git_agents::error::exit;
 use git_agents::trust::{self, Use};
 
+use super::ui::Ui;
 use crate::cli::trust::TrustArgs;
 
-pub fn run(cwd: &Path, args: TrustArgs) -> Result<i32> {
+pub fn run(ui: &mut Ui, cwd: &Path, args: TrustArgs) -> Result<i32> {
     let (repository, commands) = trust::review(cwd, &args.tasks)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = ui.stdout();
     if commands.is_empty() {
         writeln!(out, "no committed task file names a command")?;
         return Ok(exit::OK);

@@ -1,15 +1,17 @@
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
 use git_agents::error::exit;
+use git_agents::progress::Tone;
+use git_agents::report::table::{Cell, Table};
 use git_agents::runner::{Runner, DEFAULT_GRACE};
 use git_agents::tasks::display_name;
 use git_agents::verify::{verify_tasks, VerifyOptions};
 
+use super::ui::Ui;
 use crate::cli::verify::VerifyArgs;
 
-pub fn run(cwd: &Path, args: VerifyArgs) -> Result<i32> {
+pub fn run(ui: &mut Ui, cwd: &Path, args: VerifyArgs) -> Result<i32> {
     let options = VerifyOptions {
         tasks: args.tasks,
         command: args.command,
@@ -18,31 +20,24 @@ pub fn run(cwd: &Path, args: VerifyArgs) -> Result<i32> {
     };
     let runner = Runner::new(DEFAULT_GRACE, Runner::find_supervisor());
     let verdicts = verify_tasks(cwd, &options, &runner)?;
-    let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &verdicts)?;
-        writeln!(out)?;
+        ui.json(&verdicts, true)?;
     } else {
-        let width = verdicts
-            .iter()
-            .map(|v| display_name(&v.task).chars().count())
-            .max()
-            .unwrap_or(4)
-            .max(4);
-        writeln!(out, "{:<width$}  RESULT  DETAILS", "TASK")?;
+        let mut table = Table::new(&["TASK", "RESULT", "DETAILS"]);
         for verdict in &verdicts {
             let result = if verdict.result.passed {
-                "pass"
+                Cell::toned("pass", Tone::Good)
             } else {
-                "FAIL"
+                Cell::toned("FAIL", Tone::Bad)
             };
             let details = verdict.result.message.clone().unwrap_or_default();
-            writeln!(
-                out,
-                "{:<width$}  {result:<6}  {details}",
-                display_name(&verdict.task)
-            )?;
+            table.push(vec![
+                display_name(&verdict.task).into_owned().into(),
+                result,
+                details.into(),
+            ]);
         }
+        ui.table(&table)?;
     }
     Ok(if verdicts.iter().all(|v| v.result.passed) {
         exit::OK

@@ -4,7 +4,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::{StatusReport, TaskStatus, Worktree};
-use crate::progress::format_elapsed;
+use crate::progress::{format_elapsed, Paint, Tone};
+use crate::report::table::{Cell, Table};
 use crate::tasks::display_name;
 
 /// The last log line is cut to this many characters in the table (JSON has it whole).
@@ -24,31 +25,21 @@ const HEADERS: [&str; 11] = [
     "LAST LINE",
 ];
 
-/// One row per task; ahead and behind count commits against `report.target`.
-pub fn write_table(out: &mut dyn Write, report: &StatusReport) -> std::io::Result<()> {
-    let rows: Vec<Vec<String>> = report.tasks.iter().map(row).collect();
-    let headers: Vec<String> = HEADERS.iter().map(|h| (*h).to_owned()).collect();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
+/// One row per task, state words painted; ahead and behind count commits against
+/// `report.target`.
+pub fn write_table(
+    out: &mut dyn Write,
+    report: &StatusReport,
+    paint: Paint,
+) -> std::io::Result<()> {
+    let mut table = Table::new(&HEADERS);
+    for task in &report.tasks {
+        table.push(row(task));
     }
-    for row in std::iter::once(&headers).chain(&rows) {
-        let mut line = String::new();
-        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<width$}  "));
-            }
-        }
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    table.render(out, paint)
 }
 
-fn row(task: &TaskStatus) -> Vec<String> {
+fn row(task: &TaskStatus) -> Vec<Cell> {
     let dash = || "-".to_owned();
     let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_else(dash);
     let started = task.state.is_some();
@@ -56,7 +47,12 @@ fn row(task: &TaskStatus) -> Vec<String> {
         (Worktree::Dirty, Some(n)) => format!("dirty ({n})"),
         (state, _) => state.label().to_owned(),
     };
-    vec![
+    // A stale state was left by a spawn that is gone: it is not running, whatever it says.
+    let tone = match task.state {
+        Some(state) if !task.stale => Tone::of(state),
+        _ => Tone::Plain,
+    };
+    let cells = [
         display_name(&task.task).into_owned(),
         task.state_label(),
         if started {
@@ -78,7 +74,10 @@ fn row(task: &TaskStatus) -> Vec<String> {
         worktree,
         check(task),
         task.last_line.as_deref().map(cut).unwrap_or_else(dash),
-    ]
+    ];
+    let mut cells: Vec<Cell> = cells.into_iter().map(Cell::from).collect();
+    cells[1].tone = tone;
+    cells
 }
 
 /// The last contract check and any files changed outside the task's scope.

@@ -30,6 +30,10 @@ pub fn seal(cmd: &mut Command, home: &Path) {
             cmd.env_remove(&key);
         }
     }
+    // The host's colour preferences must not reach a snapshot.
+    for key in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+        cmd.env_remove(key);
+    }
     let path = format!(
         "{}:{}",
         agents_dir().display(),

@@ -20,6 +20,7 @@ mod lifecycle;
 mod logs;
 mod merge;
 mod modes;
+mod output;
 mod real_agents;
 mod sdk;
 mod settings;

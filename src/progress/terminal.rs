@@ -1,0 +1,342 @@
+//! The live view on a terminal: one line per task (state, elapsed, last output line) and a total.
+//!
+//! Events only change what the lines say; one drawer thread decides when the screen shows it.
+//! Nothing is drawn for the first 250 ms, so quick runs do not flicker (as jj does). After that,
+//! an event that changes a line asks for a redraw and the drawer coalesces bursts into at most
+//! one redraw per 100 ms; a tick every 250 ms keeps spinners, elapsed times and last output lines
+//! moving between events. The drawer sleeps on a condition variable, never polling.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{finished_text, format_elapsed, Event, Paint, Reporter, Tone};
+use crate::state::Status;
+use crate::tasks::display_name;
+
+/// Quiet time before the first draw.
+const FIRST_DRAW: Duration = Duration::from_millis(250);
+/// The shortest time between two redraws.
+const MIN_GAP: Duration = Duration::from_millis(100);
+/// How often lines are redrawn without any event.
+const TICK: Duration = Duration::from_millis(250);
+
+const TICK_CHARS: &str = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ ";
+
+struct Line {
+    bar: ProgressBar,
+    state: Status,
+    since: Instant,
+    last_line: Option<Arc<Mutex<String>>>,
+    /// The final mark and text once the task ended, put on the bar by the next draw.
+    ended: Option<(bool, String)>,
+    /// The final text is on the bar; the line no longer changes.
+    settled: bool,
+}
+
+struct Live {
+    lines: HashMap<String, Line>,
+    total: ProgressBar,
+    /// Whether the view is on screen yet; until then messages go straight to stderr.
+    drawn: bool,
+}
+
+#[derive(Default)]
+struct Wake {
+    dirty: bool,
+    stop: bool,
+}
+
+struct Shared {
+    live: Mutex<Live>,
+    wake: Mutex<Wake>,
+    bell: Condvar,
+    multi: MultiProgress,
+    width: usize,
+    paint: Paint,
+}
+
+/// The live display on a terminal: one line per task (state, elapsed, last output line) and a total.
+pub struct Terminal {
+    shared: Arc<Shared>,
+    drawer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Terminal {
+    /// Draws on stderr; `tasks` fixes the order of the lines, `paint` colours state words.
+    pub fn new(tasks: &[String], paint: Paint) -> Terminal {
+        // Hidden until the first draw, so nothing reaches the screen before it.
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::hidden());
+        let width = tasks
+            .iter()
+            .map(|t| t.chars().count())
+            .max()
+            .unwrap_or(4)
+            .min(32);
+        let style = ProgressStyle::with_template("{spinner} {prefix} {wide_msg}")
+            .expect("valid template")
+            .tick_chars(TICK_CHARS);
+        let mut lines = HashMap::new();
+        for task in tasks {
+            let bar = ProgressBar::new_spinner()
+                .with_style(style.clone())
+                .with_prefix(format!("{:<width$}", truncate(&display_name(task), width)))
+                .with_message("queued");
+            let line = Line {
+                bar: multi.add(bar),
+                state: Status::Queued,
+                since: Instant::now(),
+                last_line: None,
+                ended: None,
+                settled: false,
+            };
+            lines.insert(task.clone(), line);
+        }
+        let total = multi.add(
+            ProgressBar::new_spinner()
+                .with_style(ProgressStyle::with_template("  {wide_msg}").expect("valid template")),
+        );
+        let live = Live {
+            lines,
+            total,
+            drawn: false,
+        };
+        let shared = Arc::new(Shared {
+            live: Mutex::new(live),
+            wake: Mutex::new(Wake::default()),
+            bell: Condvar::new(),
+            multi,
+            width,
+            paint,
+        });
+        let drawer = {
+            let shared = Arc::clone(&shared);
+            std::thread::spawn(move || shared.draw_until_stopped())
+        };
+        Terminal {
+            shared,
+            drawer: Mutex::new(Some(drawer)),
+        }
+    }
+
+    /// Stop the drawer and wait for it, so nothing is drawn after this returns.
+    fn stop_drawer(&self) {
+        self.shared.wake().stop = true;
+        self.shared.bell.notify_one();
+        if let Some(drawer) = self.drawer.lock().unwrap().take() {
+            let _ = drawer.join();
+        }
+    }
+}
+
+impl Shared {
+    fn wake(&self) -> MutexGuard<'_, Wake> {
+        self.wake.lock().unwrap()
+    }
+
+    /// A line changed: ask for a redraw (the drawer decides when).
+    fn changed(&self) {
+        let mut wake = self.wake();
+        if !wake.dirty {
+            wake.dirty = true;
+            self.bell.notify_one();
+        }
+    }
+
+    fn draw_until_stopped(&self) {
+        let start = Instant::now();
+        let mut not_before = start + FIRST_DRAW;
+        let mut next_tick = start + FIRST_DRAW;
+        let mut wake = self.wake();
+        while !wake.stop {
+            let now = Instant::now();
+            let wanted = if wake.dirty { now } else { next_tick };
+            let due = wanted.max(not_before);
+            if now < due {
+                // Woken early by an event or by stop; either way the loop looks again.
+                wake = self.bell.wait_timeout(wake, due - now).unwrap().0;
+                continue;
+            }
+            wake.dirty = false;
+            drop(wake);
+            let tick = now >= next_tick;
+            self.draw(tick);
+            let drawn = Instant::now();
+            not_before = drawn + MIN_GAP;
+            if tick {
+                next_tick = drawn + TICK;
+            }
+            wake = self.wake();
+        }
+    }
+
+    /// Put every line's state on its bar and show the frame; `tick` advances the spinners.
+    fn draw(&self, tick: bool) {
+        let mut live = self.live.lock().unwrap();
+        if !live.drawn {
+            // indicatif may draw on its own as the bars change below; at 1 Hz (after a burst at
+            // the start) that is rare, and the forced draw at the end shows the whole frame.
+            self.multi
+                .set_draw_target(ProgressDrawTarget::stderr_with_hz(1));
+            live.drawn = true;
+        }
+        for (task, line) in &mut live.lines {
+            self.update(task, line, tick);
+        }
+        live.total.set_message(total(&live.lines));
+        live.total.force_draw();
+    }
+
+    fn update(&self, task: &str, line: &mut Line, tick: bool) {
+        if line.settled {
+            return;
+        }
+        if let Some((ok, text)) = line.ended.take() {
+            let (mark, tone) = if ok {
+                ("✓", Tone::Good)
+            } else {
+                ("✗", Tone::Bad)
+            };
+            let name = truncate(&display_name(task), self.width);
+            line.bar.set_style(
+                ProgressStyle::with_template("{prefix} {wide_msg}").expect("valid template"),
+            );
+            let mark = (self.paint)(tone, mark);
+            line.bar
+                .set_prefix(format!("{mark} {name:<w$}", w = self.width));
+            line.bar.set_message(text);
+            line.settled = true;
+            return;
+        }
+        if line.state == Status::Queued {
+            // Still the text the bar was made with.
+            return;
+        }
+        let label = line.state.label();
+        let elapsed = format_elapsed(line.since.elapsed());
+        let tail = line
+            .last_line
+            .as_ref()
+            .map(|l| l.lock().unwrap().clone())
+            .unwrap_or_default();
+        let padding = " ".repeat(10usize.saturating_sub(label.chars().count()));
+        let label = (self.paint)(Tone::of(line.state), label);
+        line.bar
+            .set_message(format!("{label}{padding} {elapsed:>6}  {tail}"));
+        if tick {
+            line.bar.tick();
+        }
+    }
+
+    /// Print `text` above the view, or straight to stderr while the view is not on screen.
+    fn say(&self, live: &Live, text: &str) {
+        if live.drawn {
+            let _ = self.multi.println(text);
+        } else {
+            let _ = writeln!(std::io::stderr(), "{text}");
+        }
+    }
+}
+
+/// "5 tasks · 2 done · 1 running · 2 queued".
+fn total(lines: &HashMap<String, Line>) -> String {
+    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    for line in lines.values() {
+        *counts.entry(line.state.label()).or_default() += 1;
+    }
+    let mut parts: Vec<String> = [
+        "done",
+        "no changes",
+        "running",
+        "failed",
+        "timed out",
+        "interrupted",
+        "queued",
+    ]
+    .iter()
+    .filter_map(|label| counts.get(label).map(|n| format!("{n} {label}")))
+    .collect();
+    parts.insert(0, format!("{} tasks", lines.len()));
+    parts.join(" · ")
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    text.chars().take(width).collect()
+}
+
+impl Reporter for Terminal {
+    fn event(&self, event: &Event) {
+        let paint = self.shared.paint;
+        let mut live = self.shared.live.lock().unwrap();
+        match event {
+            Event::State { task, state } => {
+                if let Some(line) = live.lines.get_mut(task) {
+                    if line.state == Status::Queued || *state == Status::Running {
+                        line.since = Instant::now();
+                    }
+                    line.state = *state;
+                }
+            }
+            Event::Finished {
+                task,
+                state,
+                exit_code,
+                message,
+            } => {
+                if let Some(line) = live.lines.get_mut(task) {
+                    line.state = *state;
+                    let text = format!(
+                        "{} {}",
+                        finished_text(*state, *exit_code, message.as_deref()),
+                        format_elapsed(line.since.elapsed())
+                    );
+                    line.ended = Some((state.is_finished(), text));
+                }
+            }
+            Event::Warning { message } => {
+                let prefix = paint(Tone::Warning, "warning:");
+                self.shared.say(&live, &format!("{prefix} {message}"));
+                return;
+            }
+            Event::Note { message } => {
+                self.shared.say(&live, &format!("note: {message}"));
+                return;
+            }
+            _ => return,
+        }
+        drop(live);
+        self.shared.changed();
+    }
+
+    fn attach(&self, task: &str, last_line: Arc<Mutex<String>>) {
+        if let Some(line) = self.shared.live.lock().unwrap().lines.get_mut(task) {
+            line.last_line = Some(last_line);
+        }
+    }
+
+    /// Draw the last frame and leave it on screen, unless nothing was ever shown.
+    fn finish(&self) {
+        self.stop_drawer();
+        let shown = self.shared.live.lock().unwrap().drawn;
+        if shown {
+            self.shared.draw(false);
+        }
+        let live = self.shared.live.lock().unwrap();
+        for line in live.lines.values() {
+            if !line.bar.is_finished() {
+                line.bar.abandon();
+            }
+        }
+        live.total.finish();
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.stop_drawer();
+    }
+}
