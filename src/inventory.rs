@@ -17,7 +17,6 @@ use crate::tasks::{self, Task};
 /// The project, its state and its tasks, as they were when loaded.
 pub struct Inventory {
     pub project: Project,
-    pub state: State,
     /// Every known task, sorted by name.
     pub tasks: Vec<KnownTask>,
     /// The repository's linked worktrees, as git records them.
@@ -32,7 +31,6 @@ impl Inventory {
         let worktrees = worktree::list(&project.repo)?;
         Ok(Inventory {
             project,
-            state,
             tasks,
             worktrees,
         })
@@ -59,10 +57,13 @@ impl Inventory {
 pub struct KnownTask {
     /// The task file's stem (or the name the state recorded).
     pub name: String,
+    /// The name made safe for a branch and a directory.
     pub slug: String,
     /// Short branch name, e.g. `feature/auth`.
     pub branch: String,
+    /// Its linked worktree (or where it would be).
     pub workspace: PathBuf,
+    /// Its agent's log.
     pub log: PathBuf,
     /// Its task file, parsed; `None` when the file is gone and only the state remembers it.
     pub file: Option<Task>,
@@ -143,6 +144,7 @@ pub fn select(known: Vec<KnownTask>, selected: &[String]) -> Result<Vec<KnownTas
 
 /// The branch work is measured against (ahead/behind, merged or not).
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct Target {
     /// As shown: the branch's short name, or the revision given.
     pub name: String,

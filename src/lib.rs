@@ -1,29 +1,113 @@
 //! git-agents: run many AI coding agents in parallel on one repository and bring their work back.
 //!
-//! The library never sees the command line: the binary turns flags into the plain option
-//! structs found here, and a user's own orchestrator can build the same structs directly.
+//! This is the library behind `git agents`, for your own orchestrator. It never sees a command
+//! line and never prints: you build option structs (with their builders), pass a [`Reporter`]
+//! to receive [`Event`]s from the worker threads, and get reports back.
+//!
+//! - [`spawn`] plans every task (or [`Plan::new`] then [`run`]) and runs their agents on a
+//!   bounded pool under a [`Runner`], which keeps them in their own process groups and ends them
+//!   on a timeout or an [`InterruptHandle`];
+//! - [`status`], [`verify`], [`merge`] and [`clean`] see, check, bring home and remove what the
+//!   tasks did;
+//! - errors are [`Error`]s that name their [`ErrorKind`] and the remedy ([`Fix`]), in the
+//!   library's terms: the wording of hints is the caller's.
+//!
+//! ```
+//! use std::time::Duration;
+//! use git_agents::{spawn, status, Callback, Event, Overrides, Runner, SpawnOptions, StatusOptions, Template};
+//!
+//! # fn main() -> anyhow::Result<()> {
+//! # let dir = tempfile::tempdir()?;
+//! # let repo = &dir.path().join("repo");
+//! # std::fs::create_dir(repo)?;
+//! # let git = |args: &[&str]| {
+//! #     let ok = std::process::Command::new("git").args(args).current_dir(repo)
+//! #         .env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1")
+//! #         .status().unwrap().success();
+//! #     assert!(ok, "git {args:?}");
+//! # };
+//! # git(&["init", "-q", "-b", "main"]);
+//! # git(&["config", "user.name", "Doc"]);
+//! # git(&["config", "user.email", "doc@example.com"]);
+//! # git(&["commit", "-q", "--allow-empty", "-m", "init"]);
+//! # std::fs::create_dir_all(repo.join(".claude/tasks"))?;
+//! # std::fs::write(repo.join(".claude/tasks/hello.md"), "# Write hello.txt\n")?;
+//! // In a repository with the task file .claude/tasks/hello.md:
+//! let agent = Template::from_argv(vec!["touch".into(), "hello.txt".into()])?;
+//! let options = SpawnOptions::new().overrides(Overrides::new().command(agent).jobs(2usize));
+//! let events = Callback(|event: &Event| {
+//!     if let Event::Finished { task, state, .. } = event {
+//!         println!("{task}: {}", state.label());
+//!     }
+//! });
+//! let runner = Runner::new(Duration::from_secs(5), Runner::find_supervisor());
+//! let report = spawn(repo, &options, &events, &runner)?;
+//! assert_eq!(report.exit_code(), 0);
+//! let rows = status(repo, &StatusOptions::new())?;
+//! assert_eq!(rows.tasks[0].task, "hello");
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
 
-pub mod agent;
 mod builder;
+mod ids;
+mod inventory;
+mod lock;
+mod sandbox;
+mod scope;
+mod state;
+
+// What the `git-agents` binary (and the commit oracle tests) reach into besides the API below;
+// not for other callers.
+#[doc(hidden)]
+pub mod agent;
+#[doc(hidden)]
 pub mod clean;
+#[doc(hidden)]
 pub mod config;
+#[doc(hidden)]
 pub mod error;
+#[doc(hidden)]
 pub mod gitops;
-pub mod ids;
+#[doc(hidden)]
 pub mod init;
-pub mod inventory;
-pub mod lock;
+#[doc(hidden)]
 pub mod logs;
+#[doc(hidden)]
 pub mod merge;
+#[doc(hidden)]
 pub mod progress;
+#[doc(hidden)]
 pub mod repo;
+#[doc(hidden)]
 pub mod report;
+#[doc(hidden)]
 pub mod runner;
-pub mod sandbox;
-pub mod scope;
+#[doc(hidden)]
 pub mod spawn;
-pub mod state;
+#[doc(hidden)]
 pub mod status;
+#[doc(hidden)]
 pub mod tasks;
+#[doc(hidden)]
 pub mod trust;
+#[doc(hidden)]
 pub mod verify;
+
+pub use agent::Template;
+pub use clean::{clean, CleanOptions, CleanReport, Reason, TaskClean};
+pub use config::{Mode, Overrides};
+pub use error::{exit, Error, ErrorKind, Fix, Operation};
+pub use ids::CommitId;
+pub use merge::{
+    merge, BranchReport, Options as MergeOptions, Outcome, Overlap, Report as MergeReport,
+    Resolution,
+};
+pub use progress::{Callback, Event, Reporter, Silent};
+pub use repo::Project;
+pub use runner::{Capabilities, InterruptHandle, Runner};
+pub use spawn::{run, spawn, Enforcement, Plan, SpawnOptions, SpawnReport};
+pub use state::{Status, TaskState, VerifyResult};
+pub use status::{collect as status, StatusOptions, StatusReport, Target, TaskStatus, Worktree};
+pub use verify::{verify_tasks as verify, Verdict, VerifyOptions};

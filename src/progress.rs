@@ -15,6 +15,7 @@ pub use terminal::Terminal;
 /// Something that happened to a task.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Event {
     Queued {
         task: String,

@@ -10,12 +10,12 @@ use crate::error::{Error, Fix};
 /// A repository with a main worktree, opened from anywhere inside it or one of its linked worktrees.
 pub struct Project {
     /// The main worktree's repository.
-    pub repo: gix::Repository,
+    pub(crate) repo: gix::Repository,
     /// The main worktree's root directory (canonical).
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// The shared git directory (canonical); state lives under `agents/` in it.
-    pub common_dir: PathBuf,
-    pub settings: Settings,
+    pub(crate) common_dir: PathBuf,
+    pub(crate) settings: Settings,
 }
 
 impl Project {
@@ -38,6 +38,21 @@ impl Project {
             common_dir,
             settings,
         })
+    }
+
+    /// The main worktree's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Every `agents.*` setting in effect, with where it came from.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The settings as `git agents config` lists them.
+    pub fn config_entries(&self) -> Vec<crate::config::Entry> {
+        self.settings.entries(&self.repo)
     }
 
     /// `<git-common-dir>/agents`, where state, locks and bookkeeping live.

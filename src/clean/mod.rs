@@ -21,6 +21,7 @@ use crate::repo::Project;
 
 /// What to clean.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct CleanOptions {
     /// Task names or slugs; all when empty (and then every stale worktree entry is pruned).
     pub tasks: Vec<String>,
@@ -45,6 +46,7 @@ crate::builder::setters!(CleanOptions {
 
 /// Why something was kept.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Reason {
     pub reason: String,
     /// `--force` overrides it; until then it keeps the whole task (worktree and branch).
@@ -53,6 +55,7 @@ pub struct Reason {
 
 /// What happened to one task.
 #[derive(Debug, Clone, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TaskClean {
     pub task: String,
     pub removed_worktree: Option<PathBuf>,
@@ -86,6 +89,7 @@ impl TaskClean {
 
 /// The outcome of a clean.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct CleanReport {
     pub target: Target,
     /// Selected tasks with something to do (every named task).

@@ -7,12 +7,11 @@ use super::ui::Ui;
 use crate::cli::clean::CleanArgs;
 
 pub fn run(ui: &mut Ui, cwd: &Path, args: CleanArgs) -> Result<i32> {
-    let options = CleanOptions {
-        tasks: args.tasks,
-        force: args.force,
-        keep_branches: args.keep_branches,
-        into: args.into,
-    };
+    let mut options = CleanOptions::new();
+    options.tasks = args.tasks;
+    options.force = args.force;
+    options.keep_branches = args.keep_branches;
+    options.into = args.into;
     let report = clean::clean(cwd, &options)?;
     if args.json {
         ui.json(&report, true)?;

@@ -20,7 +20,7 @@ pub fn main(ui: &Ui) -> i32 {
     let Ok(project) = Project::open(&cwd, &Overrides::default()) else {
         return 0;
     };
-    let Ok((tasks, _warnings)) = tasks::discover(&project.root, project.tasks_dir()) else {
+    let Ok((tasks, _warnings)) = tasks::discover(project.root(), project.tasks_dir()) else {
         return 0;
     };
     let mut out = ui.stdout();

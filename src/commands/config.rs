@@ -14,15 +14,13 @@ use crate::cli::spawn::ModeArg;
 const VALUE_WIDTH: usize = 48;
 
 pub fn run(ui: &mut Ui, cwd: &Path, args: ConfigArgs) -> Result<i32> {
-    let overrides = Overrides {
-        jobs: args.jobs,
-        agent: args.agent,
-        command: args.command.as_deref().map(Template::parse).transpose()?,
-        mode: args.mode.map(ModeArg::mode),
-        ..Overrides::default()
-    };
+    let mut overrides = Overrides::new();
+    overrides.jobs = args.jobs;
+    overrides.agent = args.agent;
+    overrides.command = args.command.as_deref().map(Template::parse).transpose()?;
+    overrides.mode = args.mode.map(ModeArg::mode);
     let project = Project::open(cwd, &overrides)?;
-    let entries = project.settings.entries(&project.repo);
+    let entries = project.config_entries();
     if args.json {
         ui.json(&entries, true)?;
         return Ok(0);

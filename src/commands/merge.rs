@@ -11,14 +11,13 @@ use crate::cli::merge::MergeArgs;
 
 pub fn run(ui: &mut Ui, cwd: &Path, args: MergeArgs) -> Result<i32> {
     let project = Project::open(cwd, &Overrides::default())?;
-    let options = merge::Options {
-        names: args.names,
-        into: args.into,
-        dry_run: args.dry_run,
-        atomic: args.atomic,
-        no_ff: args.no_ff,
-        no_verify: args.no_verify,
-    };
+    let mut options = merge::Options::new();
+    options.names = args.names;
+    options.into = args.into;
+    options.dry_run = args.dry_run;
+    options.atomic = args.atomic;
+    options.no_ff = args.no_ff;
+    options.no_verify = args.no_verify;
     let report = merge::run(&project, &options)?;
     for warning in &report.warnings {
         ui.warning(warning);

@@ -12,43 +12,39 @@ use super::ui::Ui;
 use crate::cli::spawn::{ModeArg, SpawnArgs};
 
 pub fn run(ui: &mut Ui, cwd: &Path, args: SpawnArgs) -> Result<i32> {
-    let options = SpawnOptions {
-        tasks: args.tasks.clone(),
-        base: args.base.clone(),
-        rerun: args.rerun,
-        overrides: Overrides {
-            jobs: args.jobs,
-            agent: args.agent.clone(),
-            command: args.command.as_deref().map(Template::parse).transpose()?,
-            prompt: args.prompt.clone(),
-            retries: args.retries,
-            timeout: args.timeout,
-            mode: args.mode.map(ModeArg::mode),
-        },
-        verify: args.verify || args.verify_command.is_some() || args.fix_attempts.is_some(),
-        verify_command: args.verify_command.clone(),
-        fix_attempts: args.fix_attempts.unwrap_or(0),
-        trust: args.yes,
-    };
+    let mut overrides = Overrides::new();
+    overrides.jobs = args.jobs;
+    overrides.agent = args.agent.clone();
+    overrides.command = args.command.as_deref().map(Template::parse).transpose()?;
+    overrides.prompt = args.prompt.clone();
+    overrides.retries = args.retries;
+    overrides.timeout = args.timeout;
+    overrides.mode = args.mode.map(ModeArg::mode);
+    let mut options = SpawnOptions::new().overrides(overrides);
+    options.tasks = args.tasks.clone();
+    options.base = args.base.clone();
+    options.rerun = args.rerun;
+    options.verify = args.verify || args.verify_command.is_some() || args.fix_attempts.is_some();
+    options.verify_command = args.verify_command.clone();
+    options.fix_attempts = args.fix_attempts.unwrap_or(0);
+    options.trust = args.yes;
     let supervisor = args.supervisor.clone().or_else(Runner::find_supervisor);
-    let capabilities = spawn::Capabilities {
-        supervised: supervisor.is_some(),
-    };
+    let capabilities = spawn::Capabilities::new(supervisor.is_some());
     let plan = spawn::Plan::new(cwd, &options, capabilities)?;
-    let names: Vec<String> = plan.tasks.iter().map(|t| t.task.name.clone()).collect();
+    let names = plan.task_names();
     let display = ui.progress(&names);
     let reporter: Box<dyn Reporter> = if args.json {
         Box::new(Tee(vec![display, Box::new(JsonLines::new(ui.stdout()))]))
     } else {
         display
     };
-    for warning in &plan.warnings {
+    for warning in plan.warnings() {
         reporter.event(&git_agents::progress::Event::Warning {
             message: warning.clone(),
         });
     }
 
-    let runner = Runner::new(plan.project.settings.kill_grace.value, supervisor);
+    let runner = Runner::new(plan.project().settings().kill_grace.value, supervisor);
     let flag = runner.interrupt_flag();
     runner.end_when_git_dies();
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

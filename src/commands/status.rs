@@ -13,10 +13,9 @@ use super::ui::Ui;
 use crate::cli::status::StatusArgs;
 
 pub fn run(ui: &mut Ui, cwd: &Path, args: StatusArgs) -> Result<i32> {
-    let options = StatusOptions {
-        tasks: args.tasks.clone(),
-        into: args.into.clone(),
-    };
+    let mut options = StatusOptions::new();
+    options.tasks = args.tasks.clone();
+    options.into = args.into.clone();
     match args.watch {
         None => {
             let report = status::collect(cwd, &options)?;

@@ -12,13 +12,13 @@ use super::ui::Ui;
 use crate::cli::verify::VerifyArgs;
 
 pub fn run(ui: &mut Ui, cwd: &Path, args: VerifyArgs) -> Result<i32> {
-    let options = VerifyOptions {
-        tasks: args.tasks,
-        command: args.command,
-        jobs: args.jobs,
-        trust: args.yes,
-    };
+    let mut options = VerifyOptions::new();
+    options.tasks = args.tasks;
+    options.command = args.command;
+    options.jobs = args.jobs;
+    options.trust = args.yes;
     let runner = Runner::new(DEFAULT_GRACE, Runner::find_supervisor());
+    runner.end_when_git_dies();
     let verdicts = verify_tasks(cwd, &options, &runner)?;
     if args.json {
         ui.json(&verdicts, true)?;

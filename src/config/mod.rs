@@ -145,6 +145,7 @@ impl<T> Setting<T> {
 
 /// Values given on the command line (or by a library caller); `None` means "not given".
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Overrides {
     pub jobs: Option<usize>,
     /// An agent preset name.

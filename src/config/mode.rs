@@ -3,6 +3,7 @@
 /// Where agents work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Mode {
     /// A linked worktree and a branch per task, in parallel.
     #[default]

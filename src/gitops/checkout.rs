@@ -73,14 +73,6 @@ pub fn local_changes(repo: &gix::Repository) -> Result<LocalChanges> {
     })
 }
 
-/// Every path that makes a worktree unclean for `git status`: tracked changes and untracked
-/// files, sorted. Ignored files don't count.
-pub fn dirty_paths(repo: &gix::Repository) -> Result<Vec<BString>> {
-    let LocalChanges { tracked, untracked } = local_changes(repo)?;
-    let all: BTreeSet<BString> = tracked.into_iter().chain(untracked).collect();
-    Ok(all.into_iter().collect())
-}
-
 /// The `untracked` files under `workdir` that an update to `to_tree` writing or deleting the
 /// `changed` paths would overwrite or delete: the same path, a file where a directory must go,
 /// or one inside a directory that becomes a file (git's "untracked working tree files would be

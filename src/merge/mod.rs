@@ -25,6 +25,7 @@ pub use report::{BranchReport, Outcome, Overlap, Report, Resolution};
 
 /// What to merge, where, and how.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// Task names or branch names, merged in this order; empty means every task's branch in task order.
     pub names: Vec<String>,
@@ -60,6 +61,15 @@ crate::builder::setters!(Options {
 /// Bad input (unknown branch or task, missing target, the target itself named, a dirty checked-out
 /// target, a detached main worktree without `into`, a merge in progress) is an `Err` carrying a
 /// usage [`Error`], and nothing is written. A conflict is not an error: the report
+/// Merge every finished task branch (or the names in `options`) into the target of the
+/// repository around `cwd`: computed in memory first, then landed as git would.
+pub fn merge(cwd: &std::path::Path, options: &Options) -> Result<Report> {
+    run(
+        &Project::open(cwd, &crate::config::Overrides::default())?,
+        options,
+    )
+}
+
 /// says which branch, which paths and how to resolve it; [`Report::exit_code`] is then 1.
 pub fn run(project: &Project, options: &Options) -> Result<Report> {
     let selection = select::select(

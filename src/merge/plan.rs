@@ -19,7 +19,7 @@ pub struct PlanOptions {
     /// After a conflict, go on with the remaining branches as if the conflicting one were left
     /// out (a forecast); otherwise the rest is not attempted.
     pub keep_going: bool,
-    /// Target branch globs for which git leaves " into <target>" out of the merge message.
+    /// Target branch globs for which git leaves " into `<target>`" out of the merge message.
     pub suppress_dest: Vec<String>,
 }
 

@@ -17,6 +17,7 @@ use crate::repo::Project;
 
 /// The whole report, for a merge or a dry run.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The branch merged into (short name).
     pub target: String,
@@ -48,6 +49,7 @@ pub struct Report {
 
 /// One branch.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct BranchReport {
     pub branch: String,
     pub task: Option<String>,
@@ -70,6 +72,7 @@ pub struct BranchReport {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Outcome {
     FastForward,
     Merge,
@@ -80,6 +83,7 @@ pub enum Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Overlap {
     pub a: String,
     pub b: String,
@@ -87,6 +91,7 @@ pub struct Overlap {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Resolution {
     pub branch: String,
     /// The git command that leaves this merge, with its conflicts, in a worktree to resolve.

@@ -44,9 +44,17 @@ pub struct Job {
 
 /// What a runner can do, an input to planning: a spawn's plan is final before anything runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Capabilities {
     /// Agents run under the supervisor, which can confine their writes (Landlock).
     pub supervised: bool,
+}
+
+impl Capabilities {
+    /// Those of a runner with a supervisor (`Runner::new(.., Some(path))`) or without.
+    pub fn new(supervised: bool) -> Capabilities {
+        Capabilities { supervised }
+    }
 }
 
 /// How a job ended.

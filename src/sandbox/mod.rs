@@ -16,8 +16,6 @@ use std::process::Command;
 mod linux;
 #[cfg(target_os = "linux")]
 use linux as platform;
-#[cfg(target_os = "linux")]
-pub use linux::restrict_writes;
 
 #[cfg(target_os = "macos")]
 mod macos;

@@ -28,6 +28,7 @@ use crate::state::{self, Status, Store, TaskState};
 
 /// What to spawn; the command line and library callers fill this in.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct SpawnOptions {
     /// Task names (or slugs) to run; empty means all.
     pub tasks: Vec<String>,
@@ -74,6 +75,7 @@ crate::builder::setters!(SpawnOptions {
 
 /// The outcome of a spawn.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct SpawnReport {
     /// Every task run this time, in task order.
     pub tasks: Vec<TaskState>,

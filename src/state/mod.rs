@@ -17,19 +17,30 @@ use nix::fcntl::{Flock, FlockArg};
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Status {
+    /// Waiting for a free slot or for its dependencies.
     Queued,
+    /// Its branch and workspace are being made ready.
     Preparing,
+    /// Its agent is running.
     Running,
+    /// Its agent succeeded; its changes are being committed.
     Committing,
+    /// Finished with commits on its branch.
     Done,
+    /// Its agent succeeded and changed nothing.
     NoChanges,
+    /// Its agent or its check failed, or it could not start.
     Failed,
+    /// Its agent ran past its time limit and was ended.
     TimedOut,
+    /// Stopped by Ctrl-C or SIGTERM; the next run resumes it.
     Interrupted,
 }
 
 impl Status {
+    /// The state in words, as tables and JSON show it.
     pub fn label(self) -> &'static str {
         match self {
             Status::Queued => "queued",
@@ -64,31 +75,43 @@ impl Status {
 
 /// One task's record.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TaskState {
+    /// The task's name.
     pub task: String,
+    /// Where it stands.
     pub state: Status,
+    /// Agent attempts so far in its last run.
     pub attempts: u32,
+    /// The agent's exit code (128 + signal when killed), when it exited.
     pub exit_code: Option<i32>,
-    /// Seconds since the Unix epoch.
+    /// When its last run started, in seconds since the Unix epoch.
     pub started: Option<f64>,
+    /// When its last run ended, in seconds since the Unix epoch.
     pub ended: Option<f64>,
     /// The commit the task's branch started from.
     pub base: Option<crate::ids::CommitId>,
     /// The task's branch head when it ended.
     pub head: Option<crate::ids::CommitId>,
+    /// Where its agent works: its linked worktree, or the main worktree in place.
     pub workspace: PathBuf,
+    /// The branch its work is committed on (short name).
     pub branch: String,
+    /// Its agent's log.
     pub log: PathBuf,
     /// Files git-agents copied into the workspace (repo-relative); never committed.
     #[serde(default)]
     pub copied: Vec<String>,
+    /// Commits on its branch since its base.
     #[serde(default)]
     pub commits: u32,
+    /// Files changed on its branch since its base.
     #[serde(default)]
     pub files_changed: u32,
     /// Why it failed, in one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The git-agents process working on it, while it is not finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
     /// Changed paths outside the task's scope.
@@ -106,13 +129,16 @@ pub const SCHEMA_VERSION: u32 = 2;
 
 /// The outcome of the last check of a task, as recorded in state.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct VerifyResult {
+    /// Contracts unchanged and the check command (if any) succeeded.
     pub passed: bool,
-    /// Seconds since the Unix epoch.
+    /// When it ran, in seconds since the Unix epoch.
     pub at: f64,
     /// Why it failed, in one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The check's output.
     pub log: PathBuf,
 }
 

@@ -25,6 +25,7 @@ pub const OBJECT_CACHE: usize = 16 * 1024 * 1024;
 
 /// What to report on.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct StatusOptions {
     /// Task names or slugs; all when empty.
     pub tasks: Vec<String>,
@@ -41,6 +42,7 @@ crate::builder::setters!(StatusOptions {
 
 /// Every selected task, in task order.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct StatusReport {
     pub target: Target,
     pub tasks: Vec<TaskStatus>,
@@ -52,6 +54,7 @@ pub struct StatusReport {
 /// The state of a task's worktree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Worktree {
     /// Never created.
     None,
@@ -81,6 +84,7 @@ impl Worktree {
 
 /// One task's row.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct TaskStatus {
     pub task: String,
     /// `None` (`"not-started"` in JSON) when the task never ran.

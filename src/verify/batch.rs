@@ -16,6 +16,7 @@ use crate::tasks::Task;
 use crate::trust;
 
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct VerifyOptions {
     /// Task names; all spawned tasks when empty.
     pub tasks: Vec<String>,
@@ -39,6 +40,7 @@ crate::builder::setters!(VerifyOptions {
 
 /// One task's verdict.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct Verdict {
     pub task: String,
     pub result: VerifyResult,

@@ -59,6 +59,7 @@ impl super::Driver for Driver {
 
 /// How scopes are held in a dir-mode run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Enforcement {
     /// Writes outside a task's scope are refused by the kernel.
     pub landlock: bool,

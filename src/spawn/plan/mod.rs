@@ -65,25 +65,25 @@ pub struct TaskPlan {
 }
 
 pub struct Plan {
-    pub project: Project,
-    pub base: gix::ObjectId,
-    pub tasks: Vec<TaskPlan>,
+    pub(crate) project: Project,
+    pub(crate) base: gix::ObjectId,
+    pub(crate) tasks: Vec<TaskPlan>,
     /// Finished tasks left alone (no `--rerun`).
-    pub skipped: Vec<TaskState>,
-    pub warnings: Vec<String>,
+    pub(crate) skipped: Vec<TaskState>,
+    pub(crate) warnings: Vec<String>,
     /// Held for the tasks to run until the plan is dropped.
-    pub locks: TaskLocks,
+    pub(crate) _locks: TaskLocks,
     /// Dependencies that finished before this run, with their branch heads.
-    pub known: HashMap<String, Finished>,
-    pub verify: bool,
-    pub fix_attempts: u32,
-    pub mode: Mode,
+    pub(crate) known: HashMap<String, Finished>,
+    pub(crate) verify: bool,
+    pub(crate) fix_attempts: u32,
+    pub(crate) mode: Mode,
     /// Dir mode: how scopes are held (Landlock enforcement or detection alone).
-    pub enforcement: Option<dir::Enforcement>,
+    pub(crate) enforcement: Option<dir::Enforcement>,
     /// Branch mode: where the main worktree's HEAD was, to return to it.
-    pub origin: Option<branch::Origin>,
+    pub(crate) origin: Option<branch::Origin>,
     /// What the runner could do when the plan was made.
-    pub capabilities: Capabilities,
+    pub(crate) capabilities: Capabilities,
 }
 
 pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> Result<Plan> {
@@ -136,7 +136,7 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
         tasks: plans,
         skipped,
         warnings,
-        locks,
+        _locks: locks,
         known,
         verify: options.verify,
         fix_attempts: options.fix_attempts,
@@ -252,6 +252,26 @@ pub struct Placement {
 }
 
 impl Plan {
+    /// The tasks it will run, in the order they are handed out.
+    pub fn task_names(&self) -> Vec<String> {
+        self.tasks.iter().map(|t| t.task.name.clone()).collect()
+    }
+
+    /// What planning found worth saying (unknown front-matter keys, stale locks taken over).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Where its agents work.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The repository it was made for.
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
     /// Validate everything and decide what to do, creating nothing.
     pub fn new(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> Result<Plan> {
         plan(cwd, options, capabilities)
