@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use crate::error::{Error, Fix};
+use crate::gitops::head;
 use crate::gitops::worktree::{self, Registered};
 use crate::ids::CommitId;
 use crate::repo::Project;
@@ -190,14 +191,12 @@ pub fn target(project: &Project, into: Option<&str>) -> Result<Target> {
             commit: Some(commit.id.into()),
         });
     }
-    let head = repo.head().context("reading the main worktree's HEAD")?;
-    let full = head.referent_name().map(|n| n.as_bstr().to_string());
-    let name = head
-        .referent_name()
-        .map(|n| n.shorten().to_string())
-        .unwrap_or_else(|| "HEAD".to_owned());
-    let commit = repo.head_id().ok().map(|id| id.detach().into());
-    Ok(Target { name, full, commit })
+    let head = head::read(repo).context("reading the main worktree's HEAD")?;
+    Ok(Target {
+        name: head.name(),
+        commit: head.commit.map(Into::into),
+        full: head.branch,
+    })
 }
 
 /// The spawn that recorded `record` is still at work on it: the state is not terminal and

@@ -125,7 +125,7 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
         worktrees: registered,
         ..
     } = inventory;
-    let main_branch = project.repo.head_name()?.map(|n| n.as_bstr().to_string());
+    let main_branch = crate::gitops::head::read(&project.repo)?.branch;
     let context = (&target, registered.as_slice(), main_branch.as_deref());
     let assessed = crate::status::for_each_parallel(&project.repo, &selected, |repo, task| {
         assess(repo, task.clone(), context, options)

@@ -3,6 +3,7 @@
 pub mod checkout;
 pub mod commit;
 pub mod diff;
+pub mod head;
 pub mod worktree;
 
 /// Open the repository of a worktree for status and commits, with the `git -c` settings git

@@ -9,7 +9,7 @@ use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use super::branch_return as back;
 use super::TaskMaterial;
 use crate::error::{Error, Fix};
-use crate::gitops::{checkout, commit, worktree};
+use crate::gitops::{checkout, commit, head, worktree};
 use crate::progress::Event;
 use crate::repo::Project;
 use crate::spawn::execute::Context;
@@ -54,10 +54,10 @@ pub fn recover(project: &Project) -> Result<Option<String>> {
 /// The main worktree must be clean (task files, contracts and CLAUDE.md aside).
 pub fn check_clean(project: &Project) -> Result<Origin> {
     super::ensure_clean(project, "branch mode checks out each task's branch there")?;
-    let head = project.repo.head_id().context("reading HEAD")?.detach();
+    let head = head::read(&project.repo)?;
     Ok(Origin {
-        branch: project.repo.head_name()?.map(|n| n.to_string()),
-        commit: head,
+        commit: head.born()?,
+        branch: head.branch,
     })
 }
 
@@ -137,17 +137,18 @@ impl super::Driver for Driver {
 /// Check out `commit` in the main worktree (which must be clean) and point HEAD at `branch`,
 /// or detach it there.
 pub fn switch(repo: &gix::Repository, branch: Option<&str>, commit: gix::ObjectId) -> Result<()> {
-    let from = repo.head_id()?.detach();
+    let here = head::read(repo)?;
+    let from = here.born()?;
     let from_tree = repo.find_commit(from)?.tree_id()?.detach();
     let to_tree = repo.find_commit(commit)?.tree_id()?.detach();
     if from_tree != to_tree {
         checkout::update_worktree(repo, from_tree, to_tree)
             .with_context(|| format!("checking out {}", branch.unwrap_or("the original commit")))?;
     }
-    let from_name = repo
-        .head_name()?
-        .map(|n| n.shorten().to_string())
-        .unwrap_or_else(|| from.to_string());
+    let from_name = match here.branch {
+        Some(_) => here.name(),
+        None => from.to_string(),
+    };
     let to_name = branch
         .map(|b| b.trim_start_matches("refs/heads/").to_owned())
         .unwrap_or_else(|| commit.to_string());

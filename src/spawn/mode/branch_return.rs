@@ -67,7 +67,7 @@ pub fn recover(project: &Project) -> Result<Option<String>> {
     };
     let away: Away = serde_json::from_slice(&bytes)?;
     let repo = crate::gitops::open_worktree(&project.root)?;
-    let head = repo.head_name()?.map(|n| n.to_string());
+    let head = crate::gitops::head::read(&repo)?.branch;
     if head.as_deref() != Some(away.branch.as_str()) {
         returned(&path);
         return Ok(None);

@@ -55,7 +55,7 @@ impl Survey {
                 untracked_material.push(task.rel_file.clone());
             }
         }
-        let main_branch = project.repo.head_name()?.map(|n| n.to_string());
+        let main_branch = crate::gitops::head::read(&project.repo)?.branch;
         Ok(Survey {
             warnings,
             project,
@@ -98,10 +98,11 @@ impl Survey {
 
     /// The branch in-place modes commit on: the main worktree's, shortened (or `HEAD`).
     pub fn in_place_branch(&self) -> String {
-        self.main_branch
-            .as_deref()
-            .map(|b| b.trim_start_matches("refs/heads/").to_owned())
-            .unwrap_or_else(|| "HEAD".into())
+        crate::gitops::head::Head {
+            branch: self.main_branch.clone(),
+            commit: None,
+        }
+        .name()
     }
 }
 

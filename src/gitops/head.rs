@@ -1,0 +1,36 @@
+//! Where a worktree's HEAD is: the one reader every command uses.
+
+use anyhow::{Context, Result};
+
+/// A worktree's HEAD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// The branch it is on, full name (`refs/heads/main`); `None` when detached.
+    pub branch: Option<String>,
+    /// The commit it points to; `None` while the branch is unborn.
+    pub commit: Option<gix::ObjectId>,
+}
+
+impl Head {
+    /// The branch's short name, or `HEAD` when detached.
+    pub fn name(&self) -> String {
+        self.branch
+            .as_deref()
+            .map(|b| b.trim_start_matches("refs/heads/").to_owned())
+            .unwrap_or_else(|| "HEAD".to_owned())
+    }
+
+    /// The commit, for callers that cannot work on an unborn branch.
+    pub fn born(&self) -> Result<gix::ObjectId> {
+        self.commit
+            .with_context(|| format!("{} has no commit yet", self.name()))
+    }
+}
+
+/// Read `repo`'s HEAD.
+pub fn read(repo: &gix::Repository) -> Result<Head> {
+    let head = repo.head().context("reading HEAD")?;
+    let branch = head.referent_name().map(|n| n.as_bstr().to_string());
+    let commit = repo.head_id().ok().map(|id| id.detach());
+    Ok(Head { branch, commit })
+}
