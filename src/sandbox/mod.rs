@@ -73,7 +73,8 @@ pub fn confined_command(
 /// (config dirs and caches of the common agent CLIs). Each agent also gets a private TMPDIR.
 /// An entry that holds the repository itself is left out: it would open up every scope.
 pub fn default_allow_list(home: Option<&Path>, repo_root: &Path) -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = vec!["/dev".into()];
+    // /proc: agents' own sandboxes (Codex's bubblewrap) write their user-namespace maps there.
+    let mut paths: Vec<PathBuf> = vec!["/dev".into(), "/proc".into()];
     if let Some(home) = home {
         for rel in [
             ".claude",

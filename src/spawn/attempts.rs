@@ -49,10 +49,12 @@ pub fn run_agent(
     };
     let argv = render(task, prompt);
     let mut env = environment(task, base);
-    if task.write_scope.is_some() {
+    let mut write_scope = task.write_scope.clone();
+    if let Some(scope) = &mut write_scope {
         let tmp = crate::sandbox::private_tmp(&task.task.slug);
         std::fs::create_dir_all(&tmp)?;
         env.push(("TMPDIR".into(), tmp.to_string_lossy().into_owned()));
+        scope.extend(super::mode::confine::admin_dir(&task.workspace));
     }
     let max_attempts = task.retries + 1;
     let mut ran = Ran {
@@ -80,7 +82,7 @@ pub fn run_agent(
                     .unwrap_or_else(|_| format!("{argv:?}"))
             )),
             timeout: task.timeout,
-            write_scope: task.write_scope.clone(),
+            write_scope: write_scope.clone(),
         };
         let outcome = cx.runner.run(&job, last_line, &sink)?;
         ran = Ran {

@@ -141,7 +141,7 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
     }
     if let Some(enforcement) = &plan.enforcement {
         reporter.event(&Event::Note {
-            message: format!("dir mode: {}", enforcement.detail),
+            message: format!("{} mode: {}", plan.mode.name(), enforcement.detail),
         });
     }
     let store = Store::new(plan.project.state_dir());
@@ -191,6 +191,9 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
         .map(|(task, end)| (task, &mut end.record))
         .collect();
     let end = driver.finish_run(&plan.project, &context, &plan.tasks, &mut deferred)?;
+    if plan.tasks.iter().any(|t| t.write_scope.is_some()) {
+        let _ = std::fs::remove_dir_all(crate::sandbox::run_tmp_root());
+    }
     for path in &end.outside_scopes {
         reporter.event(&Event::Warning {
             message: format!("{path}: changed outside every task's scope (left uncommitted)"),

@@ -7,6 +7,8 @@ mod clean;
 mod commit;
 mod common;
 mod completion;
+#[cfg(target_os = "linux")]
+mod confinement;
 // What an agent leaves behind, found through /proc and ended by a subreaper: Linux only.
 #[cfg(target_os = "linux")]
 mod containment;

@@ -19,10 +19,7 @@ use crate::tasks::Task;
 use crate::{sandbox, scope};
 
 /// In place, in parallel: each agent's work is attributed and committed once all have ended.
-pub struct Driver {
-    /// Agents ran under Landlock with private TMPDIRs, to remove at the end.
-    pub sandboxed: bool,
-}
+pub struct Driver;
 
 impl super::Driver for Driver {
     fn prepare(
@@ -49,9 +46,6 @@ impl super::Driver for Driver {
         tasks: &[TaskPlan],
         deferred: &mut [(&TaskPlan, &mut TaskState)],
     ) -> Result<RunEnd> {
-        if self.sandboxed {
-            let _ = std::fs::remove_dir_all(sandbox::run_tmp_root());
-        }
         let outside_scopes = commit_changes(project, cx, tasks, deferred)?;
         Ok(RunEnd { outside_scopes })
     }
@@ -68,6 +62,14 @@ pub struct Enforcement {
 }
 
 impl Enforcement {
+    /// Worktree mode without confinement, and why.
+    pub fn unconfined(reason: &str) -> Enforcement {
+        Enforcement {
+            landlock: false,
+            detail: format!("agents are not confined: {reason}"),
+        }
+    }
+
     pub fn detection_only(reason: &str) -> Enforcement {
         Enforcement {
             landlock: false,

@@ -3,6 +3,7 @@
 
 pub mod branch;
 mod branch_return;
+pub mod confine;
 pub mod dir;
 pub mod worktree;
 
@@ -77,9 +78,7 @@ pub trait Driver: Sync {
 pub fn driver(plan: &Plan) -> Box<dyn Driver> {
     match (plan.mode, &plan.origin) {
         (Mode::Branch, Some(origin)) => Box::new(branch::Driver::new(&plan.project, origin)),
-        (Mode::Dir, _) => Box::new(dir::Driver {
-            sandboxed: plan.tasks.iter().any(|t| t.write_scope.is_some()),
-        }),
+        (Mode::Dir, _) => Box::new(dir::Driver),
         _ => Box::new(worktree::Driver),
     }
 }

@@ -13,7 +13,7 @@ mod survey;
 
 pub use survey::Survey;
 
-use super::mode::{branch, dir, worktree};
+use super::mode::{branch, confine, dir, worktree};
 use super::schedule::Finished;
 use super::Mode;
 use super::SpawnOptions;
@@ -125,7 +125,8 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
     };
     let enforcement = match mode {
         Mode::Dir => Some(dir::prepare(&project, &mut plans, capabilities)?),
-        _ => None,
+        Mode::Worktree => confine::worktrees(&project, &mut plans, capabilities),
+        Mode::Branch => None,
     };
     let slugs: Vec<&str> = plans.iter().map(|p| p.task.slug.as_str()).collect();
     let (locks, lock_warnings) = lock::acquire(&project.state_dir(), &slugs)?;

@@ -1,0 +1,71 @@
+//! Worktree mode's confinement: each agent may write only in its own worktree and in what git
+//! needs to commit from it (its admin dir, the object store, its branch's refs and logs), its
+//! private TMPDIR, the agents' config and cache dirs and `agents.allowWrite` — by Landlock on
+//! Linux and the system sandbox on macOS. It is on when git config `agents.landlock` is set to
+//! true: agent CLIs that sandbox their own commands (Codex's bubblewrap mounts namespaces,
+//! which a Landlock-confined process may not) cannot run inside it, so it is not the default.
+
+use std::path::{Path, PathBuf};
+
+use super::dir::Enforcement;
+use crate::config::Origin;
+use crate::repo::Project;
+use crate::runner::Capabilities;
+use crate::sandbox;
+use crate::spawn::plan::TaskPlan;
+
+/// Give every task its write scope when asked, or say why agents run unconfined; `None` when
+/// confinement was not asked for.
+pub fn worktrees(
+    project: &Project,
+    plans: &mut [TaskPlan],
+    capabilities: Capabilities,
+) -> Option<Enforcement> {
+    let asked = &project.settings.landlock;
+    if asked.origin == Origin::Default || !asked.value {
+        return None;
+    }
+    if !capabilities.supervised {
+        return Some(Enforcement::unconfined(
+            "no git-agents binary to confine agents from",
+        ));
+    }
+    if let Err(reason) = sandbox::probe() {
+        return Some(Enforcement::unconfined(&reason));
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let mut shared = sandbox::default_allow_list(home.as_deref(), &project.root);
+    shared.extend(project.settings.allow_write.iter().cloned());
+    shared.push(project.common_dir.join("objects"));
+    for plan in plans.iter_mut() {
+        let mut writable = vec![plan.workspace.clone()];
+        writable.extend(branch_dirs(&project.common_dir, &plan.branch));
+        writable.extend(shared.iter().cloned());
+        writable.push(sandbox::private_tmp(&plan.task.slug));
+        plan.write_scope = Some(writable);
+    }
+    Some(Enforcement {
+        landlock: true,
+        detail: "each agent may write only in its worktree and what git needs to commit there, plus a private TMPDIR and its config dirs"
+            .into(),
+    })
+}
+
+/// The directories that hold `branch`'s ref and reflog: its lock file and a new reflog are made
+/// there, so the whole directory must be writable (all branches that share the prefix).
+fn branch_dirs(common_dir: &Path, branch: &str) -> Vec<PathBuf> {
+    let parent = Path::new(branch).parent().unwrap_or(Path::new(""));
+    let refs = common_dir.join("refs/heads").join(parent);
+    let logs = common_dir.join("logs/refs/heads").join(parent);
+    // Missing directories cannot be allowed; git would need to make them.
+    let _ = std::fs::create_dir_all(&logs);
+    vec![refs, logs]
+}
+
+/// The admin dir (`.git/worktrees/<id>`) of the linked worktree at `workspace`, from its `.git`
+/// file: known only once the worktree exists, so added to the write scope at the agent's start.
+pub fn admin_dir(workspace: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(workspace.join(".git")).ok()?;
+    let dir = text.strip_prefix("gitdir:")?.trim();
+    Some(workspace.join(dir))
+}
