@@ -7,6 +7,10 @@
 //! the conflict. So the bases are merged here with the markers kept (everything else as gix and
 //! git do it: binary and tree conflicts take the ancestor, markers grow by two per level), and
 //! the final merge is a gix tree merge against that base.
+//!
+//! Every blob merge here diffs with the histogram algorithm, as ort does (always up to git 2.49,
+//! and in `git merge-tree` still; by default since): gix would otherwise take `diff.algorithm`,
+//! Myers by default, and Myers and histogram can differ in outcome, clean or conflict.
 
 use anyhow::{bail, Context, Result};
 use gix::bstr::{BStr, ByteSlice};
@@ -25,7 +29,9 @@ pub fn merge_commits<'repo>(
     labels: Labels<'_>,
     options: &TreeOptions,
 ) -> Result<gix::merge::tree::Outcome<'repo>> {
-    merge_at_depth(repo, ours, theirs, bases, labels, options, 0)
+    let mut options = options.clone();
+    options.blob_merge.text.diff_algorithm = gix::diff::blob::Algorithm::Histogram;
+    merge_at_depth(repo, ours, theirs, bases, labels, &options, 0)
 }
 
 fn merge_at_depth<'repo>(
