@@ -10,6 +10,26 @@ const LINES_TOP: &[u8] = b"ONE\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\
 const LINES_BOTTOM: &[u8] = b"one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nTEN\n";
 const LINES_TOP_OTHER: &[u8] = b"uno\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n";
 
+// Where the diff algorithm decides the outcome: git's ort diffs with histogram, and a Myers diff
+// merges the first pair with a conflict and the second cleanly, the other way round from git.
+const PARSE_BASE: &[u8] =
+    b"int parse(void)\n{\n\tif (x)\n\t\treturn 0;\n\treturn 1;\n}\n\nint legacy(void)\n{\n\treturn 1;\n}\n";
+/// A new function on top, the last one dropped.
+const PARSE_OURS: &[u8] =
+    b"int init(void)\n{\n\treturn 0;\n}\n\nint parse(void)\n{\n\tif (x)\n\t\treturn 0;\n\treturn 1;\n}\n";
+/// One return value changed.
+const PARSE_THEIRS: &[u8] =
+    b"int parse(void)\n{\n\tif (x)\n\t\treturn 0;\n\treturn 2;\n}\n\nint legacy(void)\n{\n\treturn 1;\n}\n";
+const COUNT_BASE: &[u8] = b"int one(void)\n{\n\tcount++;\n\treturn 0;\n}\n\n\
+int two(void)\n{\n\tcount++;\n\treturn 0;\n}\n\nint three(void)\n{\n\treturn 0;\n}\n\n";
+/// A new function on top, the last one dropped.
+const COUNT_OURS: &[u8] = b"int zero(void)\n{\n\tcount++;\n\treturn 0;\n}\n\n\
+int one(void)\n{\n\tcount++;\n\treturn 0;\n}\n\nint two(void)\n{\n\tcount++;\n\treturn 0;\n}\n\n";
+/// A new function at the end.
+const COUNT_THEIRS: &[u8] = b"int one(void)\n{\n\tcount++;\n\treturn 0;\n}\n\n\
+int two(void)\n{\n\tcount++;\n\treturn 0;\n}\n\nint three(void)\n{\n\treturn 0;\n}\n\n\
+int four(void)\n{\n\tcount++;\n\treturn 0;\n}\n\n";
+
 struct Case {
     name: &'static str,
     base: &'static [Op<'static>],
@@ -120,6 +140,18 @@ const CASES: &[Case] = &[
         base: &[Write("a.txt", LINES)],
         ours: &[Write("new.txt", b"ours\n")],
         theirs: &[Write("new.txt", b"theirs\n")],
+    },
+    Case {
+        name: "histogram diff: clean where Myers conflicts",
+        base: &[Write("parse.c", PARSE_BASE)],
+        ours: &[Write("parse.c", PARSE_OURS)],
+        theirs: &[Write("parse.c", PARSE_THEIRS)],
+    },
+    Case {
+        name: "histogram diff: conflict where Myers is clean",
+        base: &[Write("count.c", COUNT_BASE)],
+        ours: &[Write("count.c", COUNT_OURS)],
+        theirs: &[Write("count.c", COUNT_THEIRS)],
     },
 ];
 
@@ -380,4 +412,34 @@ fn no_ff_and_into_match_git() {
         env.git(&["log", "-1", "--format=%s", "release"]).trim(),
         "Merge branch 'feature/a' into release"
     );
+}
+
+/// The two histogram cases pin the diff algorithm only as long as git decides them this way.
+#[test]
+fn git_decides_the_histogram_cases_as_expected() {
+    for (name, conflicts) in [
+        ("histogram diff: clean where Myers conflicts", false),
+        ("histogram diff: conflict where Myers is clean", true),
+    ] {
+        let case = CASES.iter().find(|c| c.name == name).unwrap();
+        let env = build(case);
+        let expected = git_merge_tree(&env, "main", "feature/x");
+        assert_eq!(!expected.conflicts.is_empty(), conflicts, "{name}");
+    }
+}
+
+/// ort diffs with histogram whatever `diff.algorithm` says (git merge-tree never reads it).
+#[test]
+fn diff_algorithm_config_does_not_change_a_merge() {
+    let case = CASES
+        .iter()
+        .find(|c| c.name == "histogram diff: clean where Myers conflicts")
+        .unwrap();
+    let env = build(case);
+    env.git(&["config", "diff.algorithm", "myers"]);
+    let expected = git_merge_tree(&env, "main", "feature/x");
+    assert!(expected.conflicts.is_empty());
+    let (code, report) = merge_json(&env, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(env.rev("main^{tree}"), expected.tree);
 }
