@@ -16,6 +16,7 @@ use anyhow::{bail, Context, Result};
 use gix::bstr::{BStr, ByteSlice};
 use gix::merge::blob::builtin_driver::{binary, text::Labels};
 use gix::merge::plumbing::tree::{Options as TreeOptions, ResolveWith};
+use gix::merge::tree::ResolutionFailure;
 use gix::prelude::ObjectIdExt;
 use gix::ObjectId;
 
@@ -116,6 +117,7 @@ fn virtual_base(
             merge_at_depth(repo, merged, next, &next_bases, labels, &inner, depth + 1)?
         };
         let mut outcome = outcome;
+        keep_ancestor_of_modify_delete(&mut outcome)?;
         tree = outcome
             .tree
             .write()
@@ -124,6 +126,27 @@ fn virtual_base(
         merged = virtual_commit(repo, merged, next, tree)?;
     }
     Ok(tree)
+}
+
+/// In a merge of merge bases, git keeps the base's version of a file one side modified and the
+/// other deleted; gix's `ResolveWith::Ancestor` leaves the first side's state (modified or gone),
+/// which can turn git's modify/delete conflict one level up into a clean merge.
+fn keep_ancestor_of_modify_delete(outcome: &mut gix::merge::tree::Outcome<'_>) -> Result<()> {
+    for conflict in &outcome.conflicts {
+        let modify_delete = matches!(
+            conflict.resolution,
+            Err(ResolutionFailure::OursModifiedTheirsDeleted)
+        );
+        // A rename on one side is git's rename/delete, which it resolves otherwise.
+        if !modify_delete || conflict.ours.location() != conflict.theirs.location() {
+            continue;
+        }
+        if let Some(base) = conflict.entries()[0] {
+            let path = conflict.ours.location();
+            outcome.tree.upsert(path, base.mode.kind(), base.id)?;
+        }
+    }
+    Ok(())
 }
 
 /// A commit like `first` but with `tree` and parents `first`, `second` (as gix and git make them).

@@ -443,3 +443,52 @@ fn diff_algorithm_config_does_not_change_a_merge() {
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(env.rev("main^{tree}"), expected.tree);
 }
+
+/// Criss-cross where one merge base modified a file and the other deleted it: git keeps the older
+/// version in the virtual base, so one side deleting and the other keeping the modification is a
+/// modify/delete conflict (seen replaying git.git's history, where git agents merged cleanly).
+#[test]
+fn criss_cross_modify_delete_between_the_bases_matches_git() {
+    for main_keeps in [false, true] {
+        let env = with_tasks(&["x"]);
+        apply(&env.repo, &[Write("f.txt", LINES), Write("g.txt", LINES)]);
+        env.commit_all("base");
+        env.git(&["branch", "-f", "feature/x"]);
+        commit_on(&env, "feature/x", &[Write("f.txt", LINES_TOP)], "x1");
+        apply(&env.repo, &[Delete("f.txt")]);
+        env.commit_all("m1");
+        let m1 = env.rev("main");
+        let x1 = env.rev("feature/x");
+        for (branch, other, keep) in [("main", &x1, main_keeps), ("feature/x", &m1, !main_keeps)] {
+            env.git(&["switch", "-q", branch]);
+            let _ = env
+                .git_cmd(&env.repo)
+                .args(["merge", "-q", "--no-commit", other])
+                .output()
+                .unwrap();
+            if !keep {
+                apply(&env.repo, &[Delete("f.txt")]);
+            }
+            env.git(&["add", "-A"]);
+            env.git(&["commit", "-q", "--no-edit"]);
+        }
+        env.git(&["switch", "-q", "main"]);
+        commit_on(&env, "feature/x", &[Write("g.txt", LINES_BOTTOM)], "x3");
+        let bases = env.git(&["merge-base", "--all", "main", "feature/x"]);
+        assert_eq!(bases.lines().count(), 2, "must have two merge bases");
+
+        let expected = git_merge_tree(&env, "main", "feature/x");
+        assert_eq!(
+            expected.conflicts,
+            ["f.txt"],
+            "git disagrees with the fixture"
+        );
+        let (code, report) = merge_json(&env, &[]);
+        assert_eq!(code, 1, "main keeps f.txt: {main_keeps}: {report:#}");
+        assert_eq!(
+            strings(&report["branches"][0]["conflicts"]),
+            expected.conflicts
+        );
+        assert_clean(&env, &env.repo);
+    }
+}
