@@ -20,8 +20,8 @@ use gix::merge::tree::ResolutionFailure;
 use gix::prelude::ObjectIdExt;
 use gix::ObjectId;
 
-/// Merge `theirs` into `ours` (both commits) given their merge `bases` (at least one, as
-/// `merge_bases_many` orders them), with `labels.current` / `labels.other` naming the sides.
+/// Merge `theirs` into `ours` (both commits) given their merge `bases` (at least one, in any
+/// order), with `labels.current` / `labels.other` naming the sides.
 pub fn merge_commits<'repo>(
     repo: &'repo gix::Repository,
     ours: ObjectId,
@@ -44,7 +44,8 @@ fn merge_at_depth<'repo>(
     options: &TreeOptions,
     depth: u8,
 ) -> Result<gix::merge::tree::Outcome<'repo>> {
-    let (base_tree, ancestor) = match bases {
+    let bases = newest_first(repo, bases)?;
+    let (base_tree, ancestor) = match bases.as_slice() {
         [] => bail!("no common ancestor between {ours} and {theirs}"),
         [base] => (
             tree_of(repo, *base)?,
@@ -70,7 +71,8 @@ fn merge_at_depth<'repo>(
     )?)
 }
 
-/// Merge `bases` pairwise in gix's (and git's) order into one virtual base; return its tree.
+/// Merge `bases` (newest first) pairwise, oldest first as git does, into one virtual base;
+/// return its tree.
 fn virtual_base(
     repo: &gix::Repository,
     bases: &[ObjectId],
@@ -126,6 +128,18 @@ fn virtual_base(
         merged = virtual_commit(repo, merged, next, tree)?;
     }
     Ok(tree)
+}
+
+/// `bases` in git's order: newest committer date first, ties as found (`commit_list_insert_by_date`).
+/// gix's order follows generation numbers when there is a commit-graph, and with three bases or
+/// more the order can decide whether the merge is clean.
+fn newest_first(repo: &gix::Repository, bases: &[ObjectId]) -> Result<Vec<ObjectId>> {
+    let mut dated = bases
+        .iter()
+        .map(|id| Ok((repo.find_commit(*id)?.time()?.seconds, *id)))
+        .collect::<Result<Vec<_>>>()?;
+    dated.sort_by_key(|(seconds, _)| std::cmp::Reverse(*seconds));
+    Ok(dated.into_iter().map(|(_, id)| id).collect())
 }
 
 /// In a merge of merge bases, git keeps the base's version of a file one side modified and the

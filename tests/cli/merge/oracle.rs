@@ -492,3 +492,82 @@ fn criss_cross_modify_delete_between_the_bases_matches_git() {
         assert_clean(&env, &env.repo);
     }
 }
+
+/// Three merge bases, with a commit-graph whose generation order is not their date order: git
+/// merges the bases oldest first by date, and so must git agents (in gix's generation order the
+/// virtual base differs and this merge conflicts). Found replaying git.git's history.
+#[test]
+fn three_merge_bases_are_merged_in_git_date_order() {
+    fn lines(words: &str) -> Vec<u8> {
+        words
+            .split(' ')
+            .flat_map(|w| [w, "\n"])
+            .collect::<String>()
+            .into_bytes()
+    }
+    fn commit_at(env: &Env, message: &str, date: &str) {
+        env.git(&["add", "-A"]);
+        let out = env
+            .git_cmd(&env.repo)
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .args(["commit", "-q", "--allow-empty", "-m", message])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    fn merge_as(env: &Env, other: &str, f: &str, date: &str) {
+        let _ = env
+            .git_cmd(&env.repo)
+            .args(["merge", "-q", "--no-commit", other])
+            .output()
+            .unwrap();
+        apply(&env.repo, &[Write("f.txt", &lines(f))]);
+        commit_at(env, &format!("merge {other}"), date);
+    }
+    let env = with_tasks(&["x"]);
+    apply(&env.repo, &[Write("f.txt", &lines("b y b y"))]);
+    commit_at(&env, "root", "2000-01-01T00:00:00Z");
+    // Generations 3, 1, 2; dates oldest, newest, middle.
+    for (name, f, commits, year) in [
+        ("X", "b y b y y", 3, 2001),
+        ("Y", "b y c y a", 1, 2005),
+        ("Z", "b y x y", 2, 2003),
+    ] {
+        env.git(&["switch", "-q", "-c", &format!("base/{name}"), "main"]);
+        apply(&env.repo, &[Write("f.txt", &lines(f))]);
+        for k in 0..commits {
+            let pad = format!("pad{name}");
+            apply(&env.repo, &[Write(&pad, k.to_string().as_bytes())]);
+            commit_at(
+                &env,
+                &format!("{name}{k}"),
+                &format!("{year}-01-0{}T00:00:00Z", k + 1),
+            );
+        }
+    }
+    env.git(&["switch", "-q", "main"]);
+    env.git(&["merge", "-q", "--ff-only", "base/X"]);
+    merge_as(&env, "base/Y", "b y y", "2006-01-01T00:00:00Z");
+    merge_as(&env, "base/Z", "b y a b y", "2006-01-01T00:00:00Z");
+    env.git(&["switch", "-q", "feature/x"]);
+    env.git(&["reset", "-q", "--hard", "base/Z"]);
+    merge_as(&env, "base/Y", "b y b y c", "2006-01-02T00:00:00Z");
+    merge_as(&env, "base/X", "b y b a", "2006-01-02T00:00:00Z");
+    apply(&env.repo, &[Write("f.txt", &lines("b y a"))]);
+    commit_at(&env, "tip", "2007-01-02T00:00:00Z");
+    env.git(&["switch", "-q", "main"]);
+    env.git(&["commit-graph", "write", "--reachable"]);
+    let bases = env.git(&["merge-base", "--all", "main", "feature/x"]);
+    assert_eq!(bases.lines().count(), 3, "must have three merge bases");
+
+    let expected = git_merge_tree(&env, "main", "feature/x");
+    assert!(
+        expected.conflicts.is_empty(),
+        "git disagrees with the fixture"
+    );
+    let (code, report) = merge_json(&env, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(env.rev("main^{tree}"), expected.tree);
+    assert_clean(&env, &env.repo);
+}
