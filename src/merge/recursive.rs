@@ -7,18 +7,23 @@
 //! the conflict. So the bases are merged here with the markers kept (everything else as gix and
 //! git do it: binary and tree conflicts take the ancestor, markers grow by two per level), and
 //! the final merge is a gix tree merge against that base.
+//!
+//! Every blob merge here diffs with the histogram algorithm, as ort does (always up to git 2.49,
+//! and in `git merge-tree` still; by default since): gix would otherwise take `diff.algorithm`,
+//! Myers by default, and Myers and histogram can differ in outcome, clean or conflict.
 
 use anyhow::{Context, Result};
 use gix::bstr::{BStr, ByteSlice};
 use gix::merge::blob::builtin_driver::{binary, text::Labels};
 use gix::merge::plumbing::tree::{Options as TreeOptions, ResolveWith};
+use gix::merge::tree::ResolutionFailure;
 use gix::prelude::ObjectIdExt;
 use gix::ObjectId;
 
 use crate::error::Error;
 
-/// Merge `theirs` into `ours` (both commits) given their merge `bases` (at least one, as
-/// `merge_bases_many` orders them), with `labels.current` / `labels.other` naming the sides.
+/// Merge `theirs` into `ours` (both commits) given their merge `bases` (at least one, in any
+/// order), with `labels.current` / `labels.other` naming the sides.
 pub fn merge_commits<'repo>(
     repo: &'repo gix::Repository,
     ours: ObjectId,
@@ -27,7 +32,9 @@ pub fn merge_commits<'repo>(
     labels: Labels<'_>,
     options: &TreeOptions,
 ) -> Result<gix::merge::tree::Outcome<'repo>> {
-    merge_at_depth(repo, ours, theirs, bases, labels, options, 0)
+    let mut options = options.clone();
+    options.blob_merge.text.diff_algorithm = gix::diff::blob::Algorithm::Histogram;
+    merge_at_depth(repo, ours, theirs, bases, labels, &options, 0)
 }
 
 fn merge_at_depth<'repo>(
@@ -39,7 +46,8 @@ fn merge_at_depth<'repo>(
     options: &TreeOptions,
     depth: u8,
 ) -> Result<gix::merge::tree::Outcome<'repo>> {
-    let (base_tree, ancestor) = match bases {
+    let bases = newest_first(repo, bases)?;
+    let (base_tree, ancestor) = match bases.as_slice() {
         [] => {
             return Err(
                 Error::internal(format!("no common ancestor between {ours} and {theirs}")).into(),
@@ -69,7 +77,8 @@ fn merge_at_depth<'repo>(
     )?)
 }
 
-/// Merge `bases` pairwise in gix's (and git's) order into one virtual base; return its tree.
+/// Merge `bases` (newest first) pairwise, oldest first as git does, into one virtual base;
+/// return its tree.
 fn virtual_base(
     repo: &gix::Repository,
     bases: &[ObjectId],
@@ -116,6 +125,7 @@ fn virtual_base(
             merge_at_depth(repo, merged, next, &next_bases, labels, &inner, depth + 1)?
         };
         let mut outcome = outcome;
+        keep_ancestor_of_modify_delete(&mut outcome)?;
         tree = outcome
             .tree
             .write()
@@ -124,6 +134,39 @@ fn virtual_base(
         merged = virtual_commit(repo, merged, next, tree)?;
     }
     Ok(tree)
+}
+
+/// `bases` in git's order: newest committer date first, ties as found (`commit_list_insert_by_date`).
+/// gix's order follows generation numbers when there is a commit-graph, and with three bases or
+/// more the order can decide whether the merge is clean.
+fn newest_first(repo: &gix::Repository, bases: &[ObjectId]) -> Result<Vec<ObjectId>> {
+    let mut dated = bases
+        .iter()
+        .map(|id| Ok((repo.find_commit(*id)?.time()?.seconds, *id)))
+        .collect::<Result<Vec<_>>>()?;
+    dated.sort_by_key(|(seconds, _)| std::cmp::Reverse(*seconds));
+    Ok(dated.into_iter().map(|(_, id)| id).collect())
+}
+
+/// In a merge of merge bases, git keeps the base's version of a file one side modified and the
+/// other deleted; gix's `ResolveWith::Ancestor` leaves the first side's state (modified or gone),
+/// which can turn git's modify/delete conflict one level up into a clean merge.
+fn keep_ancestor_of_modify_delete(outcome: &mut gix::merge::tree::Outcome<'_>) -> Result<()> {
+    for conflict in &outcome.conflicts {
+        let modify_delete = matches!(
+            conflict.resolution,
+            Err(ResolutionFailure::OursModifiedTheirsDeleted)
+        );
+        // A rename on one side is git's rename/delete, which it resolves otherwise.
+        if !modify_delete || conflict.ours.location() != conflict.theirs.location() {
+            continue;
+        }
+        if let Some(base) = conflict.entries()[0] {
+            let path = conflict.ours.location();
+            outcome.tree.upsert(path, base.mode.kind(), base.id)?;
+        }
+    }
+    Ok(())
 }
 
 /// A commit like `first` but with `tree` and parents `first`, `second` (as gix and git make them).

@@ -2,6 +2,7 @@
 //! `git merge` in a copy of the repository, `git status`).
 
 mod behaviour;
+mod corpus;
 mod oracle;
 
 use std::collections::BTreeMap;

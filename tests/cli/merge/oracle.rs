@@ -10,6 +10,26 @@ const LINES_TOP: &[u8] = b"ONE\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\
 const LINES_BOTTOM: &[u8] = b"one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nTEN\n";
 const LINES_TOP_OTHER: &[u8] = b"uno\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n";
 
+// Where the diff algorithm decides the outcome: git's ort diffs with histogram, and a Myers diff
+// merges the first pair with a conflict and the second cleanly, the other way round from git.
+const PARSE_BASE: &[u8] =
+    b"int parse(void)\n{\n\tif (x)\n\t\treturn 0;\n\treturn 1;\n}\n\nint legacy(void)\n{\n\treturn 1;\n}\n";
+/// A new function on top, the last one dropped.
+const PARSE_OURS: &[u8] =
+    b"int init(void)\n{\n\treturn 0;\n}\n\nint parse(void)\n{\n\tif (x)\n\t\treturn 0;\n\treturn 1;\n}\n";
+/// One return value changed.
+const PARSE_THEIRS: &[u8] =
+    b"int parse(void)\n{\n\tif (x)\n\t\treturn 0;\n\treturn 2;\n}\n\nint legacy(void)\n{\n\treturn 1;\n}\n";
+const COUNT_BASE: &[u8] = b"int one(void)\n{\n\tcount++;\n\treturn 0;\n}\n\n\
+int two(void)\n{\n\tcount++;\n\treturn 0;\n}\n\nint three(void)\n{\n\treturn 0;\n}\n\n";
+/// A new function on top, the last one dropped.
+const COUNT_OURS: &[u8] = b"int zero(void)\n{\n\tcount++;\n\treturn 0;\n}\n\n\
+int one(void)\n{\n\tcount++;\n\treturn 0;\n}\n\nint two(void)\n{\n\tcount++;\n\treturn 0;\n}\n\n";
+/// A new function at the end.
+const COUNT_THEIRS: &[u8] = b"int one(void)\n{\n\tcount++;\n\treturn 0;\n}\n\n\
+int two(void)\n{\n\tcount++;\n\treturn 0;\n}\n\nint three(void)\n{\n\treturn 0;\n}\n\n\
+int four(void)\n{\n\tcount++;\n\treturn 0;\n}\n\n";
+
 struct Case {
     name: &'static str,
     base: &'static [Op<'static>],
@@ -120,6 +140,18 @@ const CASES: &[Case] = &[
         base: &[Write("a.txt", LINES)],
         ours: &[Write("new.txt", b"ours\n")],
         theirs: &[Write("new.txt", b"theirs\n")],
+    },
+    Case {
+        name: "histogram diff: clean where Myers conflicts",
+        base: &[Write("parse.c", PARSE_BASE)],
+        ours: &[Write("parse.c", PARSE_OURS)],
+        theirs: &[Write("parse.c", PARSE_THEIRS)],
+    },
+    Case {
+        name: "histogram diff: conflict where Myers is clean",
+        base: &[Write("count.c", COUNT_BASE)],
+        ours: &[Write("count.c", COUNT_OURS)],
+        theirs: &[Write("count.c", COUNT_THEIRS)],
     },
 ];
 
@@ -380,4 +412,162 @@ fn no_ff_and_into_match_git() {
         env.git(&["log", "-1", "--format=%s", "release"]).trim(),
         "Merge branch 'feature/a' into release"
     );
+}
+
+/// The two histogram cases pin the diff algorithm only as long as git decides them this way.
+#[test]
+fn git_decides_the_histogram_cases_as_expected() {
+    for (name, conflicts) in [
+        ("histogram diff: clean where Myers conflicts", false),
+        ("histogram diff: conflict where Myers is clean", true),
+    ] {
+        let case = CASES.iter().find(|c| c.name == name).unwrap();
+        let env = build(case);
+        let expected = git_merge_tree(&env, "main", "feature/x");
+        assert_eq!(!expected.conflicts.is_empty(), conflicts, "{name}");
+    }
+}
+
+/// ort diffs with histogram whatever `diff.algorithm` says (git merge-tree never reads it).
+#[test]
+fn diff_algorithm_config_does_not_change_a_merge() {
+    let case = CASES
+        .iter()
+        .find(|c| c.name == "histogram diff: clean where Myers conflicts")
+        .unwrap();
+    let env = build(case);
+    env.git(&["config", "diff.algorithm", "myers"]);
+    let expected = git_merge_tree(&env, "main", "feature/x");
+    assert!(expected.conflicts.is_empty());
+    let (code, report) = merge_json(&env, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(env.rev("main^{tree}"), expected.tree);
+}
+
+/// Criss-cross where one merge base modified a file and the other deleted it: git keeps the older
+/// version in the virtual base, so one side deleting and the other keeping the modification is a
+/// modify/delete conflict (seen replaying git.git's history, where git agents merged cleanly).
+#[test]
+fn criss_cross_modify_delete_between_the_bases_matches_git() {
+    for main_keeps in [false, true] {
+        let env = with_tasks(&["x"]);
+        apply(&env.repo, &[Write("f.txt", LINES), Write("g.txt", LINES)]);
+        env.commit_all("base");
+        env.git(&["branch", "-f", "feature/x"]);
+        commit_on(&env, "feature/x", &[Write("f.txt", LINES_TOP)], "x1");
+        apply(&env.repo, &[Delete("f.txt")]);
+        env.commit_all("m1");
+        let m1 = env.rev("main");
+        let x1 = env.rev("feature/x");
+        for (branch, other, keep) in [("main", &x1, main_keeps), ("feature/x", &m1, !main_keeps)] {
+            env.git(&["switch", "-q", branch]);
+            let _ = env
+                .git_cmd(&env.repo)
+                .args(["merge", "-q", "--no-commit", other])
+                .output()
+                .unwrap();
+            if !keep {
+                apply(&env.repo, &[Delete("f.txt")]);
+            }
+            env.git(&["add", "-A"]);
+            env.git(&["commit", "-q", "--no-edit"]);
+        }
+        env.git(&["switch", "-q", "main"]);
+        commit_on(&env, "feature/x", &[Write("g.txt", LINES_BOTTOM)], "x3");
+        let bases = env.git(&["merge-base", "--all", "main", "feature/x"]);
+        assert_eq!(bases.lines().count(), 2, "must have two merge bases");
+
+        let expected = git_merge_tree(&env, "main", "feature/x");
+        assert_eq!(
+            expected.conflicts,
+            ["f.txt"],
+            "git disagrees with the fixture"
+        );
+        let (code, report) = merge_json(&env, &[]);
+        assert_eq!(code, 1, "main keeps f.txt: {main_keeps}: {report:#}");
+        assert_eq!(
+            strings(&report["branches"][0]["conflicts"]),
+            expected.conflicts
+        );
+        assert_clean(&env, &env.repo);
+    }
+}
+
+/// Three merge bases, with a commit-graph whose generation order is not their date order: git
+/// merges the bases oldest first by date, and so must git agents (in gix's generation order the
+/// virtual base differs and this merge conflicts). Found replaying git.git's history.
+#[test]
+fn three_merge_bases_are_merged_in_git_date_order() {
+    fn lines(words: &str) -> Vec<u8> {
+        words
+            .split(' ')
+            .flat_map(|w| [w, "\n"])
+            .collect::<String>()
+            .into_bytes()
+    }
+    fn commit_at(env: &Env, message: &str, date: &str) {
+        env.git(&["add", "-A"]);
+        let out = env
+            .git_cmd(&env.repo)
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .args(["commit", "-q", "--allow-empty", "-m", message])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    fn merge_as(env: &Env, other: &str, f: &str, date: &str) {
+        let _ = env
+            .git_cmd(&env.repo)
+            .args(["merge", "-q", "--no-commit", other])
+            .output()
+            .unwrap();
+        apply(&env.repo, &[Write("f.txt", &lines(f))]);
+        commit_at(env, &format!("merge {other}"), date);
+    }
+    let env = with_tasks(&["x"]);
+    apply(&env.repo, &[Write("f.txt", &lines("b y b y"))]);
+    commit_at(&env, "root", "2000-01-01T00:00:00Z");
+    // Generations 3, 1, 2; dates oldest, newest, middle.
+    for (name, f, commits, year) in [
+        ("X", "b y b y y", 3, 2001),
+        ("Y", "b y c y a", 1, 2005),
+        ("Z", "b y x y", 2, 2003),
+    ] {
+        env.git(&["switch", "-q", "-c", &format!("base/{name}"), "main"]);
+        apply(&env.repo, &[Write("f.txt", &lines(f))]);
+        for k in 0..commits {
+            let pad = format!("pad{name}");
+            apply(&env.repo, &[Write(&pad, k.to_string().as_bytes())]);
+            commit_at(
+                &env,
+                &format!("{name}{k}"),
+                &format!("{year}-01-0{}T00:00:00Z", k + 1),
+            );
+        }
+    }
+    env.git(&["switch", "-q", "main"]);
+    env.git(&["merge", "-q", "--ff-only", "base/X"]);
+    merge_as(&env, "base/Y", "b y y", "2006-01-01T00:00:00Z");
+    merge_as(&env, "base/Z", "b y a b y", "2006-01-01T00:00:00Z");
+    env.git(&["switch", "-q", "feature/x"]);
+    env.git(&["reset", "-q", "--hard", "base/Z"]);
+    merge_as(&env, "base/Y", "b y b y c", "2006-01-02T00:00:00Z");
+    merge_as(&env, "base/X", "b y b a", "2006-01-02T00:00:00Z");
+    apply(&env.repo, &[Write("f.txt", &lines("b y a"))]);
+    commit_at(&env, "tip", "2007-01-02T00:00:00Z");
+    env.git(&["switch", "-q", "main"]);
+    env.git(&["commit-graph", "write", "--reachable"]);
+    let bases = env.git(&["merge-base", "--all", "main", "feature/x"]);
+    assert_eq!(bases.lines().count(), 3, "must have three merge bases");
+
+    let expected = git_merge_tree(&env, "main", "feature/x");
+    assert!(
+        expected.conflicts.is_empty(),
+        "git disagrees with the fixture"
+    );
+    let (code, report) = merge_json(&env, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(env.rev("main^{tree}"), expected.tree);
+    assert_clean(&env, &env.repo);
 }
