@@ -11,6 +11,7 @@ use crate::agent::Template;
 /// One line of `git agents config`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Entry {
+    /// The git config key, such as `agents.jobs` or `agents.scope.<task>`.
     pub key: String,
     /// Empty when unset.
     pub value: String,

@@ -68,6 +68,8 @@ pub struct Enforcement {
 }
 
 impl Enforcement {
+    /// Scopes only checked after the run, because of `reason` (Landlock turned off or not
+    /// available, no supervisor).
     pub fn detection_only(reason: &str) -> Enforcement {
         Enforcement {
             landlock: false,
