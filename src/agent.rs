@@ -60,16 +60,22 @@ pub const PLACEHOLDERS: &[&str] = &[
 pub struct Template {
     /// Preset name, or "custom" for `--command`.
     pub source: String,
+    /// The argv, program first, placeholders such as `{prompt}` still in place; never empty.
     pub words: Vec<String>,
 }
 
 /// Values substituted into a template.
 #[derive(Debug, Clone)]
 pub struct Values<'a> {
+    /// Replaces `{prompt}`: the whole prompt, as one word wherever the placeholder stands.
     pub prompt: &'a str,
+    /// Replaces `{task}`: the task's name.
     pub task: &'a str,
+    /// Replaces `{task_file}`: the path of the task file inside the workspace.
     pub task_file: &'a str,
+    /// Replaces `{workspace}`: the directory the agent works in.
     pub workspace: &'a str,
+    /// Replaces `{branch}`: the branch its work is committed on (short name).
     pub branch: &'a str,
 }
 
@@ -149,7 +155,7 @@ impl Template {
 
     /// The argv with every placeholder replaced, in one pass: a value that happens to contain
     /// `{task}` or the like is data and stays as it is.
-    pub fn render(&self, values: &Values<'_>) -> Vec<String> {
+    pub(crate) fn render(&self, values: &Values<'_>) -> Vec<String> {
         self.words
             .iter()
             .map(|word| substitute(word, values))

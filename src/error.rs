@@ -83,14 +83,17 @@ impl Error {
         self
     }
 
+    /// How bad it is, which decides the exit code.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
+    /// What went wrong, in one line without the causes (as `Display` shows it).
     pub fn message(&self) -> &str {
         &self.message
     }
 
+    /// The remedy to offer, if there is one.
     pub fn fix(&self) -> Option<&Fix> {
         self.fix.as_ref()
     }
@@ -105,6 +108,15 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source.as_deref().map(|s| s as _)
+    }
+}
+
+impl Error {
+    /// The typed error in `err`'s chain, under whatever context was added to it: what the
+    /// library's functions return is an `anyhow::Error` that holds one whenever the failure
+    /// was foreseen.
+    pub fn find(err: &anyhow::Error) -> Option<&Error> {
+        find(err)
     }
 }
 
@@ -127,18 +139,30 @@ pub enum Fix {
     /// Configure user.name and user.email.
     SetIdentity,
     /// Start from another commit; `head_unborn` when HEAD has no commit to start from.
-    ChooseBase { head_unborn: bool },
+    ChooseBase {
+        /// HEAD has no commit yet; otherwise the base given names no commit.
+        head_unborn: bool,
+    },
     /// Compare with a branch that exists.
     ChooseTarget,
     /// Another run holds the task: wait for it, or stop it.
     WaitForRun,
     /// Give the git config `key` a valid value, such as `example`.
-    SetConfig { key: String, example: String },
+    SetConfig {
+        /// The key, such as `agents.jobs`.
+        key: String,
+        /// A value that would do.
+        example: String,
+    },
     /// Give the git config `key` a valid value such as `example` where the bad one was set: in
     /// `file`, or among the values given to git on its command line when `None`.
     SetConfigAt {
+        /// The key, such as `agents.jobs`.
         key: String,
+        /// A value that would do.
         example: String,
+        /// The config file that holds the bad value; `None` when it came from the command line
+        /// (`git -c`) or the environment.
         file: Option<PathBuf>,
     },
     /// Give the git settings passed through the environment in git's own format.
@@ -148,77 +172,134 @@ pub enum Fix {
     /// Review the commands listed, then approve them (or approve for this run only).
     TrustCommands,
     /// Give the git config `key` a valid duration.
-    SetDuration { key: String },
+    SetDuration {
+        /// The key, such as `agents.timeout`.
+        key: String,
+    },
     /// Correct the git config `key`.
-    FixConfig { key: String },
+    FixConfig {
+        /// The key, such as `agents.branchPrefix`.
+        key: String,
+    },
     /// Run at least one agent at a time.
     AtLeastOneJob,
     /// Make a directory writable, or point the git config `key` elsewhere.
-    WritableDir { key: String },
+    WritableDir {
+        /// The key that places the directory, such as `agents.logDir`.
+        key: String,
+    },
     /// Create the tasks directory with task files.
     CreateTasksDir,
     /// Add task files to the tasks directory.
     AddTasks,
     /// Name one of the `known` tasks (none yet when empty).
-    ChooseTask { known: Vec<String> },
+    ChooseTask {
+        /// The names of the tasks there are.
+        known: Vec<String>,
+    },
     /// Give `task` a scope, in its front matter or in git config.
-    AddScope { task: String },
+    AddScope {
+        /// The task's name.
+        task: String,
+    },
     /// Choose one of the agent `presets`, or give a command.
-    ChooseAgent { presets: Vec<String> },
+    ChooseAgent {
+        /// The names of the agent presets.
+        presets: Vec<String>,
+    },
     /// Install `program`, or choose another agent; `custom_command` when it came from a command
     /// given rather than a preset.
     InstallAgent {
+        /// The program as written in the command, not found on PATH.
         program: String,
+        /// The command was given (a flag, git config or front matter), not a preset's.
         custom_command: bool,
     },
     /// Install the check command, or correct where it was given.
     InstallCheck,
     /// Clear the task's workspace path: remove the `worktree` there, or move the directory aside,
     /// or place workspaces elsewhere.
-    ClearWorkspace { worktree: bool },
+    ClearWorkspace {
+        /// What is in the way is a worktree (of another branch); otherwise a plain directory or
+        /// file.
+        worktree: bool,
+    },
     /// Free the task's branch from the worktree it is checked out in; `branch_mode` when the run
     /// asked for branch mode.
-    FreeBranch { branch_mode: bool },
+    FreeBranch {
+        /// The run was in branch mode.
+        branch_mode: bool,
+    },
     /// Switch the main worktree to another branch.
     SwitchBranch,
     /// Spawn `task` (every task when `None`) first.
-    SpawnFirst { task: Option<String> },
+    SpawnFirst {
+        /// The task never spawned; `None` when no task was.
+        task: Option<String>,
+    },
     /// Spawn `task` first, or name an existing branch.
-    SpawnOrNameBranch { task: String },
+    SpawnOrNameBranch {
+        /// The task without a branch.
+        task: String,
+    },
     /// The log appears once `task` starts.
-    StartTask { task: String },
+    StartTask {
+        /// The task without a log yet.
+        task: String,
+    },
     /// Name a local branch, or one of the `known_tasks`.
-    NameBranch { known_tasks: Vec<String> },
+    NameBranch {
+        /// The names of the tasks there are.
+        known_tasks: Vec<String>,
+    },
     /// Leave the branch being merged into out, or merge into another one.
     LeaveOutTarget,
     /// Check out a branch in the main worktree, or name a branch to merge into.
     CheckOutTargetBranch,
     /// Create `branch` to merge into, or name an existing one.
-    CreateTargetBranch { branch: String },
+    CreateTargetBranch {
+        /// The branch named to merge into, which does not exist.
+        branch: String,
+    },
     /// Make a first commit, or name a branch to merge into.
     CommitOnTarget,
     /// Finish or abort the `operation` in progress, then merge again.
-    FinishOperation { operation: Operation },
+    FinishOperation {
+        /// The operation in progress.
+        operation: Operation,
+    },
     /// Clear the target's local changes (`untracked` files in the way, or tracked changes), then
     /// merge again.
-    CleanTarget { untracked: bool },
+    CleanTarget {
+        /// Untracked files the merge would overwrite are in the way; otherwise tracked changes.
+        untracked: bool,
+    },
     /// Fix what was reported, then merge again; nothing was changed.
     FixThenMergeAgain,
     /// Merge again: the target moved meanwhile; nothing was changed.
     MergeAgain,
     /// The branch moved but its files did not: reset the `worktree` to it.
-    ResetWorktree { worktree: PathBuf },
+    ResetWorktree {
+        /// The worktree whose files lag behind its branch.
+        worktree: PathBuf,
+    },
 }
 
 /// A multi-step git operation that can be in progress in a worktree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Operation {
+    /// `git merge`.
     Merge,
+    /// `git cherry-pick`, of one commit or a sequence.
     CherryPick,
+    /// `git revert`, of one commit or a sequence.
     Revert,
+    /// `git rebase`, interactive or not.
     Rebase,
+    /// `git am`.
     ApplyMailbox,
+    /// `git bisect`.
     Bisect,
 }
 

@@ -99,7 +99,7 @@ pub use agent::Template;
 pub use clean::{clean, CleanOptions, CleanReport, Reason, TaskClean};
 pub use config::{Mode, Overrides};
 pub use error::{exit, Error, ErrorKind, Fix, Operation};
-pub use ids::CommitId;
+pub use ids::{CommitId, NotACommitId};
 pub use merge::{
     merge, BranchReport, Options as MergeOptions, Outcome, Overlap, Report as MergeReport,
     Resolution,

@@ -17,44 +17,76 @@ pub use terminal::Terminal;
 #[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Event {
+    /// The task is part of this run and waits for its turn; sent for every task before any
+    /// starts.
     Queued {
+        /// The task's name.
         task: String,
     },
+    /// The task moved to another state (preparing, running, committing).
     State {
+        /// The task's name.
         task: String,
+        /// Where it stands now.
         state: Status,
     },
+    /// An attempt of the task's agent started.
     Started {
+        /// The task's name.
         task: String,
+        /// 1 for the first attempt, one more for each retry; back to 1 when a failed check
+        /// hands the task back to its agent.
         attempt: u32,
+        /// The command run, placeholders filled in.
         argv: Vec<String>,
     },
+    /// A line of the agent's output (either stream), sent only when
+    /// [`Reporter::wants_output`] says so.
     Output {
+        /// The task's name.
         task: String,
+        /// The line made safe to show on a terminal: lossy UTF-8, tabs and control characters
+        /// replaced, trimmed, at most 1 KiB.
         line: String,
     },
+    /// The task's changes were committed on its branch.
     Committed {
+        /// The task's name.
         task: String,
+        /// The new commit's full id, in hex.
         commit: String,
+        /// How many files that commit changed.
         files_changed: u32,
     },
+    /// The task ended, one way or another: its last event in the run.
     Finished {
+        /// The task's name.
         task: String,
+        /// How it ended: done, no changes, failed, timed out or interrupted.
         state: Status,
+        /// The agent's exit code (128 + signal when killed); `None` when it timed out or was
+        /// interrupted, or the task failed outside its agent (preparing, committing).
         exit_code: Option<i32>,
+        /// Why it failed, or what went wrong on the way (a log that could not be written), in
+        /// one line; `None` when there is nothing to say.
         message: Option<String>,
     },
+    /// Something is wrong or worth checking, but the run goes on (a task that changed nothing
+    /// or changed files outside its scope, a task skipped, a stale lock taken over).
     Warning {
+        /// One line, without a `warning:` prefix.
         message: String,
     },
     /// Something worth knowing that is not a problem (how dir mode holds scopes, say).
     Note {
+        /// One line.
         message: String,
     },
 }
 
 /// Receives events from a run; must be cheap, it is called from worker threads.
 pub trait Reporter: Send + Sync {
+    /// Called for each event, on whichever thread it happened; a task's events come in order.
     fn event(&self, event: &Event);
     /// Ask for an `Output` event per line of agent output (off by default: logs can be huge).
     fn wants_output(&self) -> bool {

@@ -65,14 +65,18 @@ impl Project {
         normalize(&self.root.join(configured))
     }
 
+    /// Where worktree mode puts the tasks' worktrees (`agents.workspaceRoot`), absolute.
     pub fn workspace_root(&self) -> PathBuf {
         self.resolve(&self.settings.workspace_root.value)
     }
 
+    /// Where the agents' and checks' logs go (`agents.logDir`), absolute.
     pub fn log_dir(&self) -> PathBuf {
         self.resolve(&self.settings.log_dir.value)
     }
 
+    /// Where the task files are (`agents.tasksDir`), as configured: relative to
+    /// [`Project::root`] unless absolute.
     pub fn tasks_dir(&self) -> &Path {
         &self.settings.tasks_dir.value
     }

@@ -48,6 +48,7 @@ crate::builder::setters!(CleanOptions {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Reason {
+    /// Why, in one line (an unmerged branch, a dirty worktree, a spawn still running, ...).
     pub reason: String,
     /// `--force` overrides it; until then it keeps the whole task (worktree and branch).
     pub force: bool,
@@ -57,16 +58,21 @@ pub struct Reason {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct TaskClean {
+    /// The task's name.
     pub task: String,
+    /// The worktree that was removed; `None` when there was none or it was kept.
     pub removed_worktree: Option<PathBuf>,
     /// The task's worktree entry was stale (its directory gone) and was pruned.
     pub pruned_entry: Option<PathBuf>,
+    /// The branch that was deleted (short name); `None` when there was none or it was kept.
     pub deleted_branch: Option<String>,
     /// Kept because of `--keep-branches`.
     pub kept_branch: Option<String>,
+    /// Reasons that kept the task's worktree or branch; empty when nothing stood in the way.
     pub kept: Vec<Reason>,
     /// Reasons to keep that `--force` overrode.
     pub forced: Vec<String>,
+    /// What failed while pruning, removing or deleting, one line each.
     pub errors: Vec<String>,
     /// Its record was dropped from the state: nothing of it is left but its log.
     pub forgot_state: bool,
@@ -91,6 +97,7 @@ impl TaskClean {
 #[derive(Debug, Clone, serde::Serialize)]
 #[non_exhaustive]
 pub struct CleanReport {
+    /// The branch a task branch must be merged into to be deleted without `force`.
     pub target: Target,
     /// Selected tasks with something to do (every named task).
     pub tasks: Vec<TaskClean>,
@@ -98,6 +105,7 @@ pub struct CleanReport {
     pub pruned: Vec<PathBuf>,
     /// Failures not tied to a task (deleting moved-aside trees).
     pub errors: Vec<String>,
+    /// The main worktree's root, to show paths relative to it.
     #[serde(skip)]
     pub root: PathBuf,
 }
@@ -115,6 +123,22 @@ impl CleanReport {
 
 /// Assess every task (in parallel), then remove what is safe. Nothing is removed for a task
 /// with a reason to keep it, unless `force`.
+///
+/// What could not be removed is not an error: the report says what was kept and why, and what
+/// failed, and [`CleanReport::exit_code`] is then 1.
+///
+/// # Errors
+///
+/// Usage errors (exit code 2, [`ErrorKind::Usage`](crate::ErrorKind::Usage)), each with a
+/// [`Fix`](crate::Fix), before anything is removed: `cwd` is in no repository or a bare one, a
+/// bad `agents.*` value, no tasks directory or task files while the state remembers no task
+/// either, a task file that cannot be read or has bad front matter, a name in `options.tasks`
+/// that is no task ([`Fix::ChooseTask`](crate::Fix::ChooseTask)), an `options.into` that names
+/// no branch or commit ([`Fix::ChooseTarget`](crate::Fix::ChooseTarget)).
+///
+/// Failures (exit code 1): a state file this build cannot read or cannot update, and I/O or git
+/// errors (with no [`Error`](crate::Error) in their chain) while assessing the tasks, before
+/// anything is removed, or while dropping a record from the state, after.
 pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
     let inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
     let selected = inventory.select(&options.tasks)?;

@@ -11,6 +11,7 @@ use crate::agent::Template;
 /// One line of `git agents config`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Entry {
+    /// The git config key, such as `agents.jobs` or `agents.scope.<task>`.
     pub key: String,
     /// Empty when unset.
     pub value: String,
@@ -48,7 +49,7 @@ fn command(setting: &Setting<Template>) -> Setting<String> {
 impl Settings {
     /// Every setting with its value in effect and where that came from, in a stable order;
     /// `agents.scope.<task>` entries follow from `repo`'s configuration.
-    pub fn entries(&self, repo: &gix::Repository) -> Vec<Entry> {
+    pub(crate) fn entries(&self, repo: &gix::Repository) -> Vec<Entry> {
         let mut entries = vec![
             entry(keys::AGENT, Some(&self.agent)),
             entry(keys::COMMAND, self.command.as_ref().map(command).as_ref()),

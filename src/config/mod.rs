@@ -69,19 +69,26 @@ pub mod defaults {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
+    /// Set nowhere: the built-in default.
     Default,
+    /// The system-wide git config (`git config --system`, or git's installation).
     System,
+    /// The user's git config (`~/.gitconfig` or `$XDG_CONFIG_HOME/git/config`).
     Global,
+    /// The repository's own config (`.git/config`).
     Local,
+    /// The worktree's config (`config.worktree`, with `extensions.worktreeConfig`).
     Worktree,
     /// `git -c`, `GIT_CONFIG_PARAMETERS` or `GIT_CONFIG_COUNT`, as `git config --show-origin`
     /// calls them.
     #[serde(rename = "command line")]
     CommandLine,
+    /// Set through the environment some other way than the command line's variables.
     Env,
     /// The task file's front matter (per-task values only).
     #[serde(rename = "front matter")]
     FrontMatter,
+    /// A command-line flag, or a library caller's [`Overrides`].
     Flag,
 }
 
@@ -123,11 +130,14 @@ impl std::fmt::Display for Origin {
 /// A value and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Setting<T> {
+    /// The value in effect.
     pub value: T,
+    /// Where it was set.
     pub origin: Origin,
 }
 
 impl<T> Setting<T> {
+    /// `value` as the built-in default ([`Origin::Default`]).
     pub fn default(value: T) -> Self {
         Setting {
             value,
@@ -147,15 +157,19 @@ impl<T> Setting<T> {
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Overrides {
+    /// How many agents run at once; at least 1.
     pub jobs: Option<usize>,
     /// An agent preset name.
     pub agent: Option<String>,
     /// Any agent command as an argv template; beats `agent`.
     pub command: Option<Template>,
+    /// The prompt template; `{task}` and `{task_file}` in it are filled in per task.
     pub prompt: Option<String>,
+    /// How many times a failed agent is run again (0: once only).
     pub retries: Option<u32>,
-    /// Must be longer than zero.
+    /// Each attempt's time limit. Must be longer than zero.
     pub timeout: Option<Duration>,
+    /// Where agents work.
     pub mode: Option<Mode>,
 }
 
@@ -179,20 +193,37 @@ crate::builder::setters!(Overrides {
 /// Every `agents.*` setting in effect: flags applied over git config over the defaults.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Settings {
+    /// Where the task files are (`agents.tasksDir`), as configured: relative to the main
+    /// worktree's root unless absolute.
     pub tasks_dir: Setting<PathBuf>,
+    /// Where the contracts are (`agents.contractsDir`), relative to the main worktree's root;
+    /// agents must leave them unchanged.
     pub contracts_dir: Setting<PathBuf>,
+    /// Put before a task's slug to name its branch (`agents.branchPrefix`): `feature/` gives
+    /// `feature/<slug>`.
     pub branch_prefix: Setting<String>,
+    /// Where worktree mode puts the tasks' worktrees (`agents.workspaceRoot`), as configured;
+    /// [`Project::workspace_root`](crate::Project::workspace_root) makes it absolute.
     pub workspace_root: Setting<PathBuf>,
+    /// Where the agents' logs go (`agents.logDir`), as configured;
+    /// [`Project::log_dir`](crate::Project::log_dir) makes it absolute.
     pub log_dir: Setting<PathBuf>,
+    /// How many agents (or checks) run at once (`agents.jobs`); at least 1.
     pub jobs: Setting<usize>,
     /// An agent preset name, known to exist.
     pub agent: Setting<String>,
     /// `None` when unset, and when `--agent` sets git config's aside.
     pub command: Option<Setting<Template>>,
+    /// The prompt template (`agents.prompt`); `None` when unset, and the built-in prompt is used.
     pub prompt: Option<Setting<String>>,
+    /// How many times a failed agent is run again (`agents.retries`; 0: once only).
     pub retries: Setting<u32>,
+    /// Each attempt's time limit (`agents.timeout`); `None`: no limit.
     pub timeout: Option<Setting<Duration>>,
+    /// The contract check command (`agents.verify`); `None`: only the built-in check that the
+    /// contracts are unchanged.
     pub verify: Option<Setting<Template>>,
+    /// Where agents work (`agents.mode`).
     pub mode: Setting<Mode>,
     /// Extra places agents may write in dir mode under Landlock (`agents.allowWrite`, repeated).
     pub allow_write: Vec<PathBuf>,
@@ -219,12 +250,15 @@ fn valid_branch_prefix(prefix: &str) -> bool {
 impl Settings {
     /// Resolve every setting from `repo`'s configuration and the command-line `overrides`,
     /// refusing any bad value, even one a flag overrides.
-    pub fn load(repo: &gix::Repository, overrides: &Overrides) -> Result<Settings> {
+    pub(crate) fn load(repo: &gix::Repository, overrides: &Overrides) -> Result<Settings> {
         Settings::from_config(repo.config_snapshot().plumbing(), overrides)
     }
 
     /// As [`Settings::load`], from configuration already read.
-    pub fn from_config(config: &gix::config::File, overrides: &Overrides) -> Result<Settings> {
+    pub(crate) fn from_config(
+        config: &gix::config::File,
+        overrides: &Overrides,
+    ) -> Result<Settings> {
         check_overrides(overrides)?;
         let configured_command = read::template(config, keys::COMMAND, "my-agent {prompt}")?;
         // At each level a command beats an agent, so --agent sets a configured command aside.

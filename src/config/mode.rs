@@ -15,6 +15,7 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Every mode, in the order they are listed.
     pub const ALL: [Mode; 3] = [Mode::Worktree, Mode::Branch, Mode::Dir];
 
     /// The name `--mode` and git config agents.mode use.

@@ -56,13 +56,28 @@ crate::builder::setters!(Options {
     no_verify: value bool,
 });
 
-/// Merge the selected branches into the target, or forecast it with `options.dry_run`.
+/// Merge every task's branch (or the names in `options`) into the target of the repository
+/// around `cwd`: computed in memory first, then landed as git would. Tasks whose last contract
+/// check failed are left out, with a warning in the report, unless `options.no_verify`.
 ///
-/// Bad input (unknown branch or task, missing target, the target itself named, a dirty checked-out
-/// target, a detached main worktree without `into`, a merge in progress) is an `Err` carrying a
-/// usage [`Error`], and nothing is written. A conflict is not an error: the report
-/// Merge every finished task branch (or the names in `options`) into the target of the
-/// repository around `cwd`: computed in memory first, then landed as git would.
+/// A conflict is not an error: the report says which branch, which paths and how to resolve it,
+/// and [`Report::exit_code`] is then 1.
+///
+/// # Errors
+///
+/// Usage errors (exit code 2, [`ErrorKind::Usage`](crate::ErrorKind::Usage)), found before
+/// anything is written, each with a [`Fix`](crate::Fix): `cwd` is in no repository, bad
+/// `agents.*` config, an unknown branch or task, a named task without a branch yet, the target
+/// among the branches, a target that does not exist or has no commit, a detached main worktree
+/// without `into`, a merge, rebase or other operation in progress. A real merge (not a dry run)
+/// also refuses a checked-out target with local changes, untracked files it would overwrite or
+/// an index it cannot update, and a missing author identity.
+///
+/// Failures (exit code 1, [`ErrorKind::Failed`](crate::ErrorKind::Failed)): the target could
+/// not be moved, usually because it moved meanwhile (nothing was changed;
+/// [`Fix::MergeAgain`]), or it moved but updating its checked-out files failed
+/// ([`Fix::ResetWorktree`]). Errors with no [`Error`] in their chain come from reading the
+/// repository or the file system.
 pub fn merge(cwd: &std::path::Path, options: &Options) -> Result<Report> {
     run(
         &Project::open(cwd, &crate::config::Overrides::default())?,
@@ -70,6 +85,11 @@ pub fn merge(cwd: &std::path::Path, options: &Options) -> Result<Report> {
     )
 }
 
+/// Merge the selected branches into the target, or forecast it with `options.dry_run`.
+///
+/// Bad input (unknown branch or task, missing target, the target itself named, a dirty checked-out
+/// target, a detached main worktree without `into`, a merge in progress) is an `Err` carrying a
+/// usage [`Error`], and nothing is written. A conflict is not an error: the report
 /// says which branch, which paths and how to resolve it; [`Report::exit_code`] is then 1.
 pub fn run(project: &Project, options: &Options) -> Result<Report> {
     let selection = select::select(

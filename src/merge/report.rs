@@ -23,8 +23,11 @@ pub struct Report {
     pub target: String,
     /// Where the target is checked out, if anywhere.
     pub worktree: Option<PathBuf>,
+    /// A forecast was asked (`dry_run`): nothing was written and the target did not move.
     pub dry_run: bool,
+    /// All or nothing was asked (`atomic`): after a conflict the target stays where it was.
     pub atomic: bool,
+    /// Merge commits were asked even where a fast-forward would do (`no_ff`).
     pub no_ff: bool,
     /// The target's tip before.
     pub before: String,
@@ -33,6 +36,7 @@ pub struct Report {
     pub after: String,
     /// Whether the target moved.
     pub landed: bool,
+    /// Every selected branch, in the order they were merged.
     pub branches: Vec<BranchReport>,
     /// Tasks whose branch does not exist yet (default selection only).
     pub without_branch: Vec<String>,
@@ -51,10 +55,13 @@ pub struct Report {
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct BranchReport {
+    /// The branch (short name, like `feature/auth`).
     pub branch: String,
+    /// The task whose branch it is; `None` for a branch that belongs to no task.
     pub task: Option<String>,
     /// The branch's tip.
     pub tip: String,
+    /// What happened to it, or would in a dry run.
     pub outcome: Outcome,
     /// The target's tip after this branch (fast-forward: the branch tip; merge: the merge commit).
     pub commit: Option<String>,
@@ -70,29 +77,43 @@ pub struct BranchReport {
     pub files_changed: usize,
 }
 
+/// What merging one branch into the target did (or, in a dry run, would do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Outcome {
+    /// The target moves to the branch's tip: no merge commit.
     FastForward,
+    /// A clean merge commit.
     Merge,
+    /// The target already holds the branch's tip: nothing to do.
     AlreadyMerged,
+    /// Unresolved conflicts at [`BranchReport::conflicts`]; the target takes none of this branch.
     Conflict,
+    /// The merge could not be computed (unrelated histories); see [`BranchReport::error`].
     Failed,
+    /// Not tried: an earlier branch conflicted or failed and the merge stopped there (a dry run
+    /// goes on past it instead, as if it were left out).
     NotAttempted,
 }
 
+/// Two branches of the run that changed the same files since they forked from the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Overlap {
+    /// The branch merged first (short name).
     pub a: String,
+    /// The branch merged later (short name).
     pub b: String,
+    /// The files both changed, repository-relative.
     pub paths: Vec<String>,
 }
 
+/// How to finish the first conflicting merge by hand.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Resolution {
+    /// The branch whose merge conflicted (short name).
     pub branch: String,
     /// The git command that leaves this merge, with its conflicts, in a worktree to resolve.
     pub command: String,

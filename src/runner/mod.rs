@@ -30,6 +30,7 @@ pub struct Job {
     pub argv: Vec<String>,
     /// The resolved program (found with `which`).
     pub program: PathBuf,
+    /// The directory it runs in.
     pub cwd: PathBuf,
     /// Added to the inherited environment.
     pub env: Vec<(String, String)>,
@@ -37,6 +38,7 @@ pub struct Job {
     pub log: PathBuf,
     /// A line written to the log before the process starts.
     pub header: Option<String>,
+    /// Its process group gets SIGTERM (then SIGKILL) once it runs this long; `None`: no limit.
     pub timeout: Option<Duration>,
     /// Confine the job's writes to beneath these paths (needs the supervisor and Landlock or sandbox-exec).
     pub write_scope: Option<Vec<PathBuf>>,
@@ -60,13 +62,18 @@ impl Capabilities {
 /// How a job ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
+    /// It exited with this code.
     Code(i32),
+    /// It was killed by this signal (not for a timeout or an interrupt).
     Signal(i32),
+    /// It ran past its time limit and was ended.
     TimedOut,
+    /// The run was interrupted and it was ended.
     Interrupted,
 }
 
 impl Exit {
+    /// It exited with code 0.
     pub fn success(self) -> bool {
         self == Exit::Code(0)
     }
@@ -81,8 +88,10 @@ impl Exit {
     }
 }
 
+/// How a job went.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// How it ended.
     pub exit: Exit,
     /// Set when writing the log failed (a full disk, say); the process still ran to its end.
     pub log_error: Option<String>,
@@ -90,9 +99,11 @@ pub struct Outcome {
 
 /// Receives each complete output line when `wants_lines` is true (the library's event callback).
 pub trait LineSink: Send + Sync {
+    /// Whether to call [`LineSink::line`] at all (false by default: splitting lines costs).
     fn wants_lines(&self) -> bool {
         false
     }
+    /// One complete line of output, as [`display_line`] makes it safe to show.
     fn line(&self, _line: &str) {}
 }
 
@@ -113,6 +124,32 @@ impl InterruptHandle {
 }
 
 /// Shared by every job of a run: interrupts, the watchdog, and where to find the supervisor.
+///
+/// One runner serves a whole [`spawn`](crate::spawn) or [`verify`](crate::verify): it keeps
+/// each agent in its own process group, ends groups that run past their time limit, and on an
+/// interrupt ends every running group and lets no task start.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use git_agents::{spawn, Runner, Silent, SpawnOptions};
+///
+/// # fn main() -> anyhow::Result<()> {
+/// // 5 s between SIGTERM and SIGKILL; supervised (agents die with us, even on SIGKILL) when the
+/// // supervisor binary is found.
+/// let runner = Runner::new(Duration::from_secs(5), Runner::find_supervisor());
+/// runner.interrupt_on_signals()?; // Ctrl-C stops the run as it does `git agents spawn`
+/// let stop = runner.interrupt_handle();
+/// std::thread::spawn(move || {
+///     std::thread::sleep(Duration::from_secs(3600));
+///     stop.interrupt(); // give up on the whole run after an hour
+/// });
+/// let report = spawn(".".as_ref(), &SpawnOptions::new(), &Silent, &runner)?;
+/// if report.interrupted {
+///     eprintln!("stopped; a later spawn resumes the unfinished tasks");
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub struct Runner {
     watchdog: Arc<Watchdog>,
     interrupted: Arc<AtomicBool>,
@@ -122,6 +159,12 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// A runner whose process groups get `grace` between SIGTERM and SIGKILL when they are
+    /// ended. With `supervisor` (see [`Runner::find_supervisor`]) every agent runs under it,
+    /// which is needed for write confinement and ends agents even when this process is killed;
+    /// with `None` agents run directly.
+    ///
+    /// Starts a watchdog thread that lives as long as the runner.
     pub fn new(grace: Duration, supervisor: Option<PathBuf>) -> Runner {
         let interrupted = Arc::new(AtomicBool::new(false));
         let supervisor_ends_all = supervisor.is_some() && supervise::ENDS_DESCENDANTS;
@@ -144,6 +187,7 @@ impl Runner {
         git_parent::watch(self.interrupted.clone());
     }
 
+    /// Whether the run was stopped (by a handle, a signal, or git's death).
     pub fn is_interrupted(&self) -> bool {
         self.interrupted.load(Ordering::SeqCst)
     }
@@ -163,7 +207,7 @@ impl Runner {
     }
 
     /// Run `job` to its end; `last_line` is kept up to date with the last line of output.
-    pub fn run(
+    pub(crate) fn run(
         &self,
         job: &Job,
         last_line: &std::sync::Mutex<String>,

@@ -27,6 +27,30 @@ use crate::runner::Runner;
 use crate::state::{self, Status, Store, TaskState};
 
 /// What to spawn; the command line and library callers fill this in.
+///
+/// Start from [`SpawnOptions::new`] (every task, from the main worktree's HEAD, with the
+/// repository's settings) and change what differs:
+///
+/// ```
+/// use std::time::Duration;
+/// use git_agents::{Mode, Overrides, SpawnOptions};
+///
+/// let options = SpawnOptions::new()
+///     .tasks(["auth", "api"]) // and the unfinished tasks they depend on
+///     .base("main")
+///     .verify(true)
+///     .fix_attempts(2u32) // a failed check goes back to the agent twice
+///     .overrides(
+///         Overrides::new()
+///             .agent("codex")
+///             .jobs(2usize)
+///             .timeout(Duration::from_secs(30 * 60))
+///             .mode(Mode::Worktree),
+///     );
+/// assert_eq!(options.tasks, ["auth", "api"]);
+/// assert_eq!(options.overrides.jobs, Some(2));
+/// // then: git_agents::spawn(repo, &options, &reporter, &runner)
+/// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct SpawnOptions {
@@ -36,6 +60,7 @@ pub struct SpawnOptions {
     pub base: Option<String>,
     /// Run finished tasks again.
     pub rerun: bool,
+    /// Values that beat git config and the tasks' front matter for this run, as flags do.
     pub overrides: Overrides,
     /// Run each task's contract check after it.
     pub verify: bool,
@@ -81,7 +106,10 @@ pub struct SpawnReport {
     pub tasks: Vec<TaskState>,
     /// Finished tasks skipped (no `--rerun`).
     pub skipped: Vec<TaskState>,
+    /// The run was stopped ([`Runner::interrupt_handle`], a signal): tasks it cut short are
+    /// [`Status::Interrupted`], and the next spawn runs them again.
     pub interrupted: bool,
+    /// Where its agents worked.
     pub mode: Mode,
     /// Dir mode: whether Landlock enforced the scopes or they were only checked afterwards.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,6 +142,26 @@ impl SpawnReport {
 }
 
 /// Plan, prepare and run. Nothing is created before the whole plan is known to be valid.
+///
+/// The same as [`Plan::new`] for `runner`'s capabilities, then [`run`]; the plan's warnings go
+/// to `reporter` first. A task that fails is not an error: its record in the report says why,
+/// and [`SpawnReport::exit_code`] is then 1.
+///
+/// # Errors
+///
+/// Usage errors (exit code 2, [`ErrorKind::Usage`](crate::ErrorKind::Usage)), each with a
+/// [`Fix`](crate::Fix), found while planning and so before anything is created: `cwd` is in no
+/// repository or a bare one; a bad `agents.*` value or override (no jobs, a zero timeout, an
+/// unknown agent); no tasks directory or task files, an unreadable task file or bad front
+/// matter; an unknown task name, a dependency on no task or a cycle; an agent program not on
+/// PATH; no author identity; a base that names no commit; a workspace root inside the
+/// repository or a log directory that takes no file; a workspace path or branch already in use;
+/// a task another spawn is running ([`Fix::WaitForRun`](crate::Fix::WaitForRun)); commands
+/// from committed task files not approved, unless `options.trust`
+/// ([`Fix::TrustCommands`](crate::Fix::TrustCommands)); in dir mode a missing or overlapping
+/// scope, and in dir and branch modes a main worktree with changes.
+///
+/// Then the errors of [`run`].
 pub fn spawn(
     cwd: &Path,
     options: &SpawnOptions,
@@ -130,9 +178,31 @@ pub fn spawn(
 }
 
 /// Run a validated plan; it must have been made for this runner's capabilities.
+///
+/// Every task is recorded as queued, then handed to the pool; a task that fails is recorded as
+/// failed and is not an error. Interrupting the `runner` ends the running agents and starts no
+/// more tasks: the report comes back with [`SpawnReport::interrupted`] set.
+///
+/// # Errors
+///
+/// - The plan was made for a supervised runner and `runner` has none; this error carries no
+///   [`Error`](crate::Error).
+/// - A usage error (exit code 2, [`Fix::WritableDir`](crate::Fix::WritableDir)) when the log
+///   directory or, in worktree mode, the workspace root cannot be created; no task has started.
+/// - Failures (exit code 1): the state file cannot be read or written (one written by a newer
+///   git-agents, say), the worker pool cannot start, or in dir mode committing the tasks'
+///   changes after the run fails. They come as [`ErrorKind::Failed`](crate::ErrorKind::Failed)
+///   or as I/O and git errors with no [`Error`](crate::Error) in their chain. Tasks that already
+///   ran keep their records and branches.
 pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
     if plan.capabilities.supervised && !runner.supervised() {
-        anyhow::bail!("this plan confines agents through the supervisor, and the runner has none");
+        let why = "the plan confines agents through the supervisor, and this runner has none";
+        return Err(crate::error::Error::usage(why)
+            .with_fix(crate::error::Fix::Text(
+                "plan with the capabilities of the runner that runs it (Runner::capabilities)"
+                    .into(),
+            ))
+            .into());
     }
     if !runner.supervised() {
         reporter.event(&Event::Warning {

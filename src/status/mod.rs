@@ -44,7 +44,9 @@ crate::builder::setters!(StatusOptions {
 #[derive(Debug, Clone, serde::Serialize)]
 #[non_exhaustive]
 pub struct StatusReport {
+    /// The branch (or revision) `ahead` and `behind` are measured against.
     pub target: Target,
+    /// One row per selected task, in task order.
     pub tasks: Vec<TaskStatus>,
     /// The main worktree's root, to show paths relative to it.
     #[serde(skip)]
@@ -62,6 +64,7 @@ pub enum Worktree {
     Missing,
     /// Something is at the path, but it is not a linked worktree of this repository.
     Foreign,
+    /// A worktree of the task with nothing uncommitted (besides the copied files).
     Clean,
     /// Uncommitted or untracked changes besides the copied files.
     Dirty,
@@ -70,6 +73,7 @@ pub enum Worktree {
 }
 
 impl Worktree {
+    /// The state in words, as the status table shows it (`-` for [`Worktree::None`]).
     pub fn label(self) -> &'static str {
         match self {
             Worktree::None => "-",
@@ -86,34 +90,50 @@ impl Worktree {
 #[derive(Debug, Clone, serde::Serialize)]
 #[non_exhaustive]
 pub struct TaskStatus {
+    /// The task's name.
     pub task: String,
     /// `None` (`"not-started"` in JSON) when the task never ran.
     #[serde(serialize_with = "state_or_not_started")]
     pub state: Option<Status>,
     /// The state says the task is underway, but the spawn that said so is gone.
     pub stale: bool,
+    /// Agent attempts in its last run; 0 when it never ran.
     pub attempts: u32,
+    /// The agent's exit code in its last run (128 + signal when killed); `None` when it has not
+    /// exited, timed out, was interrupted, or the task failed outside its agent.
     pub exit_code: Option<i32>,
     /// Seconds since the Unix epoch.
     pub started: Option<f64>,
+    /// Seconds since the Unix epoch; `None` while underway or before it ran.
     pub ended: Option<f64>,
     /// Duration, or time so far while underway.
     pub seconds: Option<f64>,
+    /// The task's branch (short name), whether or not it exists yet.
     pub branch: String,
     /// The branch's tip; `null` when the branch does not exist.
     pub head: Option<String>,
+    /// Commits on the branch that the target lacks; `None` without the branch or a target
+    /// commit.
     pub ahead: Option<u32>,
+    /// Commits on the target that the branch lacks; `None` as for `ahead`.
     pub behind: Option<u32>,
     /// Files changed between the task's base and the branch tip.
     pub files_changed: Option<u32>,
+    /// Where the task's agent works: its linked worktree, or the main worktree in dir and
+    /// branch modes.
     pub workspace: PathBuf,
+    /// What is at `workspace`.
     pub worktree: Worktree,
     /// Paths with uncommitted or untracked changes (copied files aside), when readable.
     pub uncommitted: Option<usize>,
+    /// Why the worktree's status could not be read ([`Worktree::Unreadable`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worktree_error: Option<String>,
+    /// The agent's log (it may not exist yet).
     pub log: PathBuf,
+    /// The log's last non-empty line, made safe to show; `None` without a log.
     pub last_line: Option<String>,
+    /// Why the task failed (or what went wrong on the way), in one line, from its record.
     pub message: Option<String>,
     /// The last contract check (`git agents verify`, `spawn --verify`).
     pub verify: Option<crate::verify::VerifyResult>,
@@ -143,6 +163,22 @@ fn state_or_not_started<S: serde::Serializer>(
 }
 
 /// Read the state, the logs and every task's branch and worktree (in parallel).
+///
+/// Takes no lock and changes nothing, so it can run beside a spawn.
+///
+/// # Errors
+///
+/// Usage errors (exit code 2, [`ErrorKind::Usage`](crate::ErrorKind::Usage)), each with a
+/// [`Fix`](crate::Fix): `cwd` is in no repository or a bare one, a bad `agents.*` value, no
+/// tasks directory or task files while the state remembers no task either, a task file that
+/// cannot be read or has bad front matter, a name in `options.tasks` that is no task
+/// ([`Fix::ChooseTask`](crate::Fix::ChooseTask)), an `options.into` that names no branch or
+/// commit ([`Fix::ChooseTarget`](crate::Fix::ChooseTarget)).
+///
+/// Failures (exit code 1): a state file this build cannot read (written by a newer
+/// git-agents), and I/O or git errors (with no [`Error`](crate::Error) in their chain) while
+/// reading the repository. A worktree whose status cannot be read is no error: its row says
+/// [`Worktree::Unreadable`].
 pub fn collect(cwd: &Path, options: &StatusOptions) -> Result<StatusReport> {
     let inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
     let known = inventory.select(&options.tasks)?;

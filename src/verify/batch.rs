@@ -15,6 +15,7 @@ use crate::state::TaskState;
 use crate::tasks::Task;
 use crate::trust;
 
+/// What to check, and with which command.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct VerifyOptions {
@@ -22,6 +23,7 @@ pub struct VerifyOptions {
     pub tasks: Vec<String>,
     /// A check command for every task, beating front matter and git config.
     pub command: Option<String>,
+    /// How many checks run at once, beating `agents.jobs`; at least 1.
     pub jobs: Option<usize>,
     /// Run checks from committed task files even if not approved (`git agents trust`).
     pub trust: bool,
@@ -42,12 +44,34 @@ crate::builder::setters!(VerifyOptions {
 #[derive(Debug, Clone, serde::Serialize)]
 #[non_exhaustive]
 pub struct Verdict {
+    /// The task's name.
     pub task: String,
+    /// How its check went, as recorded in its state.
     pub result: VerifyResult,
 }
 
 /// Check every selected task that has a workspace; refuse before running anything when a
 /// check command cannot be found or a named task was never spawned.
+///
+/// Each check is the built-in one (the contracts are unchanged) and then the task's check
+/// command, if it has one, run in its workspace; verdicts come back in task order and are
+/// recorded in the state, where [`merge`](crate::merge) looks for them. A failed check is not an
+/// error: its verdict has `passed` false.
+///
+/// # Errors
+///
+/// Usage errors (exit code 2, [`ErrorKind::Usage`](crate::ErrorKind::Usage)), each with a
+/// [`Fix`](crate::Fix), before any check runs: `cwd` is in no repository or a bare one, a bad
+/// `agents.*` value or `options.jobs` of 0, a name in `options.tasks` that is no task, a named
+/// task whose task file is gone or that was never spawned, no spawned task at all
+/// ([`Fix::SpawnFirst`](crate::Fix::SpawnFirst)), a check command that cannot be split or is
+/// not on PATH ([`Fix::InstallCheck`](crate::Fix::InstallCheck)), check commands from committed
+/// task files not approved, unless `options.trust`
+/// ([`Fix::TrustCommands`](crate::Fix::TrustCommands)).
+///
+/// Failures (exit code 1): a state file this build cannot read or write, a check that cannot
+/// be started, and I/O or git errors (with no [`Error`] in their chain) on the way; verdicts
+/// already recorded stay recorded.
 pub fn verify_tasks(cwd: &Path, options: &VerifyOptions, runner: &Runner) -> Result<Vec<Verdict>> {
     let project = Project::open(
         cwd,

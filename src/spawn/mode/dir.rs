@@ -55,7 +55,8 @@ impl super::Driver for Driver {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Enforcement {
-    /// Writes outside a task's scope are refused by the kernel.
+    /// Writes outside the places a task may write (its scope in dir mode, its worktree in
+    /// worktree mode) are refused by the kernel (Landlock, or the macOS sandbox).
     pub landlock: bool,
     /// One line for the user.
     pub detail: String,
@@ -70,6 +71,8 @@ impl Enforcement {
         }
     }
 
+    /// Scopes only checked after the run, because of `reason` (Landlock turned off or not
+    /// available, no supervisor).
     pub fn detection_only(reason: &str) -> Enforcement {
         Enforcement {
             landlock: false,

@@ -64,6 +64,11 @@ pub struct TaskPlan {
     pub write_scope: Option<Vec<PathBuf>>,
 }
 
+/// A validated spawn, made by [`Plan::new`] and carried out by [`run`](crate::run): which tasks
+/// run, in what order, where each works and what it runs.
+///
+/// It holds a lock on every task it will run until it is dropped (a spawn drops it when it
+/// ends), so another spawn of the same tasks refuses meanwhile.
 pub struct Plan {
     pub(crate) project: Project,
     pub(crate) base: gix::ObjectId,
