@@ -1,6 +1,6 @@
 //! The one place that decides what a task runs with: a flag beats the task's front matter,
 //! which beats git config, which beats the default. Flags arrive inside [`Settings`] (origin
-//! [`Origin::Flag`]), where [`Settings::load`] put them.
+//! [`Origin::Flag`]), where `Settings::load` put them.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
