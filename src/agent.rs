@@ -2,6 +2,7 @@
 //!
 //! Commands are argv vectors from start to end: a template is split with shell quoting
 //! rules once, placeholders are replaced inside the words, and no shell ever runs them.
+#![doc(hidden)]
 
 use std::path::{Path, PathBuf};
 

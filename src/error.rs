@@ -2,6 +2,7 @@
 //! remedy in domain terms ([`Fix`]). The library never writes a command line: the binary turns a
 //! `Fix` into a hint and a kind into an exit code. An [`Error`] travels inside `anyhow::Error`,
 //! under any context added on the way up.
+#![doc(hidden)]
 
 use std::fmt;
 use std::path::PathBuf;

@@ -1,4 +1,5 @@
 //! `git agents init`: scaffold the task and contract folders, never over existing files.
+#![doc(hidden)]
 
 use std::path::{Path, PathBuf};
 

@@ -58,41 +58,24 @@ mod sandbox;
 mod scope;
 mod state;
 
-// What the `git-agents` binary (and the commit oracle tests) reach into besides the API below;
-// not for other callers.
-#[doc(hidden)]
+// What the `git-agents` binary (and the commit oracle tests) reach into besides the API below,
+// each `#![doc(hidden)]`: not for other callers.
 pub mod agent;
-#[doc(hidden)]
 pub mod clean;
-#[doc(hidden)]
 pub mod config;
-#[doc(hidden)]
 pub mod error;
-#[doc(hidden)]
 pub mod gitops;
-#[doc(hidden)]
 pub mod init;
-#[doc(hidden)]
 pub mod logs;
-#[doc(hidden)]
 pub mod merge;
-#[doc(hidden)]
 pub mod progress;
-#[doc(hidden)]
 pub mod repo;
-#[doc(hidden)]
 pub mod report;
-#[doc(hidden)]
 pub mod runner;
-#[doc(hidden)]
 pub mod spawn;
-#[doc(hidden)]
 pub mod status;
-#[doc(hidden)]
 pub mod tasks;
-#[doc(hidden)]
 pub mod trust;
-#[doc(hidden)]
 pub mod verify;
 
 pub use agent::Template;

@@ -1,5 +1,6 @@
 //! `logs`: a task's log as written, optionally followed until the task ends; and the last line
 //! of a log, read from its tail only, for status.
+#![doc(hidden)]
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};

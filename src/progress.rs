@@ -1,5 +1,6 @@
 //! What a run reports while it works: events, and the ways to show them (a live terminal
 //! display, plain lines for logs and CI, JSON lines for programs, or a callback).
+#![doc(hidden)]
 
 mod terminal;
 

@@ -1,4 +1,5 @@
 //! The repository git-agents works on: its main worktree, settings and the paths derived from them.
+#![doc(hidden)]
 
 use std::path::{Component, Path, PathBuf};
 

@@ -1,4 +1,5 @@
 //! What a run ends with for people: the summary table of a spawn, laid out by [`table`].
+#![doc(hidden)]
 
 pub mod table;
 

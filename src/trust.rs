@@ -2,6 +2,7 @@
 //! committed there — run only once the user has approved them. Approval is per repository and
 //! per exact command, kept outside every repository (`~/.config/git-agents/trusted.json`), so a
 //! changed command needs approving again.
+#![doc(hidden)]
 
 use std::path::{Path, PathBuf};
 

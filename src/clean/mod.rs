@@ -1,5 +1,6 @@
 //! `clean`: remove the worktrees of tasks whose work is safe and delete their branches once
 //! merged into the target. Anything that would lose work is kept and said why, unless forced.
+#![doc(hidden)]
 
 mod assess;
 mod remove;

@@ -5,6 +5,7 @@
 //! and checked here, when loaded; a bad one is refused naming the key and where it was set.
 //! Precedence: a command-line flag beats task front matter, which beats git config, which beats
 //! the default; [`resolve`] applies it per task.
+#![doc(hidden)]
 
 pub mod command_line;
 mod entries;

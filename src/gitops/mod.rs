@@ -1,4 +1,5 @@
 //! The git work git-agents does through gix, including the pieces gix has no high-level API for.
+#![doc(hidden)]
 
 pub mod checkout;
 pub mod commit;

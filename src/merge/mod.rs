@@ -8,6 +8,7 @@
 //! * [`apply`] writes the objects the landing commit needs, moves the ref and, when the target is
 //!   checked out, brings its files and index along;
 //! * [`report`] is the result (JSON via serde), [`text`] renders it for people.
+#![doc(hidden)]
 
 pub mod apply;
 pub mod plan;

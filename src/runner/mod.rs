@@ -1,5 +1,6 @@
 //! Running agent processes: one process group per agent, both output streams into its log,
 //! timeouts and interrupts that reach the whole group, and nothing left behind.
+#![doc(hidden)]
 
 mod descendants;
 mod drain;

@@ -1,4 +1,5 @@
 //! `spawn`: task files → branches and linked worktrees → agents on a bounded pool → commits.
+#![doc(hidden)]
 
 mod attempts;
 mod deps;

@@ -1,5 +1,6 @@
 //! `status`: one row per task — its recorded state and what git says now — read without a
 //! lock and without a git process, so it can run beside a spawn and stay fast on many worktrees.
+#![doc(hidden)]
 
 pub mod probe;
 pub mod scan;

@@ -1,4 +1,5 @@
 //! Task files: discovery in the tasks directory, front matter, and names git can use.
+#![doc(hidden)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

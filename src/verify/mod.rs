@@ -1,5 +1,6 @@
 //! Contract checks after an agent ran: the built-in one (contracts unchanged) and the task's
 //! own check command, run in its workspace with its own log.
+#![doc(hidden)]
 
 mod batch;
 
