@@ -196,25 +196,7 @@ pub fn spawn(
 ///   or as I/O and git errors with no [`Error`](crate::Error) in their chain. Tasks that already
 ///   ran keep their records and branches.
 pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
-    if plan.capabilities.supervised && !runner.supervised() {
-        let why = "the plan confines agents through the supervisor, and this runner has none";
-        return Err(crate::error::Error::usage(why)
-            .with_fix(crate::error::Fix::Text(
-                "plan with the capabilities of the runner that runs it (Runner::capabilities)"
-                    .into(),
-            ))
-            .into());
-    }
-    if !runner.supervised() {
-        reporter.event(&Event::Warning {
-            message: "agents run without a supervisor, so killing this process with SIGKILL would leave them running; install git-agents (git-agents-supervise on PATH) to make that safe".into(),
-        });
-    }
-    if let Some(enforcement) = &plan.enforcement {
-        reporter.event(&Event::Note {
-            message: format!("{} mode: {}", plan.mode.name(), enforcement.detail),
-        });
-    }
+    announce(&plan, reporter, runner)?;
     let store = Store::new(plan.project.state_dir());
     create_dirs(&plan)?;
     for skipped in &plan.skipped {
@@ -282,6 +264,31 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
         outside_scopes: end.outside_scopes,
         stopped: ran.stopped,
     })
+}
+
+/// Refuse a runner the plan was not made for; say at start what the user should know about
+/// how the agents will run.
+fn announce(plan: &Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<()> {
+    if plan.capabilities.supervised && !runner.supervised() {
+        let why = "the plan confines agents through the supervisor, and this runner has none";
+        return Err(crate::error::Error::usage(why)
+            .with_fix(crate::error::Fix::Text(
+                "plan with the capabilities of the runner that runs it (Runner::capabilities)"
+                    .into(),
+            ))
+            .into());
+    }
+    if !runner.supervised() {
+        reporter.event(&Event::Warning {
+            message: "agents run without a supervisor, so killing this process with SIGKILL would leave them running; install git-agents (git-agents-supervise on PATH) to make that safe".into(),
+        });
+    }
+    if let Some(enforcement) = &plan.enforcement {
+        reporter.event(&Event::Note {
+            message: format!("{} mode: {}", plan.mode.name(), enforcement.detail),
+        });
+    }
+    Ok(())
 }
 
 /// The log directory, and in worktree mode the workspace root, exist or are made.
