@@ -6,6 +6,9 @@ pub mod diff;
 pub mod head;
 pub mod worktree;
 
+/// The directory under the git common dir where git-agents keeps its state.
+pub const STATE_DIR: &str = "agents";
+
 /// Open the repository of a worktree for status and commits, with the `git -c` settings git
 /// passed on (gix reads `GIT_CONFIG_COUNT` itself, but not `GIT_CONFIG_PARAMETERS`).
 ///
