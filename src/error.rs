@@ -181,6 +181,8 @@ pub enum Fix {
     FreeBranch { branch_mode: bool },
     /// Switch the main worktree to another branch.
     SwitchBranch,
+    /// A lock file is in the way: if no git process is using it, delete it.
+    RemoveLock { path: PathBuf },
     /// Spawn `task` (every task when `None`) first.
     SpawnFirst { task: Option<String> },
     /// Spawn `task` first, or name an existing branch.

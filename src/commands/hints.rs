@@ -119,6 +119,10 @@ fn workspaces(fix: &Fix) -> Option<String> {
         Fix::SwitchBranch => {
             "switch the main worktree to another branch first (git switch main)".into()
         }
+        Fix::RemoveLock { path } => format!(
+            "if no git command is running, delete it: rm {}",
+            shell_quote(&path.to_string_lossy())
+        ),
         _ => return None,
     })
 }
@@ -238,6 +242,7 @@ mod tests {
             Fix::ClearWorkspace { worktree: false },
             Fix::FreeBranch { branch_mode: true },
             Fix::SwitchBranch,
+            Fix::RemoveLock { path: "/l".into() },
             Fix::SpawnFirst { task: None },
             Fix::SpawnOrNameBranch { task: "t".into() },
             Fix::StartTask { task: "t".into() },

@@ -4,6 +4,8 @@ pub mod checkout;
 pub mod commit;
 pub mod diff;
 pub mod head;
+pub mod ledger;
+pub mod refs;
 pub mod worktree;
 
 /// The directory under the git common dir where git-agents keeps its state.

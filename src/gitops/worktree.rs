@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
-use gix::refs::transaction::PreviousValue;
 
 /// A linked worktree registered in the repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,18 +81,15 @@ pub fn local_branch_tip(repo: &gix::Repository, branch: &str) -> Result<Option<g
     branch_tip(repo, &full)
 }
 
-/// Create `full_name` at `base` unless it exists; returns whether it was created.
+/// Create `full_name` at `base` unless it exists; returns whether it was created. No lock file
+/// is made (see [`crate::gitops::refs`]).
 pub fn ensure_branch(repo: &gix::Repository, full_name: &str, base: gix::ObjectId) -> Result<bool> {
     if branch_tip(repo, full_name)?.is_some() {
         return Ok(false);
     }
-    repo.reference(
-        full_name,
-        base,
-        PreviousValue::MustNotExist,
-        format!("branch: Created from {base}"),
-    )
-    .with_context(|| format!("creating branch {full_name}"))?;
+    let message = format!("branch: Created from {base}");
+    crate::gitops::refs::update(repo, full_name, None, base, message.as_str().into(), None)
+        .with_context(|| format!("creating branch {full_name}"))?;
     Ok(true)
 }
 
