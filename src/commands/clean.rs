@@ -11,6 +11,7 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: CleanArgs) -> Result<i32> {
     options.tasks = args.tasks;
     options.force = args.force;
     options.keep_branches = args.keep_branches;
+    options.prune = args.prune;
     options.into = args.into;
     let report = clean::clean(cwd, &options)?;
     if args.json {

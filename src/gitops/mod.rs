@@ -5,6 +5,7 @@ pub mod commit;
 pub mod diff;
 pub mod head;
 pub mod ledger;
+pub mod reach;
 pub mod refs;
 pub mod worktree;
 
