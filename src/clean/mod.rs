@@ -7,6 +7,8 @@ mod remove;
 mod report;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::Result;
 
@@ -35,6 +37,17 @@ pub struct CleanOptions {
     /// Give up the worktree entries of tasks whose directory is missing; without it they are
     /// reported and kept, for `git worktree repair` to find again.
     pub prune: bool,
+    /// Once set (by a signal handler, say), clean stops before its next removal, every lock
+    /// released; the next clean finishes what it began.
+    pub interrupt: Option<Arc<AtomicBool>>,
+}
+
+impl CleanOptions {
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::SeqCst))
+    }
 }
 
 crate::builder::setters!(CleanOptions {
@@ -105,6 +118,8 @@ pub struct CleanReport {
     pub notes: Vec<String>,
     /// Failures not tied to a task (deleting moved-aside trees, a lock in the way).
     pub errors: Vec<String>,
+    /// Stopped by Ctrl-C or SIGTERM before it was done.
+    pub interrupted: bool,
     #[serde(skip)]
     pub root: PathBuf,
 }
@@ -112,7 +127,9 @@ pub struct CleanReport {
 impl CleanReport {
     /// 0 when everything asked for went, 1 when something was kept or failed.
     pub fn exit_code(&self) -> i32 {
-        if self.errors.is_empty() && self.tasks.iter().all(TaskClean::complete) {
+        if self.interrupted {
+            crate::error::exit::INTERRUPTED
+        } else if self.errors.is_empty() && self.tasks.iter().all(TaskClean::complete) {
             crate::error::exit::OK
         } else {
             crate::error::exit::FAILED
@@ -143,14 +160,21 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
 
     let mut trash = remove::Trash::new(project.state_dir());
     let (mut tasks, to_delete) = remove_worktrees(&assessed, &mut trash, options);
-    let mut errors = delete_branches(&project, &assessed, &to_delete, &mut tasks);
-    trash.sweep_leftovers(&project.workspace_root());
-    errors.extend(
-        trash
-            .empty()
-            .into_iter()
-            .map(|(path, err)| format!("deleting {}: {err}", path.display())),
-    );
+    let mut errors = Vec::new();
+    if !options.interrupted() {
+        errors = delete_branches(&project, &assessed, &to_delete, &mut tasks);
+    }
+    // Interrupted (perhaps while deleting branches), what was moved aside stays for the next
+    // clean to delete.
+    if !options.interrupted() {
+        trash.sweep_leftovers(&project.workspace_root());
+        errors.extend(
+            trash
+                .empty()
+                .into_iter()
+                .map(|(path, err)| format!("deleting {}: {err}", path.display())),
+        );
+    }
     for (item, done) in assessed.iter().zip(&mut tasks) {
         let worktree_gone = done.removed_worktree.is_some()
             || done.pruned_entry.is_some()
@@ -167,6 +191,7 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
         tasks,
         notes,
         errors,
+        interrupted: options.interrupted(),
         root: project.root.clone(),
     })
 }
@@ -184,7 +209,7 @@ fn remove_worktrees(
     let mut to_delete = Vec::new();
     let mut tasks = Vec::new();
     for item in assessed {
-        let blocked = !options.force && item.kept.iter().any(|r| r.force);
+        let blocked = options.interrupted() || !options.force && item.kept.iter().any(|r| r.force);
         let (forced, kept): (Vec<Reason>, Vec<Reason>) =
             item.kept.iter().cloned().partition(|r| r.force && !blocked);
         let mut done = TaskClean {

@@ -57,5 +57,11 @@ pub fn write_report(out: &mut dyn Write, report: &CleanReport) -> std::io::Resul
     for error in &report.errors {
         writeln!(out, "failed: {error}")?;
     }
+    if report.interrupted {
+        writeln!(
+            out,
+            "interrupted: the rest is left as it was; cleaning again finishes"
+        )?;
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::cli::clean::CleanArgs;
 
 pub fn run(ui: &mut Ui, cwd: &Path, args: CleanArgs) -> Result<i32> {
     let mut options = CleanOptions::new();
+    options.interrupt = Some(super::signals::defer()?);
     options.tasks = args.tasks;
     options.force = args.force;
     options.keep_branches = args.keep_branches;
