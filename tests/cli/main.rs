@@ -11,6 +11,7 @@ mod completion;
 #[cfg(target_os = "linux")]
 mod containment;
 mod contracts;
+mod crash_worktree;
 mod docs;
 mod engine;
 mod errors;
@@ -29,3 +30,4 @@ mod spawn;
 mod spawn_errors;
 mod status;
 mod trust;
+mod worktree_entries;
