@@ -119,7 +119,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__clean)
-            opts="-C -h -V --force --keep-branches --into --json --color --help --version __git_agents_task__"
+            opts="-C -h -V --force --keep-branches --prune --into --json --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

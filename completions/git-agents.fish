@@ -137,6 +137,7 @@ always\t''
 never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l force -d 'Remove dirty worktrees, unmerged branches and tasks whose spawn runs, without looking'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l keep-branches -d 'Keep every branch; only worktrees are removed (unmerged branches then keep nothing back)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l prune -d 'Give up the worktree entries of tasks whose directory is missing, instead of keeping them for git worktree repair'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l json -d 'Print the report as JSON on stdout'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s V -l version -d 'Print version'

@@ -233,6 +233,11 @@ pub enum Fix {
     },
     /// Switch the main worktree to another branch.
     SwitchBranch,
+    /// A registered worktree's directory is missing: repair the entry where the directory went,
+    /// or give it up (with git-agents for `task`'s own worktree, with git otherwise).
+    FindWorktree { task: Option<String> },
+    /// A lock file is in the way: if no git process is using it, delete it.
+    RemoveLock { path: PathBuf },
     /// Spawn `task` (every task when `None`) first.
     SpawnFirst {
         /// The task never spawned; `None` when no task was.

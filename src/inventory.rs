@@ -210,14 +210,4 @@ pub fn is_stale(record: &TaskState) -> bool {
     !record.state.is_terminal() && !is_live(record)
 }
 
-/// Signal 0 probes a process without touching it; EPERM still means it exists.
-pub fn process_alive(pid: u32) -> bool {
-    // 0 and negative values would address process groups, not a process.
-    let Some(raw) = i32::try_from(pid).ok().filter(|p| *p > 0) else {
-        return false;
-    };
-    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None) {
-        Ok(()) => true,
-        Err(errno) => errno == nix::errno::Errno::EPERM,
-    }
-}
+pub use crate::lock::process_alive;

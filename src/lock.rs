@@ -83,3 +83,15 @@ fn write_pid(file: &mut File, path: &Path) -> Result<()> {
         .and_then(|_| file.flush())
         .with_context(|| format!("writing {}", path.display()))
 }
+
+/// Signal 0 probes a process without touching it; EPERM still means it exists.
+pub fn process_alive(pid: u32) -> bool {
+    // 0 and negative values would address process groups, not a process.
+    let Some(raw) = i32::try_from(pid).ok().filter(|p| *p > 0) else {
+        return false;
+    };
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None) {
+        Ok(()) => true,
+        Err(errno) => errno == nix::errno::Errno::EPERM,
+    }
+}

@@ -58,7 +58,7 @@ impl Project {
 
     /// `<git-common-dir>/agents`, where state, locks and bookkeeping live.
     pub fn state_dir(&self) -> PathBuf {
-        self.common_dir.join("agents")
+        self.common_dir.join(crate::gitops::STATE_DIR)
     }
 
     /// A configured path made absolute against the main worktree's root.

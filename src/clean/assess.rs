@@ -1,11 +1,12 @@
 //! What clean finds before it touches anything: per task, what is there and every reason to
 //! keep it.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::Result;
 
 use super::{CleanOptions, Reason};
+use crate::gitops::reach;
 use crate::gitops::worktree::{self, Registered};
 use crate::inventory::{self as known, KnownTask, Target};
 use crate::status::{probe, scan};
@@ -13,10 +14,10 @@ use crate::status::{probe, scan};
 /// What was found before anything is touched.
 pub(super) struct Assessment {
     pub task: KnownTask,
-    /// The task's live worktree.
+    /// The task's worktree.
     pub entry: Option<Registered>,
-    /// The task's stale worktree entry.
-    pub stale: Option<Registered>,
+    /// The task's worktree entry whose directory is missing.
+    pub missing: Option<Registered>,
     pub tip: Option<gix::ObjectId>,
     /// The branch may not be deleted (checked out elsewhere).
     pub branch_pinned: bool,
@@ -36,40 +37,35 @@ pub(super) fn assess(
         let pid = record.pid.unwrap_or_default();
         kept.push(forced(format!("its spawn is still running (pid {pid})")));
     }
-    let at_path = worktree::find_at(registered, &task.workspace);
-    let stale = registered
-        .iter()
-        .find(|e| e.prunable && (Some(*e) == at_path || e.branch.as_deref() == Some(&full)))
-        .cloned();
-    let entry = at_path.filter(|e| !e.prunable).cloned();
+    let mine = own_entry(&task, registered);
+    let entry = mine.filter(|e| !e.prunable).cloned();
+    let missing = mine.filter(|e| e.prunable).cloned();
     let tip = worktree::branch_tip(repo, &full)?;
-    match &entry {
-        Some(entry) => worktree_reasons(repo, &task, entry, tip, target, options, &mut kept)?,
-        None if task.record.is_some()
-            && task.workspace.symlink_metadata().is_ok()
-            && at_path.is_none() =>
-        {
-            kept.push(Reason {
-                reason: format!(
-                    "{} is not a worktree of this repository; left alone",
-                    task.workspace.display()
-                ),
-                force: false,
-            })
-        }
-        None => {}
+    if let Some(entry) = &entry {
+        worktree_reasons(repo, &task, entry, options, &mut kept)?;
+    } else if let Some(missing) = &missing {
+        missing_reasons(repo, missing, options, &mut kept)?;
+    } else {
+        kept.extend(not_ours(&task, registered));
     }
     let mut branch_pinned = false;
     if let (Some(tip), false) = (tip, options.keep_branches) {
         kept.extend(unmerged(repo, &task, tip, target)?);
-        let elsewhere = registered
+        let removing = entry
+            .as_ref()
+            .or(missing.as_ref().filter(|_| options.prune));
+        let holder = registered
             .iter()
-            .filter(|e| !e.prunable && Some(*e) != entry.as_ref())
-            .find(|e| e.branch.as_deref() == Some(&full))
-            .map(|e| e.path.display().to_string())
-            .or_else(|| (main_branch == Some(&full)).then(|| "the main worktree".to_owned()));
-        if let Some(place) = elsewhere {
-            branch_pinned = true;
+            .filter(|e| Some(*e) != removing)
+            .find(|e| e.branch.as_deref() == Some(&full));
+        branch_pinned = holder.is_some() || main_branch == Some(&full);
+        let place = match holder {
+            // Its own entry, kept for want of --prune: said above.
+            Some(holder) if Some(holder) == mine => None,
+            Some(holder) => Some(holder.path.display().to_string()),
+            None => branch_pinned.then(|| "the main worktree".to_owned()),
+        };
+        if let Some(place) = place {
             kept.push(Reason {
                 reason: format!("branch {} is checked out in {place}", task.branch),
                 force: false,
@@ -79,10 +75,42 @@ pub(super) fn assess(
     Ok(Assessment {
         task,
         entry,
-        stale,
+        missing,
         tip,
         branch_pinned,
         kept,
+    })
+}
+
+/// The worktree entry git-agents made for `task`: marked for it, or (made before markers)
+/// registered where its record says its workspace is.
+pub(super) fn own_entry<'a>(
+    task: &KnownTask,
+    registered: &'a [Registered],
+) -> Option<&'a Registered> {
+    let recorded = task.record.as_ref().map(|r| r.workspace.as_path());
+    registered
+        .iter()
+        .find(|e| e.owner.as_deref() == Some(task.name.as_str()))
+        .or_else(|| {
+            worktree::find_at(registered, &task.workspace)
+                .filter(|e| e.made_for(&task.name, recorded))
+        })
+}
+
+/// Something at the task's workspace that git-agents did not make.
+fn not_ours(task: &KnownTask, registered: &[Registered]) -> Option<Reason> {
+    let shown = task.workspace.display();
+    let reason = match worktree::find_at(registered, &task.workspace) {
+        Some(_) => format!("{shown} is a worktree git-agents did not make; left alone"),
+        None if task.record.is_some() && task.workspace.symlink_metadata().is_ok() => {
+            format!("{shown} is not a worktree of this repository; left alone")
+        }
+        None => return None,
+    };
+    Some(Reason {
+        reason,
+        force: false,
     })
 }
 
@@ -93,13 +121,11 @@ fn forced(reason: String) -> Reason {
     }
 }
 
-/// Reasons in the task's live worktree: a lock, uncommitted work, commits on no branch.
+/// Reasons in the task's live worktree: a lock, uncommitted work, commits held nowhere else.
 fn worktree_reasons(
     repo: &gix::Repository,
     task: &KnownTask,
     entry: &Registered,
-    tip: Option<gix::ObjectId>,
-    target: &Target,
     options: &CleanOptions,
     kept: &mut Vec<Reason>,
 ) -> Result<()> {
@@ -124,10 +150,72 @@ fn worktree_reasons(
             "its worktree status cannot be read: {err:#}"
         ))),
     }
-    if entry.branch.is_none() && detached_commits(repo, &entry.path, tip, target)? {
-        kept.push(forced(
-            "its detached HEAD holds commits on no branch".to_owned(),
-        ));
+    let doomed = [entry.git_dir.clone(), entry.path.clone()];
+    lost_commits(repo, entry, &doomed, kept)
+}
+
+/// The task's entry is there but its directory is not: kept (and its branch with it) unless
+/// `--prune`, and then only if nothing would be lost with its admin directory.
+fn missing_reasons(
+    repo: &gix::Repository,
+    entry: &Registered,
+    options: &CleanOptions,
+    kept: &mut Vec<Reason>,
+) -> Result<()> {
+    if !options.prune {
+        kept.push(Reason {
+            reason: format!(
+                "worktree directory missing: {} (git worktree repair finds it where it went; --prune gives it up)",
+                entry.path.display()
+            ),
+            force: false,
+        });
+        return Ok(());
+    }
+    if options.force {
+        return Ok(());
+    }
+    lost_commits(repo, entry, std::slice::from_ref(&entry.git_dir), kept)
+}
+
+/// Commits only the entry's detached HEAD reaches, or only its submodules hold, all of it
+/// under `doomed`.
+fn lost_commits(
+    repo: &gix::Repository,
+    entry: &Registered,
+    doomed: &[PathBuf],
+    kept: &mut Vec<Reason>,
+) -> Result<()> {
+    let opened = worktree::open(repo, entry);
+    let worktree_repo = match opened {
+        Ok(r) => r,
+        Err(err) => {
+            kept.push(forced(format!("its repository cannot be read: {err:#}")));
+            return Ok(());
+        }
+    };
+    let head = worktree_repo.head_id().ok().map(|id| id.detach());
+    if let (None, Some(head)) = (&entry.branch, head) {
+        if reach::on_no_ref(repo, head)? {
+            kept.push(forced(
+                "its detached HEAD holds commits on no branch".to_owned(),
+            ));
+        }
+    }
+    let doomed: Vec<PathBuf> = doomed
+        .iter()
+        .map(|d| d.canonicalize().unwrap_or_else(|_| d.clone()))
+        .collect();
+    let held = reach::submodules_holding_commits(&worktree_repo, &doomed)?;
+    if !held.is_empty() {
+        let (which, verb) = match held.len() {
+            1 => ("its submodule", "holds"),
+            _ => ("its submodules", "hold"),
+        };
+        kept.push(forced(format!(
+            "{which} {} {verb} commits found nowhere else",
+            held.join(", ")
+        )));
     }
     Ok(())
 }
@@ -165,23 +253,4 @@ fn uncommitted_reason(paths: &[gix::bstr::BString]) -> String {
         paths.len(),
         list.join(", ")
     )
-}
-
-/// A detached HEAD whose commit neither the task branch nor the target contains.
-fn detached_commits(
-    repo: &gix::Repository,
-    workspace: &Path,
-    tip: Option<gix::ObjectId>,
-    target: &Target,
-) -> Result<bool> {
-    let head = gix::open(workspace)
-        .ok()
-        .and_then(|r| r.head_id().ok().map(|id| id.detach()));
-    let Some(head) = head else { return Ok(false) };
-    for known in [tip, target.tip()].into_iter().flatten() {
-        if probe::commits_missing(repo, head, known)? == 0 {
-            return Ok(false);
-        }
-    }
-    Ok(true)
 }

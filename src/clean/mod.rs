@@ -3,20 +3,23 @@
 #![doc(hidden)]
 
 mod assess;
+mod recover;
 mod remove;
 mod report;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::Result;
 
-pub use remove::remove_tree;
+pub use crate::gitops::worktree::remove_tree;
 pub use report::write_report;
 
 use assess::{assess, Assessment};
 
 use crate::config::Overrides;
-use crate::gitops::worktree::{self, Registered};
+use crate::gitops::{ledger, worktree};
 use crate::inventory::{Inventory, Target};
 use crate::repo::Project;
 
@@ -24,7 +27,7 @@ use crate::repo::Project;
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct CleanOptions {
-    /// Task names or slugs; all when empty (and then every stale worktree entry is pruned).
+    /// Task names or slugs; all when empty.
     pub tasks: Vec<String>,
     /// Remove dirty worktrees and delete unmerged branches too.
     pub force: bool,
@@ -32,6 +35,20 @@ pub struct CleanOptions {
     pub keep_branches: bool,
     /// Merged means merged into this branch; default the main worktree's branch.
     pub into: Option<String>,
+    /// Give up the worktree entries of tasks whose directory is missing; without it they are
+    /// reported and kept, for `git worktree repair` to find again.
+    pub prune: bool,
+    /// Once set (by a signal handler, say), clean stops before its next removal, every lock
+    /// released; the next clean finishes what it began.
+    pub interrupt: Option<Arc<AtomicBool>>,
+}
+
+impl CleanOptions {
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::SeqCst))
+    }
 }
 
 crate::builder::setters!(CleanOptions {
@@ -43,6 +60,8 @@ crate::builder::setters!(CleanOptions {
     keep_branches: value bool,
     /// Merged means merged into this branch.
     into: some String,
+    /// Give up the worktree entries of tasks whose directory is missing.
+    prune: value bool,
 });
 
 /// Why something was kept.
@@ -63,7 +82,7 @@ pub struct TaskClean {
     pub task: String,
     /// The worktree that was removed; `None` when there was none or it was kept.
     pub removed_worktree: Option<PathBuf>,
-    /// The task's worktree entry was stale (its directory gone) and was pruned.
+    /// The task's worktree entry, whose directory was missing, was pruned (`--prune`).
     pub pruned_entry: Option<PathBuf>,
     /// The branch that was deleted (short name); `None` when there was none or it was kept.
     pub deleted_branch: Option<String>,
@@ -102,10 +121,13 @@ pub struct CleanReport {
     pub target: Target,
     /// Selected tasks with something to do (every named task).
     pub tasks: Vec<TaskClean>,
-    /// Stale worktree entries of no task that were pruned.
-    pub pruned: Vec<PathBuf>,
-    /// Failures not tied to a task (deleting moved-aside trees).
+    /// What was put right before cleaning: locks, entries and removals that killed git-agents
+    /// processes left behind.
+    pub notes: Vec<String>,
+    /// Failures not tied to a task (deleting moved-aside trees, a lock in the way).
     pub errors: Vec<String>,
+    /// Stopped by Ctrl-C or SIGTERM before it was done.
+    pub interrupted: bool,
     /// The main worktree's root, to show paths relative to it.
     #[serde(skip)]
     pub root: PathBuf,
@@ -114,7 +136,9 @@ pub struct CleanReport {
 impl CleanReport {
     /// 0 when everything asked for went, 1 when something was kept or failed.
     pub fn exit_code(&self) -> i32 {
-        if self.errors.is_empty() && self.tasks.iter().all(TaskClean::complete) {
+        if self.interrupted {
+            crate::error::exit::INTERRUPTED
+        } else if self.errors.is_empty() && self.tasks.iter().all(TaskClean::complete) {
             crate::error::exit::OK
         } else {
             crate::error::exit::FAILED
@@ -141,7 +165,8 @@ impl CleanReport {
 /// errors (with no [`Error`](crate::Error) in their chain) while assessing the tasks, before
 /// anything is removed, or while dropping a record from the state, after.
 pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
-    let inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
+    let mut inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
+    let notes = recover::recover(&mut inventory)?;
     let selected = inventory.select(&options.tasks)?;
     let target = inventory.target(options.into.as_deref())?;
     let store = inventory.store();
@@ -158,22 +183,27 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
 
-    let mut trash = remove::Trash::default();
+    let mut trash = remove::Trash::new(project.state_dir());
     let (mut tasks, to_delete) = remove_worktrees(&assessed, &mut trash, options);
-    let pruned = if options.tasks.is_empty() {
-        prune_unowned(&assessed, &registered)
-    } else {
-        Vec::new()
-    };
-    delete_branches(&project, &assessed, &to_delete, &mut tasks);
-    trash.sweep_leftovers(&project.workspace_root());
-    let errors = trash
-        .empty()
-        .into_iter()
-        .map(|(path, err)| format!("deleting {}: {err}", path.display()))
-        .collect();
+    let mut errors = Vec::new();
+    if !options.interrupted() {
+        errors = delete_branches(&project, &assessed, &to_delete, &mut tasks);
+    }
+    // Interrupted (perhaps while deleting branches), what was moved aside stays for the next
+    // clean to delete.
+    if !options.interrupted() {
+        trash.sweep_leftovers(&project.workspace_root());
+        errors.extend(
+            trash
+                .empty()
+                .into_iter()
+                .map(|(path, err)| format!("deleting {}: {err}", path.display())),
+        );
+    }
     for (item, done) in assessed.iter().zip(&mut tasks) {
-        let worktree_gone = item.entry.is_none() || done.removed_worktree.is_some();
+        let worktree_gone = done.removed_worktree.is_some()
+            || done.pruned_entry.is_some()
+            || (item.entry.is_none() && item.missing.is_none());
         let branch_gone = item.tip.is_none() || done.deleted_branch.is_some();
         if item.task.record.is_some() && done.complete() && worktree_gone && branch_gone {
             done.forgot_state = store.remove(&item.task.name)?.is_some();
@@ -184,8 +214,9 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
     Ok(CleanReport {
         target,
         tasks,
-        pruned,
+        notes,
         errors,
+        interrupted: options.interrupted(),
         root: project.root.clone(),
     })
 }
@@ -203,7 +234,7 @@ fn remove_worktrees(
     let mut to_delete = Vec::new();
     let mut tasks = Vec::new();
     for item in assessed {
-        let blocked = !options.force && item.kept.iter().any(|r| r.force);
+        let blocked = options.interrupted() || !options.force && item.kept.iter().any(|r| r.force);
         let (forced, kept): (Vec<Reason>, Vec<Reason>) =
             item.kept.iter().cloned().partition(|r| r.force && !blocked);
         let mut done = TaskClean {
@@ -212,16 +243,16 @@ fn remove_worktrees(
             forced: forced.into_iter().map(|r| r.reason).collect(),
             ..TaskClean::default()
         };
-        if let Some(stale) = &item.stale {
-            match worktree::prune(stale) {
-                Ok(()) => done.pruned_entry = Some(stale.path.clone()),
-                Err(err) => done.errors.push(format!("{err:#}")),
-            }
-        }
         if !blocked {
             if let Some(entry) = &item.entry {
                 match trash.take_worktree(entry) {
                     Ok(()) => done.removed_worktree = Some(entry.path.clone()),
+                    Err(err) => done.errors.push(format!("{err:#}")),
+                }
+            }
+            if let Some(missing) = item.missing.as_ref().filter(|_| options.prune) {
+                match trash.take_entry(missing) {
+                    Ok(()) => done.pruned_entry = Some(missing.path.clone()),
                     Err(err) => done.errors.push(format!("{err:#}")),
                 }
             }
@@ -238,28 +269,36 @@ fn remove_worktrees(
     (tasks, to_delete)
 }
 
-/// Prune stale worktree entries of no selected task.
-fn prune_unowned(assessed: &[Assessment], registered: &[Registered]) -> Vec<PathBuf> {
-    let ours: Vec<&PathBuf> = assessed
-        .iter()
-        .filter_map(|a| a.stale.as_ref().map(|s| &s.git_dir))
-        .collect();
-    registered
-        .iter()
-        .filter(|e| e.prunable && !ours.contains(&&e.git_dir))
-        .filter(|e| worktree::prune(e).is_ok())
-        .map(|e| e.path.clone())
-        .collect()
-}
-
-/// Delete the doomed branches (each only if still at its tip) and record the outcome.
+/// Delete the doomed branches (each only if still at its tip) and record the outcome. The
+/// locks this takes are noted first; when one of them is already there, nothing is deleted and
+/// that is the error returned.
 fn delete_branches(
     project: &Project,
     assessed: &[Assessment],
     to_delete: &[Doomed],
     tasks: &mut [TaskClean],
-) {
+) -> Vec<String> {
+    if to_delete.is_empty() {
+        return Vec::new();
+    }
     let mut repo = project.repo.clone();
+    let mut locks: Vec<PathBuf> = to_delete
+        .iter()
+        .map(|(_, name, _)| worktree::ref_lock(&repo, name))
+        .collect();
+    locks.push(project.common_dir.join("packed-refs.lock"));
+    locks.push(project.common_dir.join("config.lock"));
+    let in_the_way = ledger::present(&locks);
+    if !in_the_way.is_empty() {
+        return in_the_way
+            .iter()
+            .map(|lock| lock_in_the_way(lock))
+            .collect();
+    }
+    let _noted = match ledger::hold(&project.state_dir(), &locks) {
+        Ok(noted) => noted,
+        Err(err) => return vec![format!("{err:#}")],
+    };
     let branches: Vec<(String, gix::ObjectId)> = to_delete
         .iter()
         .map(|(_, name, tip)| (name.clone(), *tip))
@@ -272,4 +311,13 @@ fn delete_branches(
             Err(err) => done.errors.push(format!("{err:#}")),
         }
     }
+    Vec::new()
+}
+
+/// A lock file that is not ours keeps every branch.
+fn lock_in_the_way(lock: &Path) -> String {
+    format!(
+        "no branch deleted: {} exists; another git command holds it, or one that died left it behind (if no git is running, delete it)",
+        lock.display()
+    )
 }

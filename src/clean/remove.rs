@@ -1,34 +1,47 @@
-//! Taking worktrees and branches away, fast: a worktree directory is renamed aside at once (into
-//! a trash directory beside it, so on the same file system), its admin directory removed, and
-//! the renamed trees are deleted afterwards, all at once and in parallel.
+//! Taking worktrees and branches away, fast and so that a kill at any point leaves git whole:
+//! a worktree's admin directory is first renamed out of git's sight (see
+//! [`worktree::unregister`]), its directory renamed aside at once (into a trash directory beside
+//! it, so on the same file system), and the renamed trees are deleted afterwards, all at once
+//! and in parallel. A clean killed between the two renames leaves a worktree whose `.git` points
+//! nowhere; the next spawn or clean finishes removing it ([`worktree::sweep`]).
 
 use std::fs;
 use std::io;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use gix::refs::{FullName, Target};
 use rayon::prelude::*;
 
-use crate::gitops::worktree::Registered;
+use crate::gitops::worktree::{self, remove_tree, Registered};
 use crate::inventory::process_alive;
 
 /// Trash directories are named after the process that made them.
 const TRASH_PREFIX: &str = ".git-agents-trash-";
 
 /// Trees moved aside, waiting to be deleted.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Trash {
+    state_dir: PathBuf,
     trees: Vec<PathBuf>,
     dirs: Vec<PathBuf>,
 }
 
 impl Trash {
+    /// Admin directories go into `state_dir`.
+    pub fn new(state_dir: PathBuf) -> Trash {
+        Trash {
+            state_dir,
+            trees: Vec::new(),
+            dirs: Vec::new(),
+        }
+    }
+
     /// Unregister the worktree `entry` and move its directory out of the way; the files are
     /// deleted by [`Trash::empty`]. A directory that cannot be renamed (another file system,
     /// a mount point) is deleted where it is.
     pub fn take_worktree(&mut self, entry: &Registered) -> Result<()> {
+        self.take_entry(entry)?;
         let tree = &entry.path;
         let aside = tree
             .parent()
@@ -36,15 +49,22 @@ impl Trash {
             .map(|trash| unused(&trash.join(&entry.id)))
             .filter(|dest| fs::rename(tree, dest).is_ok());
         self.trees.push(aside.unwrap_or_else(|| tree.clone()));
-        match fs::remove_dir_all(&entry.git_dir) {
-            Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err).with_context(|| {
-                format!(
-                    "removing the worktree's admin directory {}",
-                    entry.git_dir.display()
-                )
-            }),
-            _ => Ok(()),
+        Ok(())
+    }
+
+    /// Unregister `entry` (whose directory may be gone) and delete its admin directory later.
+    pub fn take_entry(&mut self, entry: &Registered) -> Result<()> {
+        let admin = worktree::unregister(&entry.git_dir, &self.state_dir).with_context(|| {
+            format!(
+                "removing the worktree's admin directory {}",
+                entry.git_dir.display()
+            )
+        })?;
+        if let Some(parent) = admin.parent().filter(|p| !self.dirs.iter().any(|d| d == p)) {
+            self.dirs.push(parent.to_owned());
         }
+        self.trees.push(admin);
+        Ok(())
     }
 
     /// Also delete trash left in `dir` by git-agents processes that died before emptying it.
@@ -108,41 +128,6 @@ fn unused(path: &Path) -> PathBuf {
     candidate
 }
 
-/// `rm -rf`: subdirectories in parallel, the files of one directory one after another (unlinks
-/// in one directory contend for its lock). Read-only directories are made writable first;
-/// symlinks are removed, never followed.
-pub fn remove_tree(path: &Path) -> io::Result<()> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => return Err(err),
-    };
-    if !meta.is_dir() {
-        return fs::remove_file(path);
-    }
-    remove_dir_contents(path, meta.permissions().mode())
-}
-
-fn remove_dir_contents(path: &Path, mode: u32) -> io::Result<()> {
-    if mode & 0o700 != 0o700 {
-        fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
-    }
-    let mut dirs = Vec::new();
-    for entry in fs::read_dir(path)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            dirs.push(entry.path());
-        } else {
-            match fs::remove_file(entry.path()) {
-                Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
-                _ => {}
-            }
-        }
-    }
-    dirs.par_iter().try_for_each(|dir| remove_tree(dir))?;
-    fs::remove_dir(path)
-}
-
 /// Delete local branches, each only if it still points where it was seen (`git branch -D`
 /// without the race). gix refuses a branch checked out in any worktree. One transaction for
 /// all; when it fails, one at a time so each failure is told apart. Returns one result per branch.
@@ -174,30 +159,4 @@ pub fn delete_branches(
                 .with_context(|| format!("deleting the branch {}", one.0))
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn remove_tree_handles_read_only_dirs_and_symlinks() {
-        let dir = tempfile::tempdir().unwrap();
-        let outside = dir.path().join("outside.txt");
-        fs::write(&outside, "keep").unwrap();
-        let tree = dir.path().join("tree");
-        fs::create_dir_all(tree.join("a/b")).unwrap();
-        fs::write(tree.join("a/b/f.txt"), "x").unwrap();
-        std::os::unix::fs::symlink(&outside, tree.join("a/link")).unwrap();
-        std::os::unix::fs::symlink(dir.path(), tree.join("dirlink")).unwrap();
-        fs::set_permissions(tree.join("a/b"), fs::Permissions::from_mode(0o500)).unwrap();
-        remove_tree(&tree).unwrap();
-        assert!(!tree.exists());
-        assert_eq!(
-            fs::read_to_string(&outside).unwrap(),
-            "keep",
-            "links not followed"
-        );
-        remove_tree(&tree).unwrap();
-    }
 }

@@ -1,4 +1,4 @@
-//! The clean report as text: one line per pruned entry and per task.
+//! The clean report as text: one line per note and per task.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,16 +7,19 @@ use super::CleanReport;
 use crate::repo::relative_to;
 use crate::tasks::display_name;
 
-/// One line per pruned entry and per task: what went, or what was kept and why.
+/// One line per note and per task: what went, or what was kept and why.
 pub fn write_report(out: &mut dyn Write, report: &CleanReport) -> std::io::Result<()> {
     let shown = |path: &Path| relative_to(path, &report.root).display().to_string();
-    for path in &report.pruned {
-        writeln!(out, "pruned stale worktree entry {}", shown(path))?;
+    for note in &report.notes {
+        writeln!(out, "note: {note}")?;
     }
     for task in &report.tasks {
         let mut parts = Vec::new();
         if let Some(path) = &task.pruned_entry {
-            parts.push(format!("pruned stale worktree entry {}", shown(path)));
+            parts.push(format!(
+                "pruned the entry of its missing worktree {}",
+                shown(path)
+            ));
         }
         if let Some(path) = &task.removed_worktree {
             parts.push(format!("removed worktree {}", shown(path)));
@@ -53,6 +56,12 @@ pub fn write_report(out: &mut dyn Write, report: &CleanReport) -> std::io::Resul
     }
     for error in &report.errors {
         writeln!(out, "failed: {error}")?;
+    }
+    if report.interrupted {
+        writeln!(
+            out,
+            "interrupted: the rest is left as it was; cleaning again finishes"
+        )?;
     }
     Ok(())
 }

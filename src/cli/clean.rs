@@ -4,12 +4,14 @@ use clap::Args;
 ///
 /// A task's worktree is removed and its branch deleted when nothing would be lost: the
 /// worktree has no uncommitted or untracked changes (the files git-agents copied in and
-/// ignored files aside) and every commit of the branch is in the target (the branch checked
-/// out in the main worktree, or --into). Otherwise the task is kept whole and the reason is
-/// printed; --force removes it anyway. A branch checked out in another worktree is never
-/// deleted. Stale worktree entries (whose directory is gone) are pruned. Logs are kept; a
-/// task whose worktree and branch are both gone is dropped from the state, so status shows
-/// it as not started again.
+/// ignored files aside), no commits that only its detached HEAD or its submodules hold, and
+/// every commit of the branch is in the target (the branch checked out in the main worktree,
+/// or --into). Otherwise the task is kept whole and the reason is printed; --force removes it
+/// anyway. A branch checked out in another worktree is never deleted. A task's worktree whose
+/// directory is missing (moved, deleted, on a disk not mounted) is reported and kept, so that
+/// git worktree repair can find it again; --prune gives it up. Worktrees git-agents did not
+/// make are never touched. Logs are kept; a task whose worktree and branch are both gone is
+/// dropped from the state, so status shows it as not started again.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -17,6 +19,7 @@ Examples:
   git agents clean auth             just one task
   git agents clean --keep-branches  remove clean worktrees, keep every branch
   git agents clean --force          remove everything, uncommitted and unmerged work too
+  git agents clean --prune auth     give up auth's worktree, whose directory is gone
 
 A task whose spawn is still running is kept unless --force.
 
@@ -34,6 +37,11 @@ pub struct CleanArgs {
     /// Keep every branch; only worktrees are removed (unmerged branches then keep nothing back).
     #[arg(long)]
     pub keep_branches: bool,
+
+    /// Give up the worktree entries of tasks whose directory is missing, instead of keeping
+    /// them for git worktree repair.
+    #[arg(long)]
+    pub prune: bool,
 
     /// Merged means merged into this branch instead of the main worktree's.
     #[arg(long, value_name = "BRANCH")]

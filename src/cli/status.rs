@@ -24,8 +24,8 @@ Examples:
 
 Columns: TRIES attempts so far; TIME duration, or time so far while running; AHEAD and
 BEHIND commits against the target; FILES files changed since the task's base; WORKTREE
-clean, dirty (N paths), missing, or - when never created. A state marked (stale) was
-left by a spawn that is no longer running.
+clean, dirty (N paths), directory missing (moved, deleted, not mounted), or - when never
+created. A state marked (stale) was left by a spawn that is no longer running.
 
 Exit status: 0 the table was printed, 2 usage error (unknown task, not a repository).")]
 pub struct StatusArgs {

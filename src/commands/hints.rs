@@ -119,6 +119,18 @@ fn workspaces(fix: &Fix) -> Option<String> {
         Fix::SwitchBranch => {
             "switch the main worktree to another branch first (git switch main)".into()
         }
+        Fix::FindWorktree { task: Some(task) } => format!(
+            "if it was moved, run git worktree repair <its new path>; if it is on a disk that is not mounted, mount it; to give it up: git agents clean --prune {}",
+            shell_quote(task)
+        ),
+        Fix::FindWorktree { task: None } => format!(
+            "if it was moved, run git worktree repair <its new path>; to forget it: git worktree prune; or point git config {} elsewhere",
+            keys::WORKSPACE_ROOT
+        ),
+        Fix::RemoveLock { path } => format!(
+            "if no git command is running, delete it: rm {}",
+            shell_quote(&path.to_string_lossy())
+        ),
         _ => return None,
     })
 }
@@ -238,6 +250,11 @@ mod tests {
             Fix::ClearWorkspace { worktree: false },
             Fix::FreeBranch { branch_mode: true },
             Fix::SwitchBranch,
+            Fix::FindWorktree { task: None },
+            Fix::FindWorktree {
+                task: Some("t".into()),
+            },
+            Fix::RemoveLock { path: "/l".into() },
             Fix::SpawnFirst { task: None },
             Fix::SpawnOrNameBranch { task: "t".into() },
             Fix::StartTask { task: "t".into() },

@@ -13,6 +13,7 @@ mod init;
 mod install_extras;
 mod logs;
 mod merge;
+mod signals;
 mod spawn;
 mod status;
 mod trust;

@@ -18,7 +18,12 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: StatusArgs) -> Result<i32> {
     options.into = args.into.clone();
     match args.watch {
         None => {
+            // A signal while a worktree's stat data is refreshed must not leave its index.lock.
+            let stop = super::signals::defer()?;
             let report = status::collect(cwd, &options)?;
+            if stop.load(Ordering::SeqCst) {
+                return Ok(exit::INTERRUPTED);
+            }
             print(ui, &report, &args, None)?;
         }
         Some(secs) => watch(ui, cwd, &options, &args, secs)?,

@@ -5,7 +5,13 @@ pub mod checkout;
 pub mod commit;
 pub mod diff;
 pub mod head;
+pub mod ledger;
+pub mod reach;
+pub mod refs;
 pub mod worktree;
+
+/// The directory under the git common dir where git-agents keeps its state.
+pub const STATE_DIR: &str = "agents";
 
 /// Open the repository of a worktree for status and commits, with the `git -c` settings git
 /// passed on (gix reads `GIT_CONFIG_COUNT` itself, but not `GIT_CONFIG_PARAMETERS`).

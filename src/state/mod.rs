@@ -195,6 +195,11 @@ impl Store {
         Store { dir, shared }
     }
 
+    /// `<git-common-dir>/agents`, where git-agents keeps what it knows.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     pub fn path(&self) -> PathBuf {
         self.dir.join("state.json")
     }

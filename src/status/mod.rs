@@ -61,7 +61,7 @@ pub struct StatusReport {
 pub enum Worktree {
     /// Never created.
     None,
-    /// Recorded or registered, but the directory is gone.
+    /// Recorded or registered, but the directory is gone (moved, deleted, not mounted).
     Missing,
     /// Something is at the path, but it is not a linked worktree of this repository.
     Foreign,
@@ -78,7 +78,7 @@ impl Worktree {
     pub fn label(self) -> &'static str {
         match self {
             Worktree::None => "-",
-            Worktree::Missing => "missing",
+            Worktree::Missing => "directory missing",
             Worktree::Foreign => "not a worktree",
             Worktree::Clean => "clean",
             Worktree::Dirty => "dirty",
@@ -284,7 +284,10 @@ fn worktree_state(
         } else {
             Worktree::None
         };
-        return (state, None, None);
+        let registered = entry.map(|_| {
+            "worktree directory missing, its entry still registered (moved? git worktree repair finds it)".to_owned()
+        });
+        return (state, None, registered);
     }
     if entry.is_none_or(|e| e.prunable) {
         return (Worktree::Foreign, None, None);

@@ -154,6 +154,10 @@ fn write_stats(
     stats: &[(usize, Stat)],
 ) -> Result<()> {
     let path = scanned.path();
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let state_dir = repo.common_dir().join(crate::gitops::STATE_DIR);
+    let _noted = crate::gitops::ledger::hold(&state_dir, &[lock_path.into()])?;
     let mut lock = gix::lock::File::acquire_to_update_resource(
         path,
         gix::lock::acquire::Fail::Immediately,

@@ -168,25 +168,6 @@ fn keep_branches_removes_worktrees_only() {
 }
 
 #[test]
-fn stale_worktree_entries_are_pruned() {
-    let env = env_with_tasks(&["alpha"]);
-    env.git(&["worktree", "add", "-q", "--detach", "../elsewhere"]);
-    std::fs::remove_dir_all(env.workspace("alpha")).unwrap();
-    std::fs::remove_dir_all(env.root().join("elsewhere")).unwrap();
-    assert_eq!(worktrees(&env).matches("prunable").count(), 2);
-
-    let (code, out) = clean(&env, &[]);
-    assert_eq!(code, Some(1), "the unmerged branch stays: {out}");
-    assert!(
-        out.contains("pruned stale worktree entry ../elsewhere\n"),
-        "{out}"
-    );
-    assert!(out.contains("alpha: pruned stale worktree entry ../workspaces/alpha, kept: branch feature/alpha has 1 commit not in main"), "{out}");
-    tidy(&env);
-    assert_eq!(worktrees(&env).matches("worktree ").count(), 1);
-}
-
-#[test]
 fn a_running_spawn_is_not_cleaned_without_force() {
     let env = Env::new();
     env.task("slow", "---\ncommand: fake-agent sleep 2\n---\n");

@@ -13,6 +13,7 @@ mod confinement;
 #[cfg(target_os = "linux")]
 mod containment;
 mod contracts;
+mod crash_worktree;
 mod docs;
 mod engine;
 mod errors;
@@ -31,3 +32,4 @@ mod spawn;
 mod spawn_errors;
 mod status;
 mod trust;
+mod worktree_entries;

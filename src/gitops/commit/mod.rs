@@ -55,6 +55,12 @@ pub fn commit_all(
                     .caused_by(err)
             })?;
     }
+    // The branch moves without a lock file (see `refs`); the index.lock is noted first, so that
+    // the next run can clear it if this process is killed while holding it.
+    let mut index_lock = repo.index_path().into_os_string();
+    index_lock.push(".lock");
+    let state_dir = repo.common_dir().join(super::STATE_DIR);
+    let _noted = super::ledger::hold(&state_dir, &[index_lock.into()])?;
     let staged = stage_all(repo, exclude, true)?;
     if staged.tree == staged.head_tree {
         return Ok(CommitOutcome {
@@ -62,11 +68,10 @@ pub fn commit_all(
             changed: Vec::new(),
         });
     }
-    let commit = repo
-        .commit("HEAD", &message, staged.tree, staged.parent)
+    let commit = super::refs::commit_on_head(repo, &message, staged.tree, staged.parent)
         .context("could not create the commit or move HEAD to it")?;
     Ok(CommitOutcome {
-        commit: Some(commit.detach()),
+        commit: Some(commit),
         changed: staged.changed,
     })
 }

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 
 use crate::error::{Error, Fix};
 use crate::gitops::worktree::{self, Registered};
+use crate::progress::Event;
 use crate::spawn::execute;
 use crate::spawn::plan::{Existing, Placement, Survey, TaskPlan};
 use crate::tasks::Task;
@@ -21,7 +22,7 @@ impl super::Driver for Driver {
         task: &TaskPlan,
         base: gix::ObjectId,
     ) -> Result<Vec<String>> {
-        prepare(&cx.repo.to_thread_local(), &cx.root, base, task)
+        prepare(cx, &cx.repo.to_thread_local(), base, task)
     }
 }
 
@@ -29,7 +30,12 @@ impl super::Driver for Driver {
 /// CLAUDE.md and task file copied in.
 pub fn place(survey: &Survey, task: &Task, branch: String, full: &str) -> Result<Placement> {
     let workspace = survey.project.workspace_root().join(&task.slug);
-    let existing = existing(&survey.registered, &workspace, full)?;
+    let recorded = survey
+        .state
+        .tasks
+        .get(&task.name)
+        .map(|r| r.workspace.as_path());
+    let existing = existing(&survey.registered, task, recorded, &workspace, full)?;
     let mut copies = survey.shared_copies.clone();
     if !survey.tracked(&task.rel_file)? {
         copies.push(task.rel_file.clone());
@@ -42,10 +48,23 @@ pub fn place(survey: &Survey, task: &Task, branch: String, full: &str) -> Result
     })
 }
 
-fn existing(registered: &[Registered], workspace: &Path, full_branch: &str) -> Result<Existing> {
+/// What is at `workspace` already. An entry whose directory is missing is never pruned here:
+/// the directory may have been moved or sit on a disk not mounted, and only its admin
+/// directory knows where its HEAD was.
+fn existing(
+    registered: &[Registered],
+    task: &Task,
+    recorded: Option<&Path>,
+    workspace: &Path,
+    full_branch: &str,
+) -> Result<Existing> {
     if let Some(entry) = worktree::find_at(registered, workspace) {
+        let ours = entry.made_for(&task.name, recorded);
+        if ours && entry.repairable() {
+            return Ok(Existing::HalfMade(entry.clone()));
+        }
         if entry.prunable {
-            return Ok(Existing::Stale(entry.clone()));
+            return Err(directory_missing(entry, &task.name, ours).into());
         }
         if entry.branch.as_deref() == Some(full_branch) {
             return Ok(Existing::Worktree);
@@ -60,10 +79,15 @@ fn existing(registered: &[Registered], workspace: &Path, full_branch: &str) -> R
     }
     if let Some(elsewhere) = registered
         .iter()
-        .find(|w| w.branch.as_deref() == Some(full_branch) && !w.prunable)
+        .find(|w| w.branch.as_deref() == Some(full_branch))
     {
+        let gone = if elsewhere.prunable {
+            " (whose directory is missing)"
+        } else {
+            ""
+        };
         return Err(Error::usage(format!(
-            "{full_branch} is already checked out in {}",
+            "{full_branch} is already checked out in {}{gone}",
             elsewhere.path.display()
         ))
         .with_fix(Fix::FreeBranch { branch_mode: false })
@@ -87,27 +111,47 @@ fn existing(registered: &[Registered], workspace: &Path, full_branch: &str) -> R
     }
 }
 
+fn directory_missing(entry: &Registered, task: &str, ours: bool) -> Error {
+    let path = entry.path.display();
+    if ours {
+        Error::usage(format!(
+            "the worktree of task '{task}' is registered at {path}, but its directory is missing"
+        ))
+        .with_fix(Fix::FindWorktree {
+            task: Some(task.to_owned()),
+        })
+    } else {
+        Error::usage(format!(
+            "{path} is registered as a worktree git-agents did not make, and its directory is missing"
+        ))
+        .with_fix(Fix::FindWorktree { task: None })
+    }
+}
+
 /// Create or reuse the branch and worktree; return the repo-relative paths copied in.
 fn prepare(
+    cx: &execute::Context<'_>,
     repo: &gix::Repository,
-    root: &Path,
     base: gix::ObjectId,
     task: &TaskPlan,
 ) -> Result<Vec<String>> {
     let full = format!("refs/heads/{}", task.branch);
+    let state_dir = cx.store.dir();
     match &task.existing {
         Existing::Worktree | Existing::InPlace => {}
-        Existing::Stale(entry) => {
-            worktree::prune(entry)?;
+        Existing::HalfMade(entry) => {
             worktree::ensure_branch(repo, &full, base)?;
-            worktree::add(repo, &task.workspace, &full, &AtomicBool::new(false))?;
+            let note = worktree::repair(repo, entry, &task.task.name, &full)?;
+            cx.reporter.event(&Event::Warning { message: note });
         }
         Existing::Nothing => {
             worktree::ensure_branch(repo, &full, base)?;
-            worktree::add(repo, &task.workspace, &full, &AtomicBool::new(false))?;
+            let interrupt = AtomicBool::new(false);
+            let name = &task.task.name;
+            worktree::add(repo, state_dir, name, &task.workspace, &full, &interrupt)?;
         }
     }
-    copy_files(root, &task.workspace, &task.copies)
+    copy_files(&cx.root, &task.workspace, &task.copies)
 }
 
 /// Copy files that are not tracked at the base; an existing copy is left as the agent has it.

@@ -35,8 +35,8 @@ pub enum Existing {
     Nothing,
     /// Our worktree is there with the task's branch: reuse it.
     Worktree,
-    /// A stale registration (its directory is gone): prune it, then add.
-    Stale(Registered),
+    /// Our worktree entry, left half-made by an interrupted spawn: finish it, then use it.
+    HalfMade(Registered),
     /// Dir and branch modes: the agent works in the main worktree itself.
     InPlace,
 }

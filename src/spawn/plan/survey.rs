@@ -40,6 +40,9 @@ impl Survey {
         super::places::check(&project, mode)?;
         let (all, warnings) = tasks::discover(&project.root, project.tasks_dir())?;
         let mut warnings: Vec<String> = warnings.into_iter().map(|w| w.0).collect();
+        // Debris of killed git-agents processes (their locks, removals they began) would stand
+        // in the way of the plan; only what dead processes left is touched.
+        warnings.extend(worktree::sweep(&project.common_dir, &project.state_dir()));
         if mode == Mode::Branch {
             warnings.extend(crate::spawn::mode::branch::recover(&project)?);
         }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
-use crate::common::{agents_dir, background, redact, stderr, Env};
+use crate::common::{agents_dir, background, redact, stderr, stdout, Env};
 
 /// Run `git agents ARGS` (through `cmd`, so a case can change its environment) and snapshot it.
 fn snap_cmd(name: &str, env: &Env, mut cmd: assert_cmd::Command, args: &[&str]) {
@@ -26,6 +26,21 @@ fn snap_cmd(name: &str, env: &Env, mut cmd: assert_cmd::Command, args: &[&str]) 
 
 fn snap(name: &str, env: &Env, args: &[&str]) {
     snap_cmd(name, env, env.cmd(), args);
+}
+
+/// Snapshot a run whose messages are lines of its report, not an `error:` (clean's reasons, a
+/// task that failed): its exit code and both outputs.
+fn snap_report(name: &str, env: &Env, args: &[&str]) {
+    let out = env.cmd().args(args).output().unwrap();
+    let code = out.status.code();
+    assert_eq!(code, Some(1), "{name}: {}", stderr(&out));
+    let text = format!(
+        "$ git agents {}\nexit 1\n{}{}",
+        args.join(" "),
+        redact(env, &stdout(&out)),
+        redact(env, &stderr(&out))
+    );
+    insta::assert_snapshot!(format!("report_{name}"), text);
 }
 
 /// A repository with task `t` (and more tasks as given), uncommitted.
@@ -358,4 +373,78 @@ fn places_and_files_that_cannot_be_used() {
     std::fs::remove_file(env.repo.join(".claude/contracts/null.md")).unwrap();
     std::os::unix::fs::symlink("nowhere", env.repo.join(".claude/tasks/gone.md")).unwrap();
     snap("task_not_a_file", &env, &["spawn", "--command", "true"]);
+}
+
+#[test]
+fn worktrees_whose_directory_is_missing() {
+    let env = spawned();
+    let workspace = env.root().join("workspaces/t");
+    std::fs::rename(&workspace, env.root().join("away")).unwrap();
+    snap(
+        "worktree_directory_missing",
+        &env,
+        &["spawn", "--rerun", "--command", "true"],
+    );
+    snap_report("clean_worktree_directory_missing", &env, &["clean"]);
+
+    let env = with_task("# t\n");
+    let path = env.root().join("workspaces/t");
+    env.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "mine",
+        path.to_str().unwrap(),
+    ]);
+    snap_report("clean_worktree_not_ours", &env, &["clean", "t"]);
+    std::fs::rename(&path, env.root().join("moved")).unwrap();
+    snap(
+        "foreign_worktree_directory_missing",
+        &env,
+        &["spawn", "--command", "true"],
+    );
+}
+
+#[test]
+fn locks_in_the_way() {
+    let env = with_task("---\ncommand: fake-agent write t.txt 1\n---\n");
+    std::fs::create_dir_all(env.repo.join(".git/refs/heads/feature")).unwrap();
+    std::fs::write(env.repo.join(".git/refs/heads/feature/t.lock"), "").unwrap();
+    snap_report("branch_lock_in_the_way", &env, &["spawn"]);
+
+    let env = spawned();
+    env.git(&["merge", "-q", "--no-ff", "-m", "merge", "feature/t"]);
+    std::fs::write(env.repo.join(".git/config.lock"), "").unwrap();
+    snap_report("clean_config_lock_in_the_way", &env, &["clean"]);
+}
+
+#[test]
+fn commits_only_a_submodule_holds() {
+    let env = Env::new();
+    let who = ["-c", "user.name=T", "-c", "user.email=t@example.com"];
+    let sub = env.root().join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    env.git_in(&sub, &["init", "-q", "-b", "main"]);
+    let commit = [&who[..], &["commit", "-q", "--allow-empty", "-m", "c"]].concat();
+    env.git_in(&sub, &commit);
+    let file = ["-c", "protocol.file.allow=always"];
+    let add = [
+        &file[..],
+        &["submodule", "add", "-q", sub.to_str().unwrap(), "sub"],
+    ]
+    .concat();
+    env.git(&add);
+    env.commit_all("submodule");
+    env.task("t", "---\ncommand: fake-agent write t.txt 1\n---\n");
+    let out = env.cmd().args(["spawn", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    env.git(&["merge", "-q", "--no-ff", "-m", "merge", "feature/t"]);
+    let workspace = env.root().join("workspaces/t");
+    env.git_in(
+        &workspace,
+        &[&file[..], &["submodule", "update", "-q", "--init"]].concat(),
+    );
+    env.git_in(&workspace.join("sub"), &commit);
+    snap_report("clean_submodule_commits", &env, &["clean"]);
 }
