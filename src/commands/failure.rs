@@ -99,6 +99,7 @@ fn judge(err: &anyhow::Error) -> Verdict {
         let code = match typed.kind() {
             ErrorKind::Usage => exit::USAGE,
             ErrorKind::Failed => exit::FAILED,
+            ErrorKind::Interrupted => exit::INTERRUPTED,
             _ => return Verdict::Bug,
         };
         let hint = typed.fix().and_then(hints::hint);
