@@ -4,6 +4,8 @@ pub mod checkout;
 pub mod commit;
 pub mod diff;
 pub mod head;
+pub mod index_lock;
+pub mod update;
 pub mod worktree;
 
 /// Open the repository of a worktree for status and commits, with the `git -c` settings git

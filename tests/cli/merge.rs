@@ -2,6 +2,9 @@
 //! `git merge` in a copy of the repository, `git status`).
 
 mod behaviour;
+mod crash;
+mod failures;
+
 mod oracle;
 
 use std::collections::BTreeMap;
