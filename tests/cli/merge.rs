@@ -4,7 +4,7 @@
 mod behaviour;
 mod crash;
 mod failures;
-
+mod local_changes;
 mod oracle;
 
 use std::collections::BTreeMap;
