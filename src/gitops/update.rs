@@ -34,10 +34,11 @@ pub fn stage_dir(repo: &gix::Repository) -> Result<PathBuf> {
     let workdir = repo.workdir().context("the repository has no worktree")?;
     let dev = |p: &Path| std::fs::metadata(p).map(|m| m.dev()).ok();
     let git_dir = repo.git_dir();
+    let name = format!("agents-stage-{}", std::process::id());
     Ok(if dev(git_dir).is_some() && dev(git_dir) == dev(workdir) {
-        git_dir.join("agents-merge-stage")
+        git_dir.join(name)
     } else {
-        workdir.join(".git-agents-merge-stage")
+        workdir.join(format!(".git-{name}"))
     })
 }
 
@@ -60,6 +61,8 @@ pub struct Update<'repo> {
     /// The tree's full index, entries outside `paths` hidden from the checkout.
     target: gix::index::File,
     paths: BTreeSet<BString>,
+    /// Those of `paths` the tree has.
+    present: BTreeSet<BString>,
     stage: PathBuf,
     /// Stat data of the files moved into place.
     written: BTreeMap<BString, Stat>,
@@ -82,8 +85,13 @@ impl<'repo> Update<'repo> {
         let mut target = repo
             .index_from_tree(&tree)
             .with_context(|| format!("could not read tree {tree}"))?;
+        let mut present = BTreeSet::new();
         for (entry, path) in target.entries_mut_with_paths() {
-            if !paths.contains(path) {
+            if paths.contains(path) {
+                present.insert(path.to_owned());
+            }
+            // A submodule's files are its own: git moves its commit, not its worktree.
+            if !paths.contains(path) || entry.mode.is_submodule() {
                 entry.flags.insert(Flags::SKIP_WORKTREE);
             }
         }
@@ -94,6 +102,7 @@ impl<'repo> Update<'repo> {
             current,
             target,
             paths,
+            present,
             stage,
             written: BTreeMap::new(),
         })
@@ -176,7 +185,7 @@ impl<'repo> Update<'repo> {
             .map(|e| e.path(&self.target).to_owned())
             .collect();
         let mut deleted = 0;
-        for path in self.paths.difference(&wanted) {
+        for path in self.paths.difference(&self.present) {
             remove_file_and_empty_parents(&self.workdir, path)?;
             deleted += 1;
         }
@@ -234,15 +243,16 @@ impl<'repo> Update<'repo> {
         current.remove_entries(|_, path, _| paths.contains(path));
         for entry in target.entries() {
             let path = entry.path(&target);
-            let Some(stat) = written.get(path) else {
+            if !paths.contains(path) {
                 continue;
-            };
+            }
+            let stat = written.get(path).copied().unwrap_or_default();
             let flags = if skip.contains(path) {
                 Flags::SKIP_WORKTREE | Flags::EXTENDED
             } else {
                 Flags::empty()
             };
-            current.dangerously_push_entry(*stat, entry.id, flags, entry.mode, path);
+            current.dangerously_push_entry(stat, entry.id, flags, entry.mode, path);
         }
         current.sort_entries();
         current.remove_tree();

@@ -50,21 +50,7 @@ pub fn land(
 ) -> Result<bool> {
     let target = landing.target;
     let state = landing.state_dir.as_path();
-    let mut journal = Journal {
-        version: super::journal::VERSION,
-        pid: std::process::id(),
-        target: target.name.clone(),
-        worktree: target.worktree.as_ref().map(|wt| wt.path.clone()),
-        old: target.tip.into(),
-        new: landing.tip.into(),
-        phase: Phase::Objects,
-        message: landing.message.clone(),
-        sources: landing.sources.iter().map(|id| (*id).into()).collect(),
-        fast_forward: landing.fast_forward,
-        kept: landing.kept.iter().map(ToString::to_string).collect(),
-        index_lock: None,
-        stage: None,
-    };
+    let mut journal = begin(landing);
     journal.save(state, Phase::Objects)?;
     let memory = mem.objects.take_object_memory().unwrap_or_default();
     let known: HashSet<ObjectId> = landing.sources.iter().copied().collect();
@@ -92,25 +78,50 @@ pub fn land(
         moved?;
         return Ok(false);
     };
+    land_checked_out(repo, wt, landing, &mut journal, interrupt)?;
+    Ok(interrupt.load(Ordering::SeqCst))
+}
+
+fn begin(landing: &Landing<'_>) -> Journal {
+    let target = landing.target;
+    Journal {
+        version: super::journal::VERSION,
+        pid: std::process::id(),
+        target: target.name.clone(),
+        worktree: target.worktree.as_ref().map(|wt| wt.path.clone()),
+        old: target.tip.into(),
+        new: landing.tip.into(),
+        phase: Phase::Objects,
+        message: landing.message.clone(),
+        sources: landing.sources.iter().map(|id| (*id).into()).collect(),
+        fast_forward: landing.fast_forward,
+        kept: landing.kept.iter().map(ToString::to_string).collect(),
+        index_lock: None,
+        stage: None,
+    }
+}
+
+/// Files and index of the checked-out target to the new tree, then the ref; a failure before
+/// the files move changes nothing, one after puts them back.
+fn land_checked_out(
+    repo: &gix::Repository,
+    wt: &super::select::CheckedOut,
+    landing: &Landing<'_>,
+    journal: &mut Journal,
+    interrupt: &AtomicBool,
+) -> Result<()> {
+    let (target, state) = (landing.target, landing.state_dir.as_path());
     let old_tree = tree_of(repo, target.tip)?;
     let new_tree = tree_of(repo, landing.tip)?;
     let paths = &landing.update;
-    match files_to(
-        &wt.repo,
-        &mut journal,
-        state,
-        new_tree,
-        paths,
-        interrupt,
-        true,
-    ) {
+    match files_to(&wt.repo, journal, state, new_tree, paths, interrupt, true) {
         Ok(()) => {}
         Err(Step::Untouched(err)) => {
             Journal::remove(state)?;
             return Err(err);
         }
         Err(Step::Partial(err)) => {
-            let err = put_back(wt, &mut journal, state, old_tree, paths, err)?;
+            let err = put_back(wt, journal, state, old_tree, paths, err)?;
             return Err(Error::failed(format!(
                 "could not update the files in {}; they were put back and '{}' did not move",
                 wt.path.display(),
@@ -132,10 +143,9 @@ pub fn land(
         message,
     ) {
         journal.save(state, Phase::Files)?;
-        return Err(put_back(wt, &mut journal, state, old_tree, paths, err)?);
+        return Err(put_back(wt, journal, state, old_tree, paths, err)?);
     }
-    Journal::remove(state)?;
-    Ok(interrupt.load(Ordering::SeqCst))
+    Journal::remove(state)
 }
 
 /// Why bringing files to a tree failed: before anything in the worktree changed, or half-way.

@@ -60,19 +60,16 @@ struct Found {
 
 impl Found {
     fn open(project: &Project, journal: Journal) -> Result<Found> {
+        // A deleted branch is one that moved: only forgetting the merge is left.
         let tip = crate::gitops::worktree::local_branch_tip(&project.repo, &journal.target)?
-            .ok_or_else(|| {
-                Error::failed(format!(
-                    "branch '{}' of the interrupted merge no longer exists",
-                    journal.target
-                ))
-                .with_fix(Fix::AbortMerge)
-            })?;
+            .unwrap_or_else(|| ObjectId::null(project.repo.object_hash()));
         let worktree = match &journal.worktree {
-            Some(path) => Some(CheckedOut {
-                path: path.clone(),
-                repo: crate::gitops::open_worktree(path)?,
-            }),
+            Some(path) => crate::gitops::open_worktree(path)
+                .ok()
+                .map(|repo| CheckedOut {
+                    path: path.clone(),
+                    repo,
+                }),
             None => None,
         };
         Ok(Found {
@@ -86,6 +83,11 @@ impl Found {
             new: journal.new.to_gix(),
             journal,
         })
+    }
+
+    /// The worktree the landing was updating cannot be opened any more.
+    fn worktree_gone(&self) -> bool {
+        self.journal.worktree.is_some() && self.target.worktree.is_none()
     }
 
     fn at_old(&self) -> bool {
@@ -156,7 +158,7 @@ fn finish(
     interrupt: &AtomicBool,
 ) -> Result<ObjectId> {
     let repo = &project.repo;
-    if !found.at_old() && !found.at_new() {
+    if !found.at_old() && !found.at_new() || found.worktree_gone() {
         return Err(moved_elsewhere(&found));
     }
     let phase = found.journal.phase;
@@ -234,10 +236,10 @@ fn undo(
     warnings: &mut Vec<String>,
 ) -> Result<ObjectId> {
     let repo = &project.repo;
-    if !found.at_old() && !found.at_new() {
+    if !found.at_old() && !found.at_new() || found.worktree_gone() {
         warnings.push(format!(
-            "'{}' had moved to {} since the merge was interrupted: it, its files and its index were left as they are",
-            found.target.name, found.target.tip
+            "'{}' or its worktree changed since the merge was interrupted: the branch, its files and its index were left as they are",
+            found.target.name
         ));
         let tip = found.target.tip;
         found.forget(repo, state)?;
@@ -278,12 +280,26 @@ fn unfinished(step: Step) -> anyhow::Error {
 }
 
 fn moved_elsewhere(found: &Found) -> anyhow::Error {
-    Error::usage(format!(
-        "'{}' is at {}, neither where the interrupted merge started ({}) nor where it was going ({})",
-        found.target.name, found.target.tip, found.old, found.new
-    ))
-    .with_fix(Fix::AbortMerge)
-    .into()
+    let name = &found.target.name;
+    let now = if found.worktree_gone() {
+        format!(
+            "the worktree of the interrupted merge into '{name}' ({}) cannot be opened any more",
+            found
+                .journal
+                .worktree
+                .as_deref()
+                .unwrap_or(Path::new(""))
+                .display()
+        )
+    } else if found.target.tip.is_null() {
+        format!("branch '{name}' of the interrupted merge no longer exists")
+    } else {
+        format!(
+            "'{name}' is at {}, neither where the interrupted merge started ({}) nor where it was going ({})",
+            found.target.tip, found.old, found.new
+        )
+    };
+    Error::usage(now).with_fix(Fix::AbortMerge).into()
 }
 
 /// Before a plain merge (or its dry run): settle a journal that has only one possible outcome,
@@ -296,9 +312,12 @@ pub fn before_merge(project: &Project, dry_run: bool) -> Result<Option<LockFile>
     };
     let found = Found::open(project, journal)?;
     let phase = found.journal.phase;
-    let checked_out = found.target.worktree.is_some();
+    let checked_out = found.journal.worktree.is_some();
     let settled = phase < Phase::Files
         || (phase == Phase::Ref && (found.at_new() || !checked_out && found.at_old()));
+    if !settled && (found.worktree_gone() || !found.at_old() && !found.at_new()) {
+        return Err(moved_elsewhere(&found));
+    }
     if !settled {
         return Err(interrupted_there(&found));
     }
@@ -325,18 +344,12 @@ fn interrupted_there(found: &Found) -> anyhow::Error {
         Phase::Ref if found.at_old() => {
             format!("after the files of {place} were updated, before '{name}' moved")
         }
-        Phase::Ref => format!("after '{name}' moved, and it has moved again since"),
         _ => format!("while it replaced the files of {place}"),
-    };
-    let fix = if found.at_old() || found.at_new() {
-        Fix::ContinueOrAbortMerge
-    } else {
-        Fix::AbortMerge
     };
     Error::usage(format!(
         "a git agents merge into '{name}' was interrupted {when} (from {} to {})",
         found.old, found.new
     ))
-    .with_fix(fix)
+    .with_fix(Fix::ContinueOrAbortMerge)
     .into()
 }

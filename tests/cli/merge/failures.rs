@@ -15,13 +15,15 @@ fn untouched(env: &Env, dir: &Path, before: &Snapshot) {
         "nothing moved in {}",
         dir.display()
     );
-    for leftover in [
-        ".git/index.lock",
-        ".git/agents/merge.json",
-        ".git/agents-merge-stage",
-    ] {
+    for leftover in [".git/index.lock", ".git/agents/merge.json"] {
         assert!(!dir.join(leftover).exists(), "{leftover} is left");
     }
+    let staged = std::fs::read_dir(dir.join(".git"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("agents-stage"))
+        .count();
+    assert_eq!(staged, 0, "a stage directory is left");
     env.git_in(dir, &["fsck", "--strict", "--no-progress"]);
     env.git_in(dir, &["rev-list", "--objects", "--all"]);
 }
