@@ -34,6 +34,7 @@ Examples:
   git agents merge feature/x --into release
                                         move release only; it need not be checked out
   git agents merge --atomic --json      all or nothing, machine-readable report
+  git agents merge --continue           finish a merge that was killed (--abort goes back)
 
 Exit status: 0 everything merged (or, with --dry-run, would merge) cleanly, 1 a branch
 conflicted or could not be merged (the report says which and how to go on), 2 usage error or

@@ -121,6 +121,9 @@ impl Journal {
                 "{} is not a merge journal this git-agents can read",
                 path.display()
             ))
+            .with_fix(Fix::Text(
+                "if no merge is running, move that file aside and check the target's worktree by hand".into(),
+            ))
             .caused_by(err)
         })?;
         if journal.version > VERSION {
