@@ -122,11 +122,9 @@ impl<'a> Walk<'a> {
 
     fn tree_of(&self, commit: ObjectId) -> Result<ObjectId> {
         let object = self.load(commit)?;
-        Ok(
-            gix::objs::CommitRefIter::from_bytes(&object.data, self.repo.object_hash())
-                .tree_id()
-                .with_context(|| format!("commit {commit} names no tree"))?,
-        )
+        gix::objs::CommitRefIter::from_bytes(&object.data, self.repo.object_hash())
+            .tree_id()
+            .with_context(|| format!("commit {commit} names no tree"))
     }
 
     /// `id` at a path where the parent commits have `same` (one per parent having that path).

@@ -244,7 +244,7 @@ fn kill_round(fx: &Fixture, i: usize, delay: Duration) -> Result<String, String>
     let Some(journal) = journal(&dir) else {
         fx.consistent(&dir)
             .map_err(|e| format!("killed without a journal: {e}"))?;
-        fx.finish(&dir, i % 4 == 0)?;
+        fx.finish(&dir, i.is_multiple_of(4))?;
         return Ok("no journal".into());
     };
     let phase = journal["phase"].as_str().unwrap_or("?").to_owned();
