@@ -108,13 +108,29 @@ impl<'repo> Update<'repo> {
         })
     }
 
-    /// The index as it was when the update began.
-    pub fn current(&self) -> &gix::index::File {
-        &self.current
-    }
-
-    pub fn lock_path(&self) -> &Path {
-        self.lock.path()
+    /// Refuse when the index, now locked, no longer has `from_tree`'s entries at the paths: it
+    /// changed since the worktree was judged.
+    pub fn expect_index_at(&self, from_tree: ObjectId) -> Result<()> {
+        let tree = self.repo.find_tree(from_tree)?;
+        for path in &self.paths {
+            let expected = tree
+                .lookup_entry(path.split_str("/"))?
+                .filter(|e| !e.mode().is_tree())
+                .map(|e| (e.object_id(), e.mode().value() as u32));
+            let found = self
+                .current
+                .entry_by_path(path.as_bstr())
+                .map(|e| (e.id, e.mode.bits()));
+            if found != expected {
+                return Err(Error::failed(format!(
+                    "the index of {} changed at '{path}' while merging",
+                    self.workdir.display()
+                ))
+                .with_fix(crate::error::Fix::MergeAgain)
+                .into());
+            }
+        }
+        Ok(())
     }
 
     /// Write the new contents of the paths into the stage directory. Nothing in the worktree

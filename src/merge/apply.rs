@@ -114,7 +114,13 @@ fn land_checked_out(
     let old_tree = tree_of(repo, target.tip)?;
     let new_tree = tree_of(repo, landing.tip)?;
     let paths = &landing.update;
-    match files_to(&wt.repo, journal, state, new_tree, paths, interrupt, true) {
+    let goal = Goal {
+        tree: new_tree,
+        paths,
+        clear_dirs: true,
+        from: Some(old_tree),
+    };
+    match files_to(&wt.repo, journal, state, &goal, interrupt) {
         Ok(()) => {}
         Err(Step::Untouched(err)) => {
             Journal::remove(state)?;
@@ -154,18 +160,27 @@ pub(super) enum Step {
     Partial(anyhow::Error),
 }
 
-/// Bring `paths` of `repo`'s worktree (files, then index) to `tree`, the journal following:
-/// `Staging` (with the identity of our `index.lock`, recorded before the lock exists) while
-/// nothing has changed, unless the journal is already further; then `Files` just before files
-/// move. An interrupt is only heeded before that point.
+/// Where [`files_to`] brings a worktree.
+pub(super) struct Goal<'a> {
+    pub tree: ObjectId,
+    pub paths: &'a BTreeSet<BString>,
+    /// Remove directories in the way with what they hold (only ignored files, as judged).
+    pub clear_dirs: bool,
+    /// The tree whose entries the index must still have at `paths` once locked, when the
+    /// worktree was judged before the lock was taken.
+    pub from: Option<ObjectId>,
+}
+
+/// Bring `goal.paths` of `repo`'s worktree (files, then index) to `goal.tree`, the journal
+/// following: `Staging` (with the identity of our `index.lock`, recorded before the lock exists)
+/// while nothing has changed, unless the journal is already further; then `Files` just before
+/// files move. An interrupt is only heeded before that point.
 pub(super) fn files_to(
     repo: &gix::Repository,
     journal: &mut Journal,
     state: &Path,
-    tree: ObjectId,
-    paths: &BTreeSet<BString>,
+    goal: &Goal<'_>,
     interrupt: &AtomicBool,
-    clear_dirs: bool,
 ) -> Result<(), Step> {
     let start = journal.phase;
     let early = start < Phase::Files;
@@ -187,7 +202,11 @@ pub(super) fn files_to(
         journal.save(state, start.max(Phase::Staging))
     })
     .map_err(untouched)?;
-    let mut update = Update::new(repo, lock, tree, paths.clone(), stage).map_err(untouched)?;
+    let mut update =
+        Update::new(repo, lock, goal.tree, goal.paths.clone(), stage).map_err(untouched)?;
+    if let Some(from) = goal.from {
+        update.expect_index_at(from).map_err(untouched)?;
+    }
     update.stage(interrupt).map_err(|err| {
         untouched(
             Error::failed(format!(
@@ -205,7 +224,7 @@ pub(super) fn files_to(
     journal
         .save(state, start.max(Phase::Files))
         .map_err(untouched)?;
-    update.swap(clear_dirs).map_err(Step::Partial)?;
+    update.swap(goal.clear_dirs).map_err(Step::Partial)?;
     update.write_index().map_err(Step::Partial)?;
     Ok(())
 }
@@ -236,7 +255,13 @@ fn put_back(
     err: anyhow::Error,
 ) -> Result<anyhow::Error> {
     let never = AtomicBool::new(false);
-    match files_to(&wt.repo, journal, state, old_tree, paths, &never, false) {
+    let goal = Goal {
+        tree: old_tree,
+        paths,
+        clear_dirs: false,
+        from: None,
+    };
+    match files_to(&wt.repo, journal, state, &goal, &never) {
         Ok(()) => {
             Journal::remove(state)?;
             Ok(err)

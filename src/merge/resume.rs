@@ -182,18 +182,17 @@ fn finish(
             found.paths(repo)?
         };
         if !(phase == Phase::Ref && found.at_new()) {
-            let tree = apply::tree_of(repo, found.new)?;
-            let clear_dirs = phase < Phase::Files;
-            apply::files_to(
-                &wt.repo,
-                &mut found.journal,
-                state,
-                tree,
-                &paths,
-                interrupt,
-                clear_dirs,
-            )
-            .map_err(unfinished)?;
+            let untouched = phase < Phase::Files;
+            let goal = apply::Goal {
+                tree: apply::tree_of(repo, found.new)?,
+                paths: &paths,
+                clear_dirs: untouched,
+                from: untouched
+                    .then(|| apply::tree_of(repo, found.old))
+                    .transpose()?,
+            };
+            apply::files_to(&wt.repo, &mut found.journal, state, &goal, interrupt)
+                .map_err(unfinished)?;
         }
     }
     if found.at_old() {
@@ -254,18 +253,15 @@ fn undo(
     if let Some(wt) = &found.target.worktree {
         if found.journal.phase >= Phase::Files {
             let paths = found.paths(repo)?;
-            let tree = apply::tree_of(repo, found.old)?;
+            let goal = apply::Goal {
+                tree: apply::tree_of(repo, found.old)?,
+                paths: &paths,
+                clear_dirs: false,
+                from: None,
+            };
             let never = AtomicBool::new(false);
-            apply::files_to(
-                &wt.repo,
-                &mut found.journal,
-                state,
-                tree,
-                &paths,
-                &never,
-                false,
-            )
-            .map_err(unfinished)?;
+            apply::files_to(&wt.repo, &mut found.journal, state, &goal, &never)
+                .map_err(unfinished)?;
         }
     }
     let old = found.old;
