@@ -8,7 +8,7 @@
 //! * [`local`] applies git's rules for local changes in a checked-out target;
 //! * [`apply`] lands it: objects durably, children first ([`objects`]), then the files and the
 //!   index of a checked-out target, then the ref, each step recorded in a [`journal`];
-//! * [`resume`] repairs a landing that was killed: `--continue`, `--abort`, or by itself;
+//! * [`resume`](mod@resume) repairs a landing that was killed: `--continue`, `--abort`, or by itself;
 //! * [`report`] is the result (JSON via serde), [`text`] renders it for people.
 
 pub mod apply;
@@ -72,7 +72,7 @@ crate::builder::setters!(Options {
     interrupt: some Arc<AtomicBool>,
 });
 
-/// A flag set by SIGINT and SIGTERM, for [`Options::interrupt`] and [`resume`]: the process then
+/// A flag set by SIGINT and SIGTERM, for [`Options::interrupt`] and [`resume()`]: the process then
 /// stops at the next safe point instead of dying with locks held and files half-written.
 pub fn interrupt_on_signals() -> std::io::Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
