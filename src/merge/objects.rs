@@ -129,11 +129,12 @@ impl<'a> Walk<'a> {
 
     /// `id` at a path where the parent commits have `same` (one per parent having that path).
     fn tree(&mut self, id: ObjectId, same: &[ObjectId]) -> Result<Option<u32>> {
-        if same.contains(&id) {
-            return Ok(None);
-        }
+        // Seen first: a parent commit may be new too, with this very object still to be written.
         if let Some(level) = self.seen.get(&id) {
             return Ok(*level);
+        }
+        if same.contains(&id) {
+            return Ok(None);
         }
         let object = self.load(id)?.expect(Kind::Tree, id)?;
         let parents: Vec<Entries> = same
@@ -162,11 +163,11 @@ impl<'a> Walk<'a> {
     }
 
     fn blob(&mut self, id: ObjectId, same: &[ObjectId]) -> Result<Option<u32>> {
-        if same.contains(&id) {
-            return Ok(None);
-        }
         if let Some(level) = self.seen.get(&id) {
             return Ok(*level);
+        }
+        if same.contains(&id) {
+            return Ok(None);
         }
         let in_memory = self.memory.get(&id).is_some();
         if !in_memory {
@@ -253,14 +254,17 @@ impl<'a> Walk<'a> {
     fn write_level(&self, ids: &[ObjectId]) -> Result<usize> {
         use rayon::prelude::*;
         let (memory, loose) = (self.memory, &self.loose);
-        let results: Vec<Option<(PathBuf, bool)>> = ids
-            .par_iter()
-            .map(|id| {
-                let (kind, data) = memory.get(id).expect("pending objects are in memory");
-                write_loose(loose, *id, *kind, data)
-                    .with_context(|| format!("could not write object {id}"))
-            })
-            .collect::<Result<_>>()?;
+        let write = |id: &ObjectId| {
+            let (kind, data) = memory.get(id).expect("pending objects are in memory");
+            write_loose(loose, *id, *kind, data)
+                .with_context(|| format!("could not write object {id}"))
+        };
+        // Most levels of a merge sequence hold a commit or two: not worth a thread pool.
+        let results: Vec<Option<(PathBuf, bool)>> = if ids.len() < 8 {
+            ids.iter().map(write).collect::<Result<_>>()?
+        } else {
+            ids.par_iter().map(write).collect::<Result<_>>()?
+        };
         let mut dirs = BTreeSet::new();
         let mut created = false;
         for (dir, new_dir) in results.iter().flatten() {
