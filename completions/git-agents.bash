@@ -443,7 +443,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__merge)
-            opts="-n -C -h -V --into --dry-run --atomic --no-ff --json --no-verify --color --help --version"
+            opts="-n -C -h -V --into --dry-run --atomic --no-ff --json --no-verify --continue --abort --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

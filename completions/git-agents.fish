@@ -71,6 +71,8 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l atomic -
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-ff -d 'Create a merge commit even when a fast-forward is possible'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l json -d 'Print the report as JSON on stdout'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-verify -d 'Merge tasks whose last contract check (git agents verify) failed, too'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l continue -d 'Finish an interrupted merge: files and index to the new tree, then the branch'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l abort -d 'Undo an interrupted merge: the branch, its files and its index back to where it started'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s j -l jobs -d 'As spawn\'s -j' -r

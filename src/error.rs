@@ -33,6 +33,8 @@ pub enum ErrorKind {
     Failed,
     /// git-agents broke one of its own invariants: a bug.
     Internal,
+    /// Stopped by Ctrl-C or SIGTERM, after putting back what it had begun.
+    Interrupted,
 }
 
 /// An error raised by git-agents itself.
@@ -58,6 +60,11 @@ impl Error {
     /// An invariant that does not hold: a bug in git-agents.
     pub fn internal(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Internal, message)
+    }
+
+    /// Stopped by a signal, with what was undone or finished said in `message`.
+    pub fn interrupted(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Interrupted, message)
     }
 
     fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
@@ -289,6 +296,16 @@ pub enum Fix {
         /// The worktree whose files lag behind its branch.
         worktree: PathBuf,
     },
+    /// Another merge is landing: wait for it, then merge again.
+    WaitForMerge,
+    /// An interrupted merge is in the way: finish it or go back to where it started.
+    ContinueOrAbortMerge,
+    /// The target moved since the interrupted merge: only going back (forgetting it) is possible.
+    AbortMerge,
+    /// There is no interrupted merge: just merge.
+    NothingToResume,
+    /// A lock file not ours is in the way: remove `lock` if no git process is running.
+    RemoveStaleLock { lock: PathBuf },
 }
 
 /// A multi-step git operation that can be in progress in a worktree.

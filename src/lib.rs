@@ -8,7 +8,7 @@
 //!   bounded pool under a [`Runner`], which keeps them in their own process groups and ends them
 //!   on a timeout or an [`InterruptHandle`];
 //! - [`status`], [`verify`], [`merge`] and [`clean`] see, check, bring home and remove what the
-//!   tasks did;
+//!   tasks did; a merge that was killed is finished or undone with [`resume_merge()`];
 //! - errors are [`Error`]s that name their [`ErrorKind`] and the remedy ([`Fix`]), in the
 //!   library's terms: the wording of hints is the caller's.
 //!
@@ -84,8 +84,9 @@ pub use config::{Mode, Overrides};
 pub use error::{exit, Error, ErrorKind, Fix, Operation};
 pub use ids::{CommitId, NotACommitId};
 pub use merge::{
-    merge, BranchReport, Options as MergeOptions, Outcome, Overlap, Report as MergeReport,
-    Resolution,
+    interrupt_on_signals as merge_interrupt_on_signals, merge, resume as resume_merge,
+    Action as ResumeAction, BranchReport, Options as MergeOptions, Outcome, Overlap,
+    Report as MergeReport, Resolution, ResumeReport,
 };
 pub use progress::{Callback, Event, Reporter, Silent};
 pub use repo::Project;

@@ -12,10 +12,19 @@ use clap::Args;
 /// changed them, and the git command that lets you resolve that one by hand. No half-merge is
 /// ever left behind: no MERGE_HEAD, no conflict markers, the target's files and index match it.
 ///
-/// When the target is checked out (in the main worktree or a linked one), that worktree must have
-/// no changes to tracked files and no untracked file where the merge writes one (as with git
-/// merge; untracked task files elsewhere are fine); its files and index are updated afterwards.
-/// When it is checked out nowhere, only the branch moves.
+/// When the target is checked out (in the main worktree or a linked one), git's rules for local
+/// changes apply: a file the merge changes must have no local changes (assume-unchanged and
+/// skip-worktree files are looked at too), no untracked file may be where the merge writes one,
+/// and a merge commit needs an index without staged changes; local changes elsewhere are left as
+/// they are. Its files and index are written before the branch moves. When it is checked out
+/// nowhere, only the branch moves. --dry-run refuses exactly where the merge would.
+///
+/// A merge killed at any instant leaves the old state, the new state or an interrupted merge,
+/// recorded in .git/agents/merge.json: --continue finishes it, --abort goes back to where it
+/// started. A plain merge settles it by itself when only one outcome is possible (nothing but
+/// objects had been written, or everything had been done) and refuses otherwise. Ctrl-C or
+/// SIGTERM stops at the next safe point: before files move, nothing is changed (exit 130); once
+/// they move, the merge is finished.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -25,10 +34,12 @@ Examples:
   git agents merge feature/x --into release
                                         move release only; it need not be checked out
   git agents merge --atomic --json      all or nothing, machine-readable report
+  git agents merge --continue           finish a merge that was killed (--abort goes back)
 
 Exit status: 0 everything merged (or, with --dry-run, would merge) cleanly, 1 a branch
 conflicted or could not be merged (the report says which and how to go on), 2 usage error or
-refused before starting (unknown branch or task, dirty target, ...; nothing was changed).")]
+refused before starting (unknown branch or task, local changes in the way, an interrupted
+merge, ...; nothing was changed), 130 interrupted (nothing was changed).")]
 pub struct MergeArgs {
     /// Tasks or branches to merge, in this order (default: every task's branch, in task order).
     #[arg(value_name = "BRANCH|TASK")]
@@ -59,4 +70,12 @@ pub struct MergeArgs {
     /// Merge tasks whose last contract check (git agents verify) failed, too.
     #[arg(long)]
     pub no_verify: bool,
+
+    /// Finish an interrupted merge: files and index to the new tree, then the branch.
+    #[arg(long = "continue", conflicts_with_all = ["names", "into", "dry_run", "atomic", "no_ff", "no_verify", "abort"])]
+    pub resume: bool,
+
+    /// Undo an interrupted merge: the branch, its files and its index back to where it started.
+    #[arg(long, conflicts_with_all = ["names", "into", "dry_run", "atomic", "no_ff", "no_verify"])]
+    pub abort: bool,
 }

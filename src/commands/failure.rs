@@ -56,8 +56,14 @@ pub fn finish(ui: &Ui, result: anyhow::Result<i32>) -> ExitCode {
     let mut text = String::new();
     if verdict != Verdict::BrokenPipe {
         text.push_str(&format!("{} {err}\n", paint(Tone::Error, "error:")));
+        let mut said = err.to_string();
         for cause in err.chain().skip(1) {
-            text.push_str(&format!("caused by: {cause}\n"));
+            // Some errors repeat their source's message as their own: say it once.
+            let cause = cause.to_string();
+            if cause != said {
+                text.push_str(&format!("caused by: {cause}\n"));
+            }
+            said = cause;
         }
     }
     let code = match verdict {
@@ -99,6 +105,7 @@ fn judge(err: &anyhow::Error) -> Verdict {
         let code = match typed.kind() {
             ErrorKind::Usage => exit::USAGE,
             ErrorKind::Failed => exit::FAILED,
+            ErrorKind::Interrupted => exit::INTERRUPTED,
             _ => return Verdict::Bug,
         };
         let hint = typed.fix().and_then(hints::hint);

@@ -173,6 +173,18 @@ fn merging(fix: &Fix) -> Option<String> {
             "it may have changed while merging; nothing was changed, run git agents merge again"
                 .into()
         }
+        Fix::WaitForMerge => format!("wait for it to end (or stop it), {AGAIN}"),
+        Fix::ContinueOrAbortMerge => {
+            "finish it with git agents merge --continue, or go back to where it started with git agents merge --abort".into()
+        }
+        Fix::AbortMerge => {
+            "git agents merge --abort forgets it and leaves the branch, files and index as they are now".into()
+        }
+        Fix::NothingToResume => "to merge, run git agents merge".into(),
+        Fix::RemoveStaleLock { lock } => format!(
+            "if no git process is running there, remove it (rm {}), {AGAIN}",
+            shell_quote(&lock.to_string_lossy())
+        ),
         Fix::ResetWorktree { worktree } => format!(
             "its tracked files had no local changes, so git -C {} reset --hard brings them and the index to the new commit",
             shell_quote(&worktree.to_string_lossy())
@@ -274,6 +286,11 @@ mod tests {
             Fix::ResetWorktree {
                 worktree: "/w".into(),
             },
+            Fix::WaitForMerge,
+            Fix::ContinueOrAbortMerge,
+            Fix::AbortMerge,
+            Fix::NothingToResume,
+            Fix::RemoveStaleLock { lock: "/l".into() },
         ];
         for fix in &fixes {
             assert!(hint(fix).is_some_and(|h| !h.is_empty()), "{fix:?}");

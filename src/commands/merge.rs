@@ -11,6 +11,23 @@ use crate::cli::merge::MergeArgs;
 
 pub fn run(ui: &mut Ui, cwd: &Path, args: MergeArgs) -> Result<i32> {
     let project = Project::open(cwd, &Overrides::default())?;
+    let interrupt = merge::interrupt_on_signals()?;
+    if args.resume || args.abort {
+        let action = match args.resume {
+            true => merge::Action::Continue,
+            false => merge::Action::Abort,
+        };
+        let report = merge::resume(&project, action, &interrupt)?;
+        for warning in &report.warnings {
+            ui.warning(warning);
+        }
+        if args.json {
+            ui.json(&report, true)?;
+        } else {
+            merge::text::write_resume(&report, &mut ui.stdout())?;
+        }
+        return Ok(0);
+    }
     let mut options = merge::Options::new();
     options.names = args.names;
     options.into = args.into;
@@ -18,6 +35,7 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: MergeArgs) -> Result<i32> {
     options.atomic = args.atomic;
     options.no_ff = args.no_ff;
     options.no_verify = args.no_verify;
+    options.interrupt = Some(interrupt);
     let report = merge::run(&project, &options)?;
     for warning in &report.warnings {
         ui.warning(warning);

@@ -1,17 +1,9 @@
-//! Bring a checked-out worktree to a new tree after its branch moved (what `git merge` does to the
-//! files and the index after a fast-forward or a clean merge), and tell whether a worktree is clean.
-//!
-//! gix has no reset / read-tree API, so this builds the new index from the tree, keeps the stat data
-//! of unchanged entries and hides them from checkout with the skip-worktree flag, checks out the
-//! changed ones with overwrite, deletes removed paths and the directories they leave empty, and
-//! writes the index. It is only correct for a worktree without tracked changes
-//! ([`local_changes`]`.tracked` is empty) whose index matches `from_tree` ([`prepare`] verifies
-//! that part) and whose untracked files are not in the way ([`in_the_way`] is empty for the
-//! paths that change); ignored files in the way are overwritten, as git does.
+//! What a checked-out worktree holds that is not committed ([`local_changes`], [`in_the_way`],
+//! [`hidden_changes`]), and bringing a clean worktree from one tree to another
+//! ([`update_worktree`], built on [`super::update`]).
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
@@ -21,20 +13,39 @@ use gix::status::index_worktree::Item as WorktreeItem;
 use gix::status::plumbing::index_as_worktree::EntryStatus;
 use gix::ObjectId;
 
+use super::update;
+pub use super::update::UpdateStats;
 use crate::error::Error;
 
 /// What `git status` would show for a worktree (paths repo-relative, `/`-separated, sorted).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LocalChanges {
-    /// Staged changes, unstaged modifications and deletions, unmerged entries.
-    pub tracked: Vec<BString>,
+    /// Index entries that differ from HEAD's tree (staged changes), and unmerged entries.
+    pub staged: Vec<BString>,
+    /// Files whose content, mode or type differ from their index entry.
+    pub modified: Vec<BString>,
+    /// Files deleted from the worktree while still in the index.
+    pub deleted: Vec<BString>,
     /// Untracked files (whatever `status.showUntrackedFiles` says); ignored files are not listed.
     pub untracked: Vec<BString>,
 }
 
-/// The tracked changes and untracked files of `repo`'s worktree. Stale stat data is no change.
+impl LocalChanges {
+    /// Every path with a change to tracked content: staged, modified or deleted.
+    pub fn tracked(&self) -> BTreeSet<BString> {
+        self.staged
+            .iter()
+            .chain(&self.modified)
+            .chain(&self.deleted)
+            .cloned()
+            .collect()
+    }
+}
+
+/// The local changes and untracked files of `repo`'s worktree. Stale stat data is no change.
 pub fn local_changes(repo: &gix::Repository) -> Result<LocalChanges> {
     use gix::dir::entry::{Kind, Status};
+    use gix::status::plumbing::index_as_worktree::Change;
     let iter = repo
         .status(gix::progress::Discard)
         .context("could not prepare the worktree status")?
@@ -43,20 +54,25 @@ pub fn local_changes(repo: &gix::Repository) -> Result<LocalChanges> {
         .index_worktree_submodules(None)
         .into_iter(Vec::<BString>::new())
         .context("could not start the worktree status")?;
-    let mut tracked = BTreeSet::new();
-    let mut untracked = BTreeSet::new();
+    let mut found: [BTreeSet<BString>; 4] = Default::default();
+    let [staged, modified, deleted, untracked] = &mut found;
     for item in iter {
         let item = item.context("could not compute the worktree status")?;
         let path = item.location().to_owned();
         match &item {
-            gix::status::Item::TreeIndex(_)
-            | gix::status::Item::IndexWorktree(WorktreeItem::Rewrite { .. }) => {
-                tracked.insert(path);
+            gix::status::Item::TreeIndex(_) => {
+                staged.insert(path);
+            }
+            gix::status::Item::IndexWorktree(WorktreeItem::Rewrite { .. }) => {
+                modified.insert(path);
             }
             gix::status::Item::IndexWorktree(WorktreeItem::Modification { status, .. }) => {
-                if !matches!(status, EntryStatus::NeedsUpdate(_)) {
-                    tracked.insert(path);
-                }
+                match status {
+                    EntryStatus::Conflict { .. } => staged.insert(path),
+                    EntryStatus::Change(Change::Removed) => deleted.insert(path),
+                    status if is_edit(status) => modified.insert(path),
+                    _ => false,
+                };
             }
             gix::status::Item::IndexWorktree(WorktreeItem::DirectoryContents { entry, .. }) => {
                 if entry.status == Status::Untracked
@@ -67,9 +83,12 @@ pub fn local_changes(repo: &gix::Repository) -> Result<LocalChanges> {
             }
         }
     }
+    let [staged, modified, deleted, untracked] = found.map(|set| set.into_iter().collect());
     Ok(LocalChanges {
-        tracked: tracked.into_iter().collect(),
-        untracked: untracked.into_iter().collect(),
+        staged,
+        modified,
+        deleted,
+        untracked,
     })
 }
 
@@ -138,105 +157,27 @@ pub fn related(paths: &BTreeSet<BString>, path: &BStr) -> bool {
 /// Move the files and the index of `repo`'s worktree from `from_tree` to `to_tree`.
 ///
 /// The worktree must be clean and its index must match `from_tree` (checked: an index that doesn't
-/// is refused before any file is touched). Equivalent to [`prepare`] followed by
-/// [`WorktreeUpdate::apply`].
+/// is refused before any file is touched). The steps of [`update::Update`] are run in turn, so a
+/// failing filter or a full disk leaves the worktree as it was.
 pub fn update_worktree(
     repo: &gix::Repository,
     from_tree: ObjectId,
     to_tree: ObjectId,
 ) -> Result<UpdateStats> {
-    prepare(repo, from_tree, to_tree)?.apply()
-}
-
-/// What [`WorktreeUpdate::apply`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct UpdateStats {
-    /// Files written (added, modified, mode or type changed).
-    pub written: usize,
-    /// Files deleted.
-    pub deleted: usize,
-}
-
-/// A worktree update that has passed every check and holds the index lock: applying it only
-/// writes files and the index. Dropping it releases the lock and changes nothing.
-pub struct WorktreeUpdate<'repo> {
-    repo: &'repo gix::Repository,
-    workdir: PathBuf,
-    lock: gix::lock::File,
-    index: gix::index::File,
-    removed: Vec<BString>,
-    changed: usize,
-}
-
-/// Lock the index of `repo`'s worktree and compute the update from `from_tree` to `to_tree`.
-///
-/// Fails (changing nothing) when the repository has no worktree, the index is locked by another
-/// process, the index has unmerged or skip-worktree (sparse) entries, or its entries don't match
-/// `from_tree`.
-pub fn prepare(
-    repo: &gix::Repository,
-    from_tree: ObjectId,
-    to_tree: ObjectId,
-) -> Result<WorktreeUpdate<'_>> {
+    let lock = super::index_lock::IndexLock::acquire(repo, &mut |_, _, _| Ok(()))?;
     let workdir = repo
         .workdir()
-        .context("the repository has no worktree to update")?
-        .to_owned();
-    let index_path = repo.index_path();
-    let lock = gix::lock::File::acquire_to_update_resource(
-        &index_path,
-        gix::lock::acquire::Fail::Immediately,
-        None,
-        0,
-    )
-    .with_context(|| {
-        format!(
-            "could not lock {} (is another git process running in {}?)",
-            index_path.display(),
-            workdir.display()
-        )
-    })?;
-    let old = repo.index_or_empty().context("could not read the index")?;
+        .context("the repository has no worktree to update")?;
     let expected = repo
         .index_from_tree(&from_tree)
         .with_context(|| format!("could not read tree {from_tree}"))?;
-    refuse_unusual_index(&old, &expected, &workdir, from_tree)?;
-
-    let mut index = repo
-        .index_from_tree(&to_tree)
-        .with_context(|| format!("could not read tree {to_tree}"))?;
-    let mut changed = 0;
-    for (entry, path) in index.entries_mut_with_paths() {
-        match old
-            .entry_index_by_path_and_stage(path, Stage::Unconflicted)
-            .map(|i| &old.entries()[i])
-        {
-            Some(prev) if prev.id == entry.id && prev.mode == entry.mode => {
-                entry.stat = prev.stat;
-                entry.flags.insert(Flags::SKIP_WORKTREE);
-            }
-            _ => changed += 1,
-        }
-    }
-    let removed = old
-        .entries()
-        .iter()
-        .map(|e| e.path(&old))
-        .filter(|p| {
-            index
-                .entry_index_by_path_and_stage(p, Stage::Unconflicted)
-                .is_none()
-        })
-        .map(ToOwned::to_owned)
-        .collect();
-    Ok(WorktreeUpdate {
-        repo,
-        workdir,
-        lock,
-        index,
-        removed,
-        changed,
-    })
+    refuse_unusual_index(&update::read_index(repo)?, &expected, workdir, from_tree)?;
+    let paths = super::diff::files_between_trees(repo, from_tree, to_tree)?;
+    let mut update = update::Update::new(repo, lock, to_tree, paths, update::stage_dir(repo)?)?;
+    update.stage(&AtomicBool::new(false))?;
+    let stats = update.swap(true)?;
+    update.write_index()?;
+    Ok(stats)
 }
 
 /// Refuse an index that is sparse, has conflicts or does not match `expected` (from `from_tree`):
@@ -259,7 +200,7 @@ fn refuse_unusual_index(
         .any(|e| e.flags.contains(Flags::SKIP_WORKTREE))
     {
         format!("{dir} is a sparse checkout, which git agents cannot update")
-    } else if entries.iter().any(|e| e.stage_raw() != 0) {
+    } else if update::has_conflicts(old) {
         format!("the index of {dir} has unmerged entries")
     } else if !same {
         format!(
@@ -271,96 +212,62 @@ fn refuse_unusual_index(
     Err(Error::failed(why).into())
 }
 
-impl WorktreeUpdate<'_> {
-    /// Delete removed paths (and the directories they leave empty), write changed files, write the index.
-    pub fn apply(self) -> Result<UpdateStats> {
-        let WorktreeUpdate {
-            repo,
-            workdir,
-            lock,
-            mut index,
-            removed,
-            changed,
-        } = self;
-        for path in &removed {
-            remove_file_and_empty_parents(&workdir, path)?;
+/// The paths among `paths` whose index entry is marked assume-unchanged or skip-worktree (which
+/// `git status` does not look at) and whose file exists but differs from that entry: git looks
+/// again before overwriting such a file, and refuses.
+pub fn hidden_changes(
+    repo: &gix::Repository,
+    index: &gix::index::File,
+    paths: &BTreeSet<BString>,
+) -> Result<Vec<BString>> {
+    let mut state = gix::index::State::new(repo.object_hash());
+    for entry in index.entries() {
+        let path = entry.path(index);
+        if entry
+            .flags
+            .intersects(Flags::ASSUME_VALID | Flags::SKIP_WORKTREE)
+            && entry.stage() == Stage::Unconflicted
+            && paths.contains(path)
+        {
+            // No stat data: the file is read and compared by content.
+            let flags = entry.flags - (Flags::ASSUME_VALID | Flags::SKIP_WORKTREE);
+            state.dangerously_push_entry(Default::default(), entry.id, flags, entry.mode, path);
         }
-        let mut options = repo
-            .checkout_options(gix::worktree::stack::state::attributes::Source::IdMapping)
-            .context("could not read the checkout configuration")?;
-        options.overwrite_existing = true;
-        options.destination_is_initially_empty = false;
-        let objects = repo
-            .objects
-            .clone()
-            .into_arc()
-            .context("could not share the object database")?;
-        let outcome = gix::worktree::state::checkout(
-            &mut index,
-            &workdir,
-            objects,
-            &gix::progress::Discard,
-            &gix::progress::Discard,
-            &AtomicBool::new(false),
-            options,
-        )
-        .context("could not write the changed files")?;
-        if let Some(err) = outcome.errors.first() {
-            return Err(
-                Error::failed(format!("could not write '{}': {}", err.path, err.error)).into(),
-            );
-        }
-        if let Some(collision) = outcome.collisions.first() {
-            return Err(Error::failed(format!(
-                "could not write '{}': it collides with another path on disk",
-                collision.path
-            ))
-            .into());
-        }
-        for entry in index.entries_mut() {
-            entry.flags.remove(Flags::SKIP_WORKTREE);
-        }
-        let options = super::index_write_options(repo);
-        let mut out = std::io::BufWriter::new(lock);
-        index
-            .write_to(&mut out, options)
-            .context("could not write the index")?;
-        out.flush().context("could not write the index")?;
-        let lock = out
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .context("could not write the index")?;
-        lock.commit()
-            .map_err(|e| e.error)
-            .context("could not replace the index")?;
-        Ok(UpdateStats {
-            written: changed,
-            deleted: removed.len(),
-        })
     }
+    if state.entries().is_empty() {
+        return Ok(Vec::new());
+    }
+    state.sort_entries();
+    let small = gix::index::File::from_state(state, repo.index_path());
+    let iter = repo
+        .status(gix::progress::Discard)
+        .context("could not prepare the worktree status")?
+        .index(gix::worktree::IndexPersistedOrInMemory::InMemory(small))
+        .untracked_files(gix::status::UntrackedFiles::None)
+        .index_worktree_rewrites(None)
+        .index_worktree_submodules(None)
+        .into_index_worktree_iter(Vec::<BString>::new())
+        .context("could not start the worktree status")?;
+    let mut changed = BTreeSet::new();
+    for item in iter {
+        let item = item.context("could not compute the worktree status")?;
+        if let WorktreeItem::Modification { status, .. } = &item {
+            if is_edit(status) {
+                changed.insert(item.rela_path().to_owned());
+            }
+        }
+    }
+    Ok(changed.into_iter().collect())
 }
 
-/// Delete `rela` under `workdir` if present, then every parent directory it leaves empty.
-fn remove_file_and_empty_parents(workdir: &Path, rela: &BString) -> Result<()> {
-    let rel =
-        gix::path::from_bstr(rela.as_bstr()).with_context(|| format!("invalid path '{rela}'"))?;
-    let path = workdir.join(&rel);
-    match std::fs::symlink_metadata(&path) {
-        Ok(md) if md.is_dir() => return Ok(()),
-        Ok(_) => {
-            std::fs::remove_file(&path).with_context(|| format!("could not delete '{rela}'"))?
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-        Err(err) => return Err(err).with_context(|| format!("could not inspect '{rela}'")),
-    }
-    let mut dir = path.parent();
-    while let Some(d) = dir.filter(|d| *d != workdir && d.starts_with(workdir)) {
-        if std::fs::remove_dir(d).is_err() {
-            break;
-        }
-        dir = d.parent();
-    }
-    Ok(())
+/// A change to a file's content, mode or type (a deleted file holds nothing to lose).
+fn is_edit<T, U>(status: &EntryStatus<T, U>) -> bool {
+    use gix::status::plumbing::index_as_worktree::Change;
+    matches!(
+        status,
+        EntryStatus::Change(Change::Type { .. } | Change::Modification { .. })
+            | EntryStatus::Change(Change::SubmoduleModification(_))
+    )
 }
 
 #[cfg(test)]

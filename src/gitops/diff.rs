@@ -15,8 +15,22 @@ pub fn files_between(
     if old == new {
         return Ok(BTreeSet::new());
     }
-    let old = repo.find_commit(old)?.tree()?;
-    let new = repo.find_commit(new)?.tree()?;
+    let old = repo.find_commit(old)?.tree_id()?.detach();
+    let new = repo.find_commit(new)?.tree_id()?.detach();
+    files_between_trees(repo, old, new)
+}
+
+/// [`files_between`] for two trees.
+pub fn files_between_trees(
+    repo: &gix::Repository,
+    old: gix::ObjectId,
+    new: gix::ObjectId,
+) -> Result<BTreeSet<BString>> {
+    if old == new {
+        return Ok(BTreeSet::new());
+    }
+    let old = repo.find_tree(old)?;
+    let new = repo.find_tree(new)?;
     let changes = repo.diff_tree_to_tree(
         &old,
         &new,

@@ -5,9 +5,11 @@ pub mod checkout;
 pub mod commit;
 pub mod diff;
 pub mod head;
+pub mod index_lock;
 pub mod ledger;
 pub mod reach;
 pub mod refs;
+pub mod update;
 pub mod worktree;
 
 /// The directory under the git common dir where git-agents keeps its state.
@@ -35,4 +37,12 @@ pub fn index_write_options(repo: &gix::Repository) -> gix::index::write::Options
             .boolean("index.skipHash")
             .unwrap_or(false),
     }
+}
+
+/// Make the entries of `dir` (files renamed into it) durable.
+pub fn sync_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("could not sync {}", dir.display()))
 }

@@ -5,17 +5,26 @@
 //!   bad input before anything is read twice;
 //! * [`plan`] merges in memory (`merge_commits` with git's labels, so trees equal git's), deciding
 //!   fast-forward / merge / already merged / conflict per branch, plus the files each branch touched;
-//! * [`apply`] writes the objects the landing commit needs, moves the ref and, when the target is
-//!   checked out, brings its files and index along;
+//! * [`local`] applies git's rules for local changes in a checked-out target;
+//! * [`apply`] lands it: objects durably, children first ([`objects`]), then the files and the
+//!   index of a checked-out target, then the ref, each step recorded in a [`journal`];
+//! * [`resume`](mod@resume) repairs a landing that was killed: `--continue`, `--abort`, or by itself;
 //! * [`report`] is the result (JSON via serde), [`text`] renders it for people.
 #![doc(hidden)]
 
 pub mod apply;
+pub mod journal;
+pub mod local;
+pub mod objects;
 pub mod plan;
 mod recursive;
 pub mod report;
+pub mod resume;
 pub mod select;
 pub mod text;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
@@ -23,6 +32,7 @@ use crate::error::{Error, Fix};
 use crate::gitops::checkout::{self, LocalChanges};
 use crate::repo::Project;
 pub use report::{BranchReport, Outcome, Overlap, Report, Resolution};
+pub use resume::{resume, Action, ResumeReport};
 
 /// What to merge, where, and how.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +50,10 @@ pub struct Options {
     pub no_ff: bool,
     /// Merge tasks whose last contract check failed too.
     pub no_verify: bool,
+    /// Once set (by a signal handler, say), the merge stops at the next safe point: before the
+    /// target's files begin to move everything is left as it was, after that the landing is
+    /// finished.
+    pub interrupt: Option<Arc<AtomicBool>>,
 }
 
 crate::builder::setters!(Options {
@@ -55,7 +69,19 @@ crate::builder::setters!(Options {
     no_ff: value bool,
     /// Merge tasks whose last contract check failed too.
     no_verify: value bool,
+    /// Stop at the next safe point once this flag is set.
+    interrupt: some Arc<AtomicBool>,
 });
+
+/// A flag set by SIGINT and SIGTERM, for [`Options::interrupt`] and [`resume()`]: the process then
+/// stops at the next safe point instead of dying with locks held and files half-written.
+pub fn interrupt_on_signals() -> std::io::Result<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&flag))?;
+    }
+    Ok(flag)
+}
 
 /// Merge every task's branch (or the names in `options`) into the target of the repository
 /// around `cwd`: computed in memory first, then landed as git would. Tasks whose last contract
@@ -70,9 +96,10 @@ crate::builder::setters!(Options {
 /// anything is written, each with a [`Fix`](crate::Fix): `cwd` is in no repository, bad
 /// `agents.*` config, an unknown branch or task, a named task without a branch yet, the target
 /// among the branches, a target that does not exist or has no commit, a detached main worktree
-/// without `into`, a merge, rebase or other operation in progress. A real merge (not a dry run)
-/// also refuses a checked-out target with local changes, untracked files it would overwrite or
-/// an index it cannot update, and a missing author identity.
+/// without `into`, a merge, rebase or other operation in progress, an interrupted
+/// `git agents merge` to continue or abort. The merge (a dry run says so too) refuses local
+/// changes it would overwrite, untracked files in the way, an index it cannot update, and a
+/// missing author identity.
 ///
 /// Failures (exit code 1, [`ErrorKind::Failed`](crate::ErrorKind::Failed)): the target could
 /// not be moved, usually because it moved meanwhile (nothing was changed;
@@ -88,41 +115,121 @@ pub fn merge(cwd: &std::path::Path, options: &Options) -> Result<Report> {
 
 /// Merge the selected branches into the target, or forecast it with `options.dry_run`.
 ///
-/// Bad input (unknown branch or task, missing target, the target itself named, a dirty checked-out
-/// target, a detached main worktree without `into`, a merge in progress) is an `Err` carrying a
-/// usage [`Error`], and nothing is written. A conflict is not an error: the report
+/// Bad input (unknown branch or task, missing target, the target itself named, local changes the
+/// merge would overwrite, a detached main worktree without `into`, a merge in progress, an
+/// interrupted merge to continue or abort) is an `Err` carrying a usage [`Error`], and nothing is
+/// written; a dry run refuses exactly as the merge would. A conflict is not an error: the report
 /// says which branch, which paths and how to resolve it; [`Report::exit_code`] is then 1.
 pub fn run(project: &Project, options: &Options) -> Result<Report> {
+    let state = project.state_dir();
+    let _lock = match options.dry_run {
+        true => journal::MergeLock::probe(&state).map(|()| None)?,
+        false => Some(journal::MergeLock::acquire(&state)?),
+    };
+    let ours = resume::before_merge(project, options.dry_run)?;
     let selection = select::select(
         project,
         &options.names,
         options.into.as_deref(),
         options.no_verify,
     )?;
-    let target = &selection.target;
-
-    if !options.dry_run {
-        crate::repo::check_identity(&project.repo)?;
-    }
+    crate::repo::check_identity(&project.repo)?;
     let mut mem = project.repo.clone().with_object_memory();
     // Trees are read over and over (merge bases, both sides, each step): cache them.
     mem.object_cache_size_if_unset(16 * 1024 * 1024);
-    if options.dry_run {
-        plan::ensure_identity(&mut mem)?;
+    let (local, plan) = plan_and_status(&mem, &selection, options)?;
+    let target = &selection.target;
+    let tip = match options.atomic && plan.stopped() {
+        true => None,
+        false => plan.landing_tip(target.tip),
+    };
+    let (verdict, fast_forward) = match (tip, &target.worktree) {
+        (Some(tip), Some(wt)) => judged(&mem, target, wt, &local, &plan, tip, ours.as_ref())?,
+        _ => (local::Verdict::default(), false),
+    };
+    let interrupt = options.interrupt.clone().unwrap_or_default();
+    if interrupt.load(Ordering::SeqCst) {
+        return Err(apply::interrupted(&target.name));
     }
+    let mut warnings = Vec::new();
+    let landed = match tip {
+        Some(tip) if !options.dry_run => {
+            let landing = apply::Landing {
+                state_dir: state,
+                target,
+                tip,
+                message: plan.reflog_message(),
+                sources: sources(&selection),
+                update: verdict.update,
+                kept: verdict.kept,
+                fast_forward,
+            };
+            if apply::land(&project.repo, &mut mem, &landing, &interrupt)? {
+                warnings.push(format!(
+                    "interrupted while '{}' was landing; the landing was finished",
+                    target.name
+                ));
+            }
+            Some(tip)
+        }
+        _ => None,
+    };
+    let mut report = report::build(project, &selection, &plan, options, landed);
+    report.warnings.extend(warnings);
+    Ok(report)
+}
+
+/// git's rules for the checked-out target (the same for a dry run): what the landing updates and
+/// whether it is a fast-forward, or the refusal.
+fn judged(
+    mem: &gix::Repository,
+    target: &select::Target,
+    wt: &select::CheckedOut,
+    local: &LocalChanges,
+    plan: &plan::Plan,
+    tip: gix::ObjectId,
+    ours: Option<&journal::LockFile>,
+) -> Result<(local::Verdict, bool)> {
+    let (touched, any_merge) = local::landed_changes(mem, plan, target.tip)?;
+    let how = local::Move {
+        old: target.tip,
+        tip,
+        touched: &touched,
+        any_merge,
+    };
+    let verdict = local::judge(mem, wt, local, &how)?;
+    if let Some(refusal) = local::refusal(target, &verdict) {
+        return Err(refusal.into());
+    }
+    local::refuse_locked_index(wt, ours)?;
+    Ok((verdict, !any_merge))
+}
+
+fn sources(selection: &select::Selection) -> Vec<gix::ObjectId> {
+    std::iter::once(selection.target.tip)
+        .chain(selection.branches.iter().map(|b| b.tip))
+        .collect()
+}
+
+/// The in-memory plan and the local changes of the checked-out target (a walk of its files),
+/// computed side by side: they are independent, and nothing is written before both are known.
+fn plan_and_status(
+    mem: &gix::Repository,
+    selection: &select::Selection,
+    options: &Options,
+) -> Result<(LocalChanges, plan::Plan)> {
+    let target = &selection.target;
     let plan_options = plan::PlanOptions {
         no_ff: options.no_ff,
         keep_going: options.dry_run,
-        suppress_dest: plan::suppress_dest_patterns(&project.repo),
+        suppress_dest: plan::suppress_dest_patterns(mem),
     };
-    // The status of the checked-out target (a walk of its files) and the in-memory plan are
-    // independent: compute them side by side. Nothing is written before both are known.
     let (local, plan) = std::thread::scope(|scope| {
         let status = target.worktree.as_ref().map(|wt| {
             let repo = wt.repo.clone().into_sync();
             scope.spawn(move || checkout::local_changes(&repo.to_thread_local()))
         });
-        let plan = plan::compute(&mem, &selection, &plan_options);
+        let plan = plan::compute(mem, selection, &plan_options);
         let local = match (status, &target.worktree) {
             (Some(handle), Some(wt)) => handle
                 .join()
@@ -134,48 +241,10 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
         };
         (local, plan)
     });
-    let local = local?;
-    if !local.tracked.is_empty() && !options.dry_run {
-        return Err(refuse(target, "has local changes", &local.tracked, false).into());
-    }
-    let plan = plan?;
-
-    let tip = if options.atomic && plan.stopped() {
-        None
-    } else {
-        plan.landing_tip(target.tip)
-    };
-    let in_the_way = match (tip, &target.worktree) {
-        (Some(tip), Some(wt)) if !local.untracked.is_empty() => {
-            let changed = crate::gitops::diff::files_between(&mem, target.tip, tip)?;
-            let to_tree = mem.find_commit(tip)?.tree_id()?.detach();
-            checkout::in_the_way(&mem, &wt.path, &local.untracked, &changed, to_tree)?
-        }
-        _ => Vec::new(),
-    };
-    if !in_the_way.is_empty() && !options.dry_run {
-        return Err(refuse(
-            target,
-            "has untracked files the merge would overwrite",
-            &in_the_way,
-            true,
-        )
-        .into());
-    }
-    let landed = match tip {
-        Some(tip) if !options.dry_run => {
-            apply::land(&project.repo, &mut mem, target, tip, &plan.reflog_message())?;
-            Some(tip)
-        }
-        _ => None,
-    };
-    let blocking = local.tracked.into_iter().chain(in_the_way).collect();
-    Ok(report::build(
-        project, &selection, &plan, options, landed, blocking,
-    ))
+    Ok((local?, plan?))
 }
 
-fn refuse(
+pub(crate) fn refuse(
     target: &select::Target,
     what: &str,
     paths: &[gix::bstr::BString],

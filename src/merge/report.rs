@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use gix::bstr::{BString, ByteSlice};
+use gix::bstr::ByteSlice;
 use gix::ObjectId;
 use serde::Serialize;
 
@@ -42,9 +42,6 @@ pub struct Report {
     pub without_branch: Vec<String>,
     /// Pairs of branches that changed at least one file in common.
     pub overlaps: Vec<Overlap>,
-    /// Dry run only: tracked changes, and untracked files in the way, in the checked-out target:
-    /// a real merge would refuse.
-    pub dirty: Vec<String>,
     /// How to resolve the first conflict by hand, if there is one.
     pub resolve: Option<Resolution>,
     /// Warnings found while reading the task files.
@@ -140,7 +137,6 @@ pub(super) fn build(
     plan: &Plan,
     options: &Options,
     landed_tip: Option<ObjectId>,
-    dirty: Vec<BString>,
 ) -> Report {
     let target = &selection.target;
     let end = plan.stop.unwrap_or(plan.steps.len());
@@ -203,7 +199,6 @@ pub(super) fn build(
         branches,
         without_branch: selection.without_branch.clone(),
         overlaps: overlaps(plan),
-        dirty: dirty.iter().map(|p| p.to_string()).collect(),
         resolve,
         warnings: selection.warnings.clone(),
     }

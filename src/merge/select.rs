@@ -69,72 +69,15 @@ pub fn select(
         }
     }
 
-    // Named branches need no task files; a broken tasks directory only matters for a name that
-    // is not a branch.
-    let mut tasks_error = None;
-    let (tasks, warnings) = match tasks::discover(&project.root, project.tasks_dir()) {
-        Ok((tasks, warnings)) => (tasks, warnings.into_iter().map(|w| w.0).collect()),
-        Err(err) if names.is_empty() => return Err(err),
-        Err(err) => {
-            // A missing or empty tasks directory is no error here; unreadable task files are.
-            let dir = project.root.join(project.tasks_dir());
-            let has_tasks = std::fs::read_dir(&dir).is_ok_and(|entries| {
-                entries
-                    .flatten()
-                    .any(|e| e.path().extension().is_some_and(|x| x == "md"))
-            });
-            tasks_error = has_tasks.then_some(err);
-            (Vec::new(), Vec::new())
-        }
-    };
-    let mut branches: Vec<Candidate> = Vec::new();
-    let mut without_branch = Vec::new();
+    let (tasks, warnings, tasks_error) = read_tasks(project, names.is_empty())?;
     let mut warnings = warnings;
-    if names.is_empty() {
-        for task in &crate::tasks::dependency_order(&tasks, tasks.clone(), &|_| false)? {
-            let branch = project.branch_for(&task.slug);
-            if branch == target.name {
-                continue; // the target's own task: merging others into it is what was asked
-            }
-            match branch_tip(repo, &branch)? {
-                Some(tip) => branches.push(Candidate {
-                    branch,
-                    task: Some(task.name.clone()),
-                    tip,
-                }),
-                None => without_branch.push(task.name.clone()),
-            }
-        }
+    let (mut branches, without_branch) = if names.is_empty() {
+        default_selection(project, &tasks, &target.name)?
     } else {
-        for name in names {
-            let candidate = match resolve_name(project, &tasks, name) {
-                Err(_) if tasks_error.is_some() && branch_tip(repo, name)?.is_none() => {
-                    return Err(tasks_error.take().expect("checked"));
-                }
-                other => other?,
-            };
-            if !branches.iter().any(|c| c.branch == candidate.branch) {
-                branches.push(candidate);
-            }
-        }
-    }
+        (named(project, &tasks, names, tasks_error)?, Vec::new())
+    };
     if !no_verify {
-        let state = crate::state::Store::new(project.state_dir()).load()?;
-        branches.retain(|candidate| {
-            let failed = candidate
-                .task
-                .as_ref()
-                .and_then(|t| state.tasks.get(t))
-                .and_then(|r| r.verify.as_ref())
-                .is_some_and(|v| !v.passed);
-            if failed {
-                warnings.push(format!(
-                    "{}: skipped, its last contract check failed (git agents verify; --no-verify merges it anyway)",
-                    candidate.branch
-                ));
-            }
-            !failed
-        });
+        leave_out_failed_checks(project, &mut branches, &mut warnings)?;
     }
     if let Some(same) = branches.iter().find(|c| c.branch == target.name) {
         return Err(Error::usage(format!(
@@ -150,6 +93,100 @@ pub fn select(
         without_branch,
         warnings,
     })
+}
+
+/// The task files, their warnings, and (when branches were named) the error reading them, which
+/// only matters for a name that is not a branch.
+fn read_tasks(
+    project: &Project,
+    all: bool,
+) -> Result<(Vec<tasks::Task>, Vec<String>, Option<anyhow::Error>)> {
+    match tasks::discover(&project.root, project.tasks_dir()) {
+        Ok((tasks, warnings)) => Ok((tasks, warnings.into_iter().map(|w| w.0).collect(), None)),
+        Err(err) if all => Err(err),
+        Err(err) => {
+            // A missing or empty tasks directory is no error here; unreadable task files are.
+            let dir = project.root.join(project.tasks_dir());
+            let has_tasks = std::fs::read_dir(&dir).is_ok_and(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "md"))
+            });
+            Ok((Vec::new(), Vec::new(), has_tasks.then_some(err)))
+        }
+    }
+}
+
+/// Every task's existing branch in dependency order, and the tasks without one.
+fn default_selection(
+    project: &Project,
+    tasks: &[tasks::Task],
+    target: &str,
+) -> Result<(Vec<Candidate>, Vec<String>)> {
+    let mut branches = Vec::new();
+    let mut without_branch = Vec::new();
+    for task in &crate::tasks::dependency_order(tasks, tasks.to_vec(), &|_| false)? {
+        let branch = project.branch_for(&task.slug);
+        if branch == target {
+            continue; // the target's own task: merging others into it is what was asked
+        }
+        match branch_tip(&project.repo, &branch)? {
+            Some(tip) => branches.push(Candidate {
+                branch,
+                task: Some(task.name.clone()),
+                tip,
+            }),
+            None => without_branch.push(task.name.clone()),
+        }
+    }
+    Ok((branches, without_branch))
+}
+
+/// The named tasks or branches, in order, each once.
+fn named(
+    project: &Project,
+    tasks: &[tasks::Task],
+    names: &[String],
+    mut tasks_error: Option<anyhow::Error>,
+) -> Result<Vec<Candidate>> {
+    let mut branches: Vec<Candidate> = Vec::new();
+    for name in names {
+        let candidate = match resolve_name(project, tasks, name) {
+            Err(_) if tasks_error.is_some() && branch_tip(&project.repo, name)?.is_none() => {
+                return Err(tasks_error.take().expect("checked"));
+            }
+            other => other?,
+        };
+        if !branches.iter().any(|c| c.branch == candidate.branch) {
+            branches.push(candidate);
+        }
+    }
+    Ok(branches)
+}
+
+/// Leave out tasks whose last contract check failed, with a warning each.
+fn leave_out_failed_checks(
+    project: &Project,
+    branches: &mut Vec<Candidate>,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let state = crate::state::Store::new(project.state_dir()).load()?;
+    branches.retain(|candidate| {
+        let failed = candidate
+            .task
+            .as_ref()
+            .and_then(|t| state.tasks.get(t))
+            .and_then(|r| r.verify.as_ref())
+            .is_some_and(|v| !v.passed);
+        if failed {
+            warnings.push(format!(
+                "{}: skipped, its last contract check failed (git agents verify; --no-verify merges it anyway)",
+                candidate.branch
+            ));
+        }
+        !failed
+    });
+    Ok(())
 }
 
 fn resolve_name(project: &Project, tasks: &[tasks::Task], name: &str) -> Result<Candidate> {

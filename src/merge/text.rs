@@ -68,14 +68,6 @@ pub fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     }
     if report.dry_run {
         write_matrix(report, out)?;
-        if !report.dirty.is_empty() {
-            writeln!(
-                out,
-                "note: {} has local changes in the way ({}); a real merge would refuse",
-                report.target,
-                report.dirty.join(", ")
-            )?;
-        }
     }
     write_summary(report, out)
 }
@@ -189,4 +181,19 @@ fn write_matrix(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "  {} & {}: {}", o.a, o.b, o.paths.join(", "))?;
     }
     Ok(())
+}
+
+/// Render what `--continue` or `--abort` did.
+pub fn write_resume(report: &super::ResumeReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let done = match report.action {
+        super::Action::Continue => "finished",
+        _ => "aborted",
+    };
+    writeln!(
+        out,
+        "{done} the interrupted merge into {}: {} is at {}",
+        report.target,
+        report.target,
+        short(&report.tip)
+    )
 }

@@ -126,7 +126,7 @@ impl InterruptHandle {
 
 /// Shared by every job of a run: interrupts, the watchdog, and where to find the supervisor.
 ///
-/// One runner serves a whole [`spawn`](crate::spawn) or [`verify`](crate::verify): it keeps
+/// One runner serves a whole `spawn` or `verify`: it keeps
 /// each agent in its own process group, ends groups that run past their time limit, and on an
 /// interrupt ends every running group and lets no task start.
 ///

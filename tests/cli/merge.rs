@@ -3,6 +3,9 @@
 
 mod behaviour;
 mod corpus;
+mod crash;
+mod failures;
+mod local_changes;
 mod oracle;
 
 use std::collections::BTreeMap;

@@ -233,12 +233,18 @@ fn target_checked_out_in_a_linked_worktree_is_updated_there() {
     );
 }
 
-/// Tracked changes always refuse; untracked files refuse only where the merge would write (git's
-/// rule: spawn leaves task files and contracts untracked in the main worktree); ignored files never.
+/// Tracked changes refuse where the merge writes, and so do untracked files (git's rule: spawn
+/// leaves task files and contracts untracked in the main worktree); ignored files never. A dry run
+/// refuses the same way.
 #[test]
 fn dirty_target_is_refused_before_anything_is_written() {
     let env = with_tasks(&["a"]);
-    commit_on(&env, "feature/a", &[Write("a.txt", b"a\n")], "a");
+    commit_on(
+        &env,
+        "feature/a",
+        &[Write("a.txt", b"a\n"), Write("README.md", b"# a\n")],
+        "a",
+    );
     env.write(".gitignore", "*.log\n");
     env.commit_all("ignore logs");
     env.write("build.log", "ignored files do not count\n");
@@ -246,6 +252,9 @@ fn dirty_target_is_refused_before_anything_is_written() {
     env.write("README.md", "# changed\n");
     let refused = |needle: &str| {
         let before = snapshot(&env);
+        let dry = env.cmd().args(["merge", "--dry-run"]).output().unwrap();
+        assert_eq!(dry.status.code(), Some(2), "{}", stderr(&dry));
+        assert!(stderr(&dry).contains(needle), "{}", stderr(&dry));
         let out = env.cmd().arg("merge").output().unwrap();
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{err}");
@@ -259,14 +268,11 @@ fn dirty_target_is_refused_before_anything_is_written() {
         );
         assert_eq!(snapshot(&env), before);
     };
-    refused("has local changes: README.md");
+    refused("has local changes the merge would overwrite: README.md");
 
     env.git(&["checkout", "README.md"]);
     env.write("a.txt", "untracked, where feature/a adds a.txt\n");
     refused("untracked files the merge would overwrite: a.txt");
-    let (code, report) = merge_json(&env, &["--dry-run"]);
-    assert_eq!(code, 0);
-    assert_eq!(strings(&report["dirty"]), ["a.txt"]);
 
     std::fs::remove_file(env.repo.join("a.txt")).unwrap();
     let (code, _) = merge_json(&env, &[]);
