@@ -85,7 +85,7 @@ impl IndexLock {
         std::fs::rename(&self.path, &self.index).context("could not replace the index")?;
         self.committed = true;
         if let Some(dir) = self.index.parent() {
-            crate::merge::objects::sync_dir(dir)?;
+            super::sync_dir(dir)?;
         }
         Ok(())
     }

@@ -31,3 +31,11 @@ pub fn index_write_options(repo: &gix::Repository) -> gix::index::write::Options
             .unwrap_or(false),
     }
 }
+
+/// Make the entries of `dir` (files just renamed into it) durable.
+pub fn sync_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("could not sync {}", dir.display()))
+}

@@ -275,7 +275,7 @@ impl<'a> Walk<'a> {
             dirs.insert(self.loose.path().to_owned());
         }
         for dir in &dirs {
-            sync_dir(dir)?;
+            crate::gitops::sync_dir(dir)?;
         }
         Ok(results.iter().flatten().count())
     }
@@ -359,13 +359,6 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
-}
-
-/// Make the entries of `dir` (files renamed into it) durable.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("could not sync {}", dir.display()))
 }
 
 /// Remove the temporary object files a killed merge of process `pid` left behind.
