@@ -311,7 +311,7 @@ pub(super) fn move_ref(
     if let Ok(f) = std::fs::File::open(&file) {
         let _ = f.sync_all();
         if let Some(dir) = file.parent() {
-            let _ = super::objects::sync_dir(dir);
+            let _ = crate::gitops::sync_dir(dir);
         }
     }
     Ok(())

@@ -153,14 +153,14 @@ impl Journal {
             let _ = std::fs::remove_file(&temp);
             return Err(err).with_context(|| format!("could not write {}", path.display()));
         }
-        super::objects::sync_dir(state_dir)
+        crate::gitops::sync_dir(state_dir)
     }
 
     /// The landing is over (done or undone): forget it.
     pub fn remove(state_dir: &Path) -> Result<()> {
         let path = Journal::path(state_dir);
         match std::fs::remove_file(&path) {
-            Ok(()) => super::objects::sync_dir(state_dir),
+            Ok(()) => crate::gitops::sync_dir(state_dir),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(err) => Err(err).with_context(|| format!("could not remove {}", path.display())),
         }

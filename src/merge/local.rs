@@ -175,7 +175,7 @@ pub fn index_locked(place: &std::path::Path, lock: &std::path::Path) -> anyhow::
 /// What [`judge`] found, as the refusal a merge (and its dry run) makes.
 pub fn refusal(target: &super::select::Target, verdict: &Verdict) -> Option<Error> {
     if !verdict.blocking.is_empty() {
-        return Some(super::refuse(
+        return Some(refuse(
             target,
             "has local changes the merge would overwrite",
             &verdict.blocking,
@@ -183,7 +183,7 @@ pub fn refusal(target: &super::select::Target, verdict: &Verdict) -> Option<Erro
         ));
     }
     if !verdict.in_the_way.is_empty() {
-        return Some(super::refuse(
+        return Some(refuse(
             target,
             "has untracked files the merge would overwrite",
             &verdict.in_the_way,
@@ -191,4 +191,28 @@ pub fn refusal(target: &super::select::Target, verdict: &Verdict) -> Option<Erro
         ));
     }
     None
+}
+
+fn refuse(
+    target: &super::select::Target,
+    what: &str,
+    paths: &[gix::bstr::BString],
+    untracked: bool,
+) -> Error {
+    const SHOWN: usize = 10;
+    let mut list: Vec<String> = paths.iter().take(SHOWN).map(|p| p.to_string()).collect();
+    if paths.len() > SHOWN {
+        list.push(format!("and {} more", paths.len() - SHOWN));
+    }
+    let place = target
+        .worktree
+        .as_ref()
+        .map(|wt| wt.path.display().to_string())
+        .unwrap_or_default();
+    Error::usage(format!(
+        "'{}' is checked out in {place} and {what}: {}",
+        target.name,
+        list.join(", ")
+    ))
+    .with_fix(crate::error::Fix::CleanTarget { untracked })
 }

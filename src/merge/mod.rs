@@ -28,7 +28,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use crate::error::{Error, Fix};
 use crate::gitops::checkout::{self, LocalChanges};
 use crate::repo::Project;
 pub use report::{BranchReport, Outcome, Overlap, Report, Resolution};
@@ -242,28 +241,4 @@ fn plan_and_status(
         (local, plan)
     });
     Ok((local?, plan?))
-}
-
-pub(crate) fn refuse(
-    target: &select::Target,
-    what: &str,
-    paths: &[gix::bstr::BString],
-    untracked: bool,
-) -> Error {
-    const SHOWN: usize = 10;
-    let mut list: Vec<String> = paths.iter().take(SHOWN).map(|p| p.to_string()).collect();
-    if paths.len() > SHOWN {
-        list.push(format!("and {} more", paths.len() - SHOWN));
-    }
-    let place = target
-        .worktree
-        .as_ref()
-        .map(|wt| wt.path.display().to_string())
-        .unwrap_or_default();
-    Error::usage(format!(
-        "'{}' is checked out in {place} and {what}: {}",
-        target.name,
-        list.join(", ")
-    ))
-    .with_fix(Fix::CleanTarget { untracked })
 }

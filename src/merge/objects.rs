@@ -275,7 +275,7 @@ impl<'a> Walk<'a> {
             dirs.insert(self.loose.path().to_owned());
         }
         for dir in &dirs {
-            sync_dir(dir)?;
+            crate::gitops::sync_dir(dir)?;
         }
         Ok(results.iter().flatten().count())
     }
@@ -360,8 +360,6 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()
 }
-
-pub use crate::gitops::sync_dir;
 
 /// Remove the temporary object files a killed merge of process `pid` left behind.
 pub fn remove_temporaries(repo: &gix::Repository, pid: u32) {

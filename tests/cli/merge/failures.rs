@@ -227,3 +227,57 @@ fn sigterm_while_files_are_written_aside_changes_nothing() {
     assert_eq!(env.read(&env.repo.join("a.x")), "x\n");
     assert_clean(&env, &env.repo);
 }
+
+/// A journal as a merge killed while replacing files leaves it, naming `lock` as its index.lock.
+fn killed_in_files(env: &Env, lock: serde_json::Value) {
+    let journal = serde_json::json!({
+        "version": 1,
+        "pid": 1,
+        "target": "main",
+        "worktree": env.repo,
+        "old": env.rev("main"),
+        "new": env.rev("feature/f"),
+        "phase": "files",
+        "message": "merge feature/f: Fast-forward",
+        "index_lock": lock,
+    });
+    std::fs::create_dir_all(env.repo.join(".git/agents")).unwrap();
+    std::fs::write(env.repo.join(".git/agents/merge.json"), journal.to_string()).unwrap();
+}
+
+#[test]
+fn an_index_lock_is_removed_only_when_the_journal_proves_it_ours() {
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new();
+    env.git(&["branch", "feature/f"]);
+    commit_on(&env, "feature/f", &[Op::Write("f.txt", b"f\n")], "f");
+    let lock = env.repo.join(".git/index.lock");
+    std::fs::write(&lock, "someone else's\n").unwrap();
+    let theirs = serde_json::json!({ "path": lock, "dev": 0, "ino": 0 });
+    killed_in_files(&env, theirs);
+    for args in [
+        &["merge", "--abort"][..],
+        &["merge", "--continue"],
+        &["merge"],
+    ] {
+        let out = env.cmd().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert_eq!(env.read(&lock), "someone else's\n", "{args:?} removed it");
+    }
+    let out = env.cmd().args(["merge", "--abort"]).output().unwrap();
+    assert!(
+        stderr(&out).contains("index.lock exists"),
+        "{}",
+        stderr(&out)
+    );
+
+    let meta = std::fs::metadata(&lock).unwrap();
+    let ours = serde_json::json!({ "path": lock, "dev": meta.dev(), "ino": meta.ino() });
+    killed_in_files(&env, ours);
+    let out = env.cmd().args(["merge", "--abort"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!lock.exists(), "the dead merge's own lock is cleared");
+    assert!(!env.repo.join(".git/agents/merge.json").exists());
+    assert_eq!(env.rev("main"), env.rev("feature/f~1"));
+    assert_clean(&env, &env.repo);
+}
