@@ -101,10 +101,10 @@ pub fn interrupt_on_signals() -> std::io::Result<Arc<AtomicBool>> {
 /// missing author identity.
 ///
 /// Failures (exit code 1, [`ErrorKind::Failed`](crate::ErrorKind::Failed)): the target could
-/// not be moved, usually because it moved meanwhile (nothing was changed;
-/// [`Fix::MergeAgain`]), or it moved but updating its checked-out files failed
-/// ([`Fix::ResetWorktree`]). Errors with no [`Error`] in their chain come from reading the
-/// repository or the file system.
+/// not be moved because it moved meanwhile (nothing was changed;
+/// [`Fix::MergeAgain`](crate::Fix::MergeAgain)), or writing the checked-out files failed (a
+/// filter, a full disk: rolled back, the ref not moved). Errors with no
+/// [`Error`](crate::Error) in their chain come from reading the repository or the file system.
 pub fn merge(cwd: &std::path::Path, options: &Options) -> Result<Report> {
     run(
         &Project::open(cwd, &crate::config::Overrides::default())?,
@@ -116,7 +116,7 @@ pub fn merge(cwd: &std::path::Path, options: &Options) -> Result<Report> {
 ///
 /// Bad input (unknown branch or task, missing target, the target itself named, local changes the
 /// merge would overwrite, a detached main worktree without `into`, a merge in progress, an
-/// interrupted merge to continue or abort) is an `Err` carrying a usage [`Error`], and nothing is
+/// interrupted merge to continue or abort) is an `Err` carrying a usage [`Error`](crate::Error), and nothing is
 /// written; a dry run refuses exactly as the merge would. A conflict is not an error: the report
 /// says which branch, which paths and how to resolve it; [`Report::exit_code`] is then 1.
 pub fn run(project: &Project, options: &Options) -> Result<Report> {
