@@ -47,8 +47,15 @@ mod tests {
 
     #[test]
     fn a_grandchild_is_found_and_strangers_are_not() {
-        let mut child = std::process::Command::new("sh")
-            .args(["-c", "sleep 30 & wait"])
+        // The test tree's fake agent starts a grandchild that outlives its op, then waits.
+        let agent = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/agents/fake-agent");
+        let pidfile = std::env::temp_dir().join(format!("descendants-{}", std::process::id()));
+        let mut child = std::process::Command::new(agent)
+            .arg("grandchild")
+            .arg("30")
+            .arg(&pidfile)
+            .arg("hang")
+            .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
         let child_pid = Pid::from_raw(child.id() as i32);
@@ -71,6 +78,17 @@ mod tests {
         assert!(!list().contains(&Pid::from_raw(1)));
         assert!(!list().contains(&Pid::this()));
         let _ = nix::sys::signal::kill(grandchild, nix::sys::signal::Signal::SIGKILL);
+        let _ = child.kill();
         child.wait().unwrap();
+        for pid in std::fs::read_to_string(&pidfile)
+            .unwrap_or_default()
+            .split_whitespace()
+        {
+            if let Ok(pid) = pid.parse() {
+                let _ =
+                    nix::sys::signal::kill(Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+            }
+        }
+        let _ = std::fs::remove_file(&pidfile);
     }
 }
