@@ -33,43 +33,65 @@ pub fn acquire(state_dir: &Path, slugs: &[&str]) -> Result<(TaskLocks, Vec<Strin
     let mut locks = TaskLocks { held: Vec::new() };
     let mut warnings = Vec::new();
     for slug in slugs {
-        let path = dir.join(format!("{slug}.lock"));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("opening {}", path.display()))?;
-        let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => lock,
-            Err((mut file, Errno::EWOULDBLOCK)) => {
-                let holder = read_pid(&mut file)
-                    .map_or_else(|| "another process".to_owned(), |pid| format!("pid {pid}"));
+        let (lock, previous) = match take(&dir.join(format!("{slug}.lock")))? {
+            Taken::Ours { lock, previous } => (lock, previous),
+            Taken::Held(holder) => {
                 return Err(Error::usage(format!(
-                    "task '{slug}' is being run by another git-agents ({holder})"
+                    "task '{slug}' is being run by another git-agents ({})",
+                    holder_text(holder)
                 ))
                 .with_fix(Fix::WaitForRun)
                 .into());
             }
-            Err((_, errno)) => {
-                return Err(errno).with_context(|| format!("locking {}", path.display()))
-            }
         };
-        if let Some(pid) = read_pid(&mut lock) {
-            if pid != std::process::id() {
-                warnings.push(format!(
-                    "{slug}: took over the lock of git-agents pid {pid}, which is no longer running"
-                ));
-            }
+        if let Some(pid) = previous.filter(|pid| *pid != std::process::id()) {
+            warnings.push(format!(
+                "{slug}: took over the lock of git-agents pid {pid}, which is no longer running"
+            ));
         }
-        write_pid(&mut lock, &path)?;
         locks.held.push(lock);
     }
     Ok((locks, warnings))
 }
 
-fn read_pid(file: &mut File) -> Option<u32> {
+/// The outcome of trying to take a pid lock file.
+pub(crate) enum Taken {
+    /// Ours now, with our pid written in; `previous` is the pid a dead holder left.
+    Ours {
+        lock: Flock<File>,
+        previous: Option<u32>,
+    },
+    /// Another live process holds it (its pid, if it wrote one).
+    Held(Option<u32>),
+}
+
+/// Take an exclusive flock on `path` without waiting, and write our pid in it.
+pub(crate) fn take(path: &Path) -> Result<Taken> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        Ok(lock) => lock,
+        Err((mut file, Errno::EWOULDBLOCK)) => return Ok(Taken::Held(read_pid(&mut file))),
+        Err((_, errno)) => {
+            return Err(errno).with_context(|| format!("locking {}", path.display()))
+        }
+    };
+    let previous = read_pid(&mut lock);
+    write_pid(&mut lock, path)?;
+    Ok(Taken::Ours { lock, previous })
+}
+
+/// Who holds a lock, for messages.
+pub(crate) fn holder_text(holder: Option<u32>) -> String {
+    holder.map_or_else(|| "another process".to_owned(), |pid| format!("pid {pid}"))
+}
+
+pub(crate) fn read_pid(file: &mut File) -> Option<u32> {
     let mut text = String::new();
     file.seek(SeekFrom::Start(0)).ok()?;
     file.read_to_string(&mut text).ok()?;

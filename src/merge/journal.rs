@@ -6,8 +6,8 @@
 //! Merges of one repository run one at a time: each holds `<state-dir>/merge.lock` (flock), so a
 //! journal found by a merge holding that lock belongs to a process that is gone.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -182,7 +182,7 @@ impl MergeLock {
         };
         match Flock::lock(file, FlockArg::LockSharedNonblock) {
             Ok(_shared) => Ok(()),
-            Err((file, Errno::EWOULDBLOCK)) => Err(busy(file)),
+            Err((mut file, Errno::EWOULDBLOCK)) => Err(busy(crate::lock::read_pid(&mut file))),
             Err((_, errno)) => {
                 Err(errno).with_context(|| format!("could not lock {}", path.display()))
             }
@@ -193,38 +193,17 @@ impl MergeLock {
     pub fn acquire(state_dir: &Path) -> Result<MergeLock> {
         std::fs::create_dir_all(state_dir)
             .with_context(|| format!("could not create {}", state_dir.display()))?;
-        let path = state_dir.join("merge.lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("could not open {}", path.display()))?;
-        let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => lock,
-            Err((file, Errno::EWOULDBLOCK)) => return Err(busy(file)),
-            Err((_, errno)) => {
-                return Err(errno).with_context(|| format!("could not lock {}", path.display()))
-            }
-        };
-        lock.set_len(0)
-            .and_then(|()| lock.seek(SeekFrom::Start(0)).map(drop))
-            .and_then(|()| writeln!(lock, "{}", std::process::id()))
-            .with_context(|| format!("could not write {}", path.display()))?;
-        Ok(MergeLock { _file: lock })
+        match crate::lock::take(&state_dir.join("merge.lock"))? {
+            crate::lock::Taken::Ours { lock, .. } => Ok(MergeLock { _file: lock }),
+            crate::lock::Taken::Held(holder) => Err(busy(holder)),
+        }
     }
 }
 
-fn busy(mut file: File) -> anyhow::Error {
-    let mut text = String::new();
-    let _ = file.read_to_string(&mut text);
-    let holder = match text.trim().parse::<u32>() {
-        Ok(pid) => format!("pid {pid}"),
-        Err(_) => "another process".into(),
-    };
+fn busy(holder: Option<u32>) -> anyhow::Error {
     Error::usage(format!(
-        "another git agents merge is landing in this repository ({holder})"
+        "another git agents merge is landing in this repository ({})",
+        crate::lock::holder_text(holder)
     ))
     .with_fix(Fix::WaitForMerge)
     .into()
