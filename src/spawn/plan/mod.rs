@@ -18,7 +18,7 @@ use super::schedule::Finished;
 use super::Mode;
 use super::SpawnOptions;
 use crate::agent::Template;
-use crate::config::{Origin, Resolver};
+use crate::config::{Origin, Program, Resolver, Setting};
 use crate::error::{Error, Fix};
 use crate::gitops::worktree::Registered;
 use crate::lock::{self, TaskLocks};
@@ -112,8 +112,8 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
             continue;
         }
         known.remove(&task.name);
-        let plan = plan_task(&survey, &resolver, options, task)?;
-        from_repository.extend(committed_commands(&survey, &resolver, options, &plan)?);
+        let (plan, commands) = plan_task(&survey, &resolver, options, task)?;
+        from_repository.extend(commands);
         plans.push(plan);
     }
     trust::require(&survey.project, &from_repository, options.trust)?;
@@ -153,13 +153,14 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
     })
 }
 
-/// One task's plan: its branch and workspace (as its mode places it), command, prompt, limits.
+/// One task's plan: its branch and workspace (as its mode places it), command, prompt, limits;
+/// and the commands of it that come from its committed task file (to be trusted).
 fn plan_task(
     survey: &Survey,
     resolver: &Resolver<'_>,
     options: &SpawnOptions,
     task: Task,
-) -> Result<TaskPlan> {
+) -> Result<(TaskPlan, Vec<trust::Command>)> {
     let project = &survey.project;
     let branch = project.branch_for(&task.slug);
     let full = format!("refs/heads/{branch}");
@@ -186,16 +187,18 @@ fn plan_task(
         Mode::Worktree => worktree::place(survey, &task, branch, &full)?,
     };
     let settings = resolver.task(&task)?;
-    let verify = match options.verify {
-        true => resolver.verify(&task)?.map(verify::Command::from),
+    let check = match options.verify {
+        true => resolver.verify(&task)?,
         false => None,
     };
+    let commands = committed_commands(survey, &task, &settings.agent.template, check.as_ref())?;
+    let verify = check.map(verify::Command::from);
     let scope = scope::for_task(&project.repo, &project.root, &task)?;
     let mut prompt = settings.prompt.value;
     if survey.mode == Mode::Dir {
         prompt.push_str(&dir::scope_instruction(&task, &scope)?);
     }
-    Ok(TaskPlan {
+    let plan = TaskPlan {
         scope,
         verify,
         write_scope: None,
@@ -210,39 +213,31 @@ fn plan_task(
         program: settings.agent.path,
         copies: place.copies,
         existing: place.existing,
-    })
+    };
+    Ok((plan, commands))
 }
 
 /// The task's agent and check commands that come from its task file, when that file is
 /// committed (it came with the repository): they run only once trusted.
 fn committed_commands(
     survey: &Survey,
-    resolver: &Resolver<'_>,
-    options: &SpawnOptions,
-    plan: &TaskPlan,
+    task: &Task,
+    agent: &Setting<Template>,
+    check: Option<&Program>,
 ) -> Result<Vec<trust::Command>> {
-    let task = &plan.task;
     if !survey.tracked(&task.rel_file)? {
         return Ok(Vec::new());
     }
     let mut commands = Vec::new();
-    let agent = resolver.task(task)?.agent.template;
     if agent.origin == Origin::FrontMatter && agent.value.source == "custom" {
         commands.push(trust::command(task, trust::Use::Agent, &agent.value));
     }
-    if let Some(check) = options
-        .verify
-        .then(|| resolver.verify(task))
-        .transpose()?
-        .flatten()
-    {
-        if check.template.origin == Origin::FrontMatter {
-            commands.push(trust::command(
-                task,
-                trust::Use::Verify,
-                &check.template.value,
-            ));
-        }
+    if let Some(check) = check.filter(|c| c.template.origin == Origin::FrontMatter) {
+        commands.push(trust::command(
+            task,
+            trust::Use::Verify,
+            &check.template.value,
+        ));
     }
     Ok(commands)
 }
