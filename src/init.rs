@@ -66,8 +66,8 @@ pub fn init(cwd: &Path) -> Result<InitReport> {
         existing_tasks,
         agents_found: PRESETS
             .iter()
-            .filter(|(_, argv)| which::which(argv[0]).is_ok())
-            .map(|(name, _)| (*name).to_owned())
+            .filter(|preset| which::which(preset.options[0]).is_ok())
+            .map(|preset| preset.name.to_owned())
             .collect(),
         agent_in_use: project.settings.agent.value.clone(),
     };

@@ -182,7 +182,7 @@ pub fn template(
 
 /// An agent preset name.
 pub fn agent(config: &gix::config::File, key: &str) -> Result<Option<Setting<String>>> {
-    let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
     let problem = format!("is not an agent git-agents knows ({})", names.join(", "));
     parsed(config, key, &problem, "claude", |raw| {
         let name = raw.trim();

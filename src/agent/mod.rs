@@ -10,42 +10,11 @@ use anyhow::Result;
 
 use crate::error::{Error, Fix};
 
-/// Non-interactive invocations that let each agent edit files.
-pub const PRESETS: &[(&str, &[&str])] = &[
-    (
-        "claude",
-        &[
-            "claude",
-            "-p",
-            "{prompt}",
-            "--permission-mode",
-            "acceptEdits",
-        ],
-    ),
-    (
-        "codex",
-        &["codex", "exec", "--sandbox", "workspace-write", "{prompt}"],
-    ),
-    ("gemini", &["gemini", "-p", "{prompt}", "--yolo"]),
-    (
-        "aider",
-        &[
-            "aider",
-            "--message",
-            "{prompt}",
-            "--yes-always",
-            "--no-gitignore",
-            "--no-check-update",
-            "--analytics-disable",
-        ],
-    ),
-    ("opencode", &["opencode", "run", "{prompt}"]),
-    (
-        "copilot",
-        &["copilot", "-p", "{prompt}", "--allow-all-tools"],
-    ),
-    ("qwen", &["qwen", "-p", "{prompt}", "--yolo"]),
-];
+pub mod presets;
+pub mod stream;
+
+pub use presets::{Preset, PRESETS};
+pub use stream::Format;
 
 /// The placeholders a template may use.
 pub const PLACEHOLDERS: &[&str] = &[
@@ -63,6 +32,8 @@ pub struct Template {
     pub source: String,
     /// The argv, program first, placeholders such as `{prompt}` still in place; never empty.
     pub words: Vec<String>,
+    /// How its output is read: a preset's machine-readable stream, or plain text.
+    pub format: Format,
 }
 
 /// Values substituted into a template.
@@ -83,14 +54,15 @@ pub struct Values<'a> {
 impl Template {
     /// The template for a preset name.
     pub fn preset(name: &str) -> Result<Template> {
-        match PRESETS.iter().find(|(n, _)| *n == name) {
-            Some((_, words)) => Ok(Template {
+        match presets::find(name) {
+            Some(preset) => Ok(Template {
                 source: name.to_owned(),
-                words: words.iter().map(|w| (*w).to_owned()).collect(),
+                words: preset.words(),
+                format: preset.format,
             }),
             None => Err(Error::usage(format!("unknown agent '{name}'"))
                 .with_fix(Fix::ChooseAgent {
-                    presets: PRESETS.iter().map(|(n, _)| (*n).to_owned()).collect(),
+                    presets: PRESETS.iter().map(|p| p.name.to_owned()).collect(),
                 })
                 .into()),
         }
@@ -103,6 +75,7 @@ impl Template {
             Some(words) => Ok(Template {
                 source: "custom".to_owned(),
                 words,
+                format: Format::Text,
             }),
             None => Err(Error::usage(format!(
                 "cannot split the agent command {template:?} into words"
@@ -127,6 +100,7 @@ impl Template {
         Ok(Template {
             source: "custom".to_owned(),
             words,
+            format: Format::Text,
         })
     }
 
@@ -134,6 +108,27 @@ impl Template {
     pub fn command_line(&self) -> String {
         shlex::try_join(self.words.iter().map(String::as_str))
             .unwrap_or_else(|_| self.words.join(" "))
+    }
+
+    /// The preset this template came from, if it did.
+    pub fn preset_info(&self) -> Option<&'static Preset> {
+        presets::find(&self.source)
+    }
+
+    /// The same command with its output read as `format`.
+    pub fn with_format(mut self, format: Format) -> Template {
+        self.format = format;
+        self
+    }
+
+    /// The same command with `words` added at the end of its options (before the prompt of a
+    /// preset, at the end of a custom command).
+    pub fn with_extra_args(mut self, words: &[String]) -> Template {
+        let at = self
+            .preset_info()
+            .map_or(self.words.len(), |p| p.options_end(&self.words));
+        self.words.splice(at..at, words.iter().cloned());
+        self
     }
 
     /// The program to run, as written.

@@ -1,0 +1,12 @@
+//! The codex stream format (to be filled in: see the stream module).
+
+use super::{Adapter, Note};
+
+#[derive(Default)]
+pub struct Codex;
+
+impl Adapter for Codex {
+    fn notes(&mut self, line: &str, _value: Option<&serde_json::Value>) -> Vec<Note> {
+        vec![Note::Text(line.to_owned())]
+    }
+}
