@@ -3,7 +3,7 @@
 use super::{Adapter, Note};
 
 #[derive(Default)]
-pub struct Claude;
+pub struct Claude {}
 
 impl Adapter for Claude {
     fn notes(&mut self, line: &str, _value: Option<&serde_json::Value>) -> Vec<Note> {

@@ -3,7 +3,7 @@
 use super::{Adapter, Note};
 
 #[derive(Default)]
-pub struct Codex;
+pub struct Codex {}
 
 impl Adapter for Codex {
     fn notes(&mut self, line: &str, _value: Option<&serde_json::Value>) -> Vec<Note> {

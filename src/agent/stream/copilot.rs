@@ -3,7 +3,7 @@
 use super::{Adapter, Note};
 
 #[derive(Default)]
-pub struct Copilot;
+pub struct Copilot {}
 
 impl Adapter for Copilot {
     fn notes(&mut self, line: &str, _value: Option<&serde_json::Value>) -> Vec<Note> {

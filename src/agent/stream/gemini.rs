@@ -3,7 +3,7 @@
 use super::{Adapter, Note};
 
 #[derive(Default)]
-pub struct Gemini;
+pub struct Gemini {}
 
 impl Adapter for Gemini {
     fn notes(&mut self, line: &str, _value: Option<&serde_json::Value>) -> Vec<Note> {

@@ -3,7 +3,7 @@
 use super::{Adapter, Note};
 
 #[derive(Default)]
-pub struct Opencode;
+pub struct Opencode {}
 
 impl Adapter for Opencode {
     fn notes(&mut self, line: &str, _value: Option<&serde_json::Value>) -> Vec<Note> {
