@@ -14,7 +14,7 @@ use crate::fake_api::{FakeApi, Step};
 
 /// The directory holding `claude` and `codex`: `$GIT_AGENTS_REAL_AGENTS`, else the place
 /// `.ci/run` installs them.
-fn real_agents_dir() -> (PathBuf, bool) {
+pub(crate) fn real_agents_dir() -> (PathBuf, bool) {
     match std::env::var_os("GIT_AGENTS_REAL_AGENTS") {
         Some(dir) if !dir.is_empty() => (PathBuf::from(dir), true),
         _ => (
@@ -24,14 +24,14 @@ fn real_agents_dir() -> (PathBuf, bool) {
     }
 }
 
-fn in_ci() -> bool {
+pub(crate) fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 /// The directory with `program`, or `None` (after saying why) when a developer has not
 /// installed it. In CI, or when `GIT_AGENTS_REAL_AGENTS` names the directory, a missing CLI
 /// is a failure.
-fn agent_dir(program: &str) -> Option<PathBuf> {
+pub(crate) fn agent_dir(program: &str) -> Option<PathBuf> {
     let (dir, named) = real_agents_dir();
     if dir.join(program).is_file() {
         return Some(dir);
@@ -48,20 +48,20 @@ fn agent_dir(program: &str) -> Option<PathBuf> {
 }
 
 /// The fake API, logging to `target/tmp/fake-api/<name>.jsonl`, kept after the test for reading.
-fn start_api(name: &str) -> FakeApi {
+pub(crate) fn start_api(name: &str) -> FakeApi {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-api");
     std::fs::create_dir_all(&dir).unwrap();
     FakeApi::start(&dir.join(format!("{name}.jsonl")))
 }
 
 /// A port on 127.0.0.1 where nothing listens.
-fn dead_port() -> u16 {
+pub(crate) fn dead_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
 
 /// The task both agents get: the default prompt tells the agent to read this file.
-fn hello_env(content: &str) -> Env {
+pub(crate) fn hello_env(content: &str) -> Env {
     let env = Env::new();
     env.task(
         "hello",
@@ -73,7 +73,12 @@ fn hello_env(content: &str) -> Env {
 
 /// `git agents spawn ARGS` with the real agents on PATH, no credentials or proxies from the
 /// host, and every non-loopback connection sent to a proxy that is not there.
-fn spawn(env: &Env, dir: &Path, vars: &[(&str, String)], args: &[&str]) -> std::process::Output {
+pub(crate) fn spawn(
+    env: &Env,
+    dir: &Path,
+    vars: &[(&str, String)],
+    args: &[&str],
+) -> std::process::Output {
     let mut cmd = env.cmd();
     for key in [
         "OPENAI_API_KEY",

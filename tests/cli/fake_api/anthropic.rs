@@ -84,6 +84,7 @@ fn blocks_for(step: Step, cwd: &str, id: u64) -> Vec<Value> {
             "Write",
             json!({ "file_path": format!("{cwd}/{path}"), "content": content }),
         )],
+        Step::Run(command) => vec![tool("Bash", json!({ "command": command }))],
         Step::Finish(text) => vec![text_block(&text)],
     }
 }

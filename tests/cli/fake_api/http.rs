@@ -44,6 +44,8 @@ pub struct Response {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// More headers, such as `retry-after`.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Response {
@@ -52,6 +54,7 @@ impl Response {
             status,
             content_type: "application/json",
             body: value.to_string().into_bytes(),
+            headers: Vec::new(),
         }
     }
 
@@ -60,6 +63,7 @@ impl Response {
             status,
             content_type: "text/plain",
             body: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -75,6 +79,7 @@ impl Response {
             status: 200,
             content_type: "text/event-stream",
             body: body.into_bytes(),
+            headers: Vec::new(),
         }
     }
 }
@@ -83,6 +88,8 @@ fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        429 => "Too Many Requests",
         404 => "Not Found",
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",
@@ -182,8 +189,13 @@ pub fn write_response(
     response: &Response,
 ) -> io::Result<()> {
     let close = request.wants_close();
+    let extra: String = response
+        .headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: {}\r\n\r\n",
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: {}\r\n{extra}\r\n",
         response.status,
         reason(response.status),
         response.content_type,

@@ -25,6 +25,22 @@ use serde_json::{json, Value};
 use http::{Request, Response};
 pub use script::Step;
 
+/// How the fake API fails its model requests, for the failure-kind tests. Other requests
+/// (Claude Code's `HEAD /`, token counts) are answered as usual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // the failure-kind tests use them as they are written
+pub enum Failure {
+    /// Answer every model request.
+    None,
+    /// 401 to every model request, with each API's authentication error.
+    Unauthorized,
+    /// 429 to the first `times` model requests, saying the limit resets in `reset_secs`
+    /// (`retry-after` and the APIs' reset headers), then answer as usual.
+    RateLimited { times: u32, reset_secs: u64 },
+    /// Read model requests and never answer them (the connection stays open).
+    Stalled,
+}
+
 pub struct FakeApi {
     addr: SocketAddr,
     recorder: Arc<Recorder>,
@@ -35,6 +51,11 @@ pub struct FakeApi {
 impl FakeApi {
     /// Listen on a free port of 127.0.0.1, logging to `log`.
     pub fn start(log: &Path) -> FakeApi {
+        FakeApi::start_failing(log, Failure::None)
+    }
+
+    /// Like [`FakeApi::start`], failing model requests as `failure` says.
+    pub fn start_failing(log: &Path, failure: Failure) -> FakeApi {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
         let recorder = Arc::new(Recorder {
@@ -42,6 +63,8 @@ impl FakeApi {
             path: log.to_owned(),
             steps: Mutex::new(Vec::new()),
             ids: AtomicU64::new(1),
+            failure,
+            failed: AtomicU64::new(0),
         });
         let stop = Arc::new(AtomicBool::new(false));
         let acceptor = {
@@ -119,6 +142,9 @@ pub struct Recorder {
     path: PathBuf,
     steps: Mutex<Vec<Step>>,
     ids: AtomicU64,
+    failure: Failure,
+    /// Model requests failed so far.
+    failed: AtomicU64,
 }
 
 impl Recorder {
@@ -196,6 +222,11 @@ fn route(request: &Request, recorder: &Recorder) -> Response {
         );
     }
     let path = request.path();
+    if request.method == "POST" && is_model_request(path) {
+        if let Some(response) = failure(recorder) {
+            return response;
+        }
+    }
     match request.method.as_str() {
         // Claude Code checks that the base URL answers.
         "HEAD" => Response::empty(200),
@@ -205,5 +236,70 @@ fn route(request: &Request, recorder: &Recorder) -> Response {
             404,
             &json!({ "error": format!("the fake API has no {} {path}", request.method) }),
         ),
+    }
+}
+
+/// The requests that ask the model for an answer, on any of the APIs.
+fn is_model_request(path: &str) -> bool {
+    (path.starts_with("/v1/messages") && !path.ends_with("/count_tokens"))
+        || path == "/v1/responses"
+        || path.ends_with("/chat/completions")
+        || path.contains(":generateContent")
+        || path.contains(":streamGenerateContent")
+}
+
+/// The failure the API is set to give this request, if any.
+fn failure(recorder: &Recorder) -> Option<Response> {
+    match recorder.failure {
+        Failure::None => None,
+        Failure::Unauthorized => {
+            recorder.failed.fetch_add(1, Ordering::SeqCst);
+            Some(Response::json(
+                401,
+                &json!({
+                    "type": "error",
+                    "error": {
+                        "type": "authentication_error", "code": 401,
+                        "status": "UNAUTHENTICATED",
+                        "message": "invalid x-api-key: Incorrect API key provided",
+                    },
+                }),
+            ))
+        }
+        Failure::RateLimited { times, reset_secs } => {
+            if recorder.failed.fetch_add(1, Ordering::SeqCst) >= u64::from(times) {
+                return None;
+            }
+            let reset = std::time::SystemTime::now() + Duration::from_secs(reset_secs);
+            let mut response = Response::json(
+                429,
+                &json!({
+                    "type": "error",
+                    "error": {
+                        "type": "rate_limit_error", "code": 429,
+                        "status": "RESOURCE_EXHAUSTED",
+                        "message": format!("Rate limit reached. Please try again in {reset_secs}s."),
+                    },
+                }),
+            );
+            response.headers = vec![
+                ("retry-after".into(), reset_secs.to_string()),
+                (
+                    "x-ratelimit-reset-requests".into(),
+                    format!("{reset_secs}s"),
+                ),
+                (
+                    "anthropic-ratelimit-requests-reset".into(),
+                    humantime::format_rfc3339_seconds(reset).to_string(),
+                ),
+            ];
+            Some(response)
+        }
+        Failure::Stalled => {
+            recorder.failed.fetch_add(1, Ordering::SeqCst);
+            // Never answer: hold the connection until the test ends.
+            std::thread::sleep(Duration::from_secs(600));
+            Some(Response::empty(504))
+        }
     }
 }

@@ -28,6 +28,7 @@ pub fn handle(request: &Request, recorder: &Recorder) -> Response {
             ),
             id,
         ),
+        Step::Run(command) => shell_call(&body, command, id),
         Step::Finish(text) => message(&text, id),
     };
     let response_id = format!("resp_fake_{id}");

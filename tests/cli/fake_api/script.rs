@@ -1,8 +1,9 @@
 //! What the fake model does, the same for every API: read the task file the prompt names,
 //! carry out the one instruction it finds there, then say it is done.
 //!
-//! The instruction has one form: `Create PATH containing "TEXT".` It may also stand in the
-//! prompt itself, and then the model writes the file at once.
+//! An instruction is `Create PATH containing "TEXT".` or ``Run `COMMAND`.``; a task file may
+//! hold several, carried out in order. They may also stand in the prompt itself, and then the
+//! model carries them out at once.
 
 /// The model's next move in a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,6 +12,8 @@ pub enum Step {
     Read(String),
     /// Write `content` to `path`, relative to the agent's working directory.
     Write { path: String, content: String },
+    /// Run a shell command with the agent's command tool (Bash, exec_command, run_shell_command…).
+    Run(String),
     /// End the turn with this text.
     Finish(String),
 }
@@ -27,21 +30,28 @@ impl Conversation {
     pub fn next_step(&self) -> Step {
         let prompt = self.user_texts.join("\n");
         let results = &self.tool_results;
-        if let Some(write) = instruction(&prompt) {
-            return match results.len() {
-                0 => write,
-                _ => finish(results),
-            };
+        let direct = instructions(&prompt);
+        if !direct.is_empty() {
+            return direct
+                .into_iter()
+                .nth(results.len())
+                .unwrap_or_else(|| finish(results));
         }
         match results.len() {
             0 => match task_file(&prompt) {
                 Some(path) => Step::Read(path),
                 None => Step::Finish("The prompt names no task file to read.".into()),
             },
-            1 => instruction(&results[0]).unwrap_or_else(|| {
-                Step::Finish("The task file holds no instruction I can follow.".into())
-            }),
-            _ => finish(results),
+            done => {
+                let steps = instructions(&results[0]);
+                if steps.is_empty() {
+                    return Step::Finish("The task file holds no instruction I can follow.".into());
+                }
+                steps
+                    .into_iter()
+                    .nth(done - 1)
+                    .unwrap_or_else(|| finish(results))
+            }
         }
     }
 }
@@ -53,10 +63,40 @@ fn finish(results: &[String]) -> Step {
     ))
 }
 
-/// `Create PATH containing "TEXT"` anywhere in `text`.
-fn instruction(text: &str) -> Option<Step> {
-    let start = text.find("Create ")? + "Create ".len();
-    let rest = &text[start..];
+/// Every `Create PATH containing "TEXT"` and ``Run `COMMAND` `` in `text`, in order.
+fn instructions(text: &str) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut rest = text;
+    loop {
+        let create = rest.find("Create ");
+        let run = rest.find("Run `");
+        let (at, is_run) = match (create, run) {
+            (Some(c), Some(r)) => (c.min(r), r < c),
+            (Some(c), None) => (c, false),
+            (None, Some(r)) => (r, true),
+            (None, None) => return steps,
+        };
+        let after = if is_run {
+            at + "Run `".len()
+        } else {
+            at + "Create ".len()
+        };
+        rest = &rest[after..];
+        let step = if is_run {
+            run_step(rest)
+        } else {
+            create_step(rest)
+        };
+        steps.extend(step);
+    }
+}
+
+fn run_step(rest: &str) -> Option<Step> {
+    let (command, _) = rest.split_once('`')?;
+    (!command.trim().is_empty()).then(|| Step::Run(command.to_owned()))
+}
+
+fn create_step(rest: &str) -> Option<Step> {
     let (path, rest) = rest.split_once(" containing \"")?;
     let (content, _) = rest.split_once('"')?;
     if path.is_empty() || path.contains(char::is_whitespace) {
@@ -105,5 +145,15 @@ fn the_script_reads_the_task_file_then_writes_then_finishes() {
         tool_results: vec![],
     };
     assert!(matches!(direct.next_step(), Step::Write { .. }));
+    let two = "Read t.md";
+    let mut c = Conversation {
+        user_texts: vec![two.into()],
+        tool_results: vec!["Create a.txt containing \"x\". Then Run `echo ran > b.txt`.".into()],
+    };
+    assert!(matches!(c.next_step(), Step::Write { .. }));
+    c.tool_results.push("ok".into());
+    assert_eq!(c.next_step(), Step::Run("echo ran > b.txt".into()));
+    c.tool_results.push("".into());
+    assert!(matches!(c.next_step(), Step::Finish(_)));
     assert_eq!(shell_quote("it's"), "'it'\\''s'");
 }
