@@ -113,20 +113,10 @@ fn push_capped(partial: &mut Vec<u8>, bytes: &[u8]) {
     partial.extend_from_slice(&bytes[..bytes.len().min(room)]);
 }
 
-/// Text safe to show on one terminal line: lossy UTF-8, control characters replaced.
+/// Text safe to show on one terminal line: lossy UTF-8, escape sequences dropped, control
+/// characters replaced (see [`crate::text::one_line`]).
 pub fn display_line(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim_end_matches(['\r', '\n']);
-    let text = text.rsplit('\r').next().unwrap_or(text);
-    text.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            c if c.is_control() => '?',
-            c => c,
-        })
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    crate::text::one_line(&String::from_utf8_lossy(bytes))
 }
 
 #[cfg(test)]
@@ -182,7 +172,7 @@ mod tests {
     #[test]
     fn control_characters_and_carriage_returns_are_tamed() {
         assert_eq!(display_line(b"50%\r100%\r\n"), "100%");
-        assert_eq!(display_line(b"\x1b[31mred\x1b[0m\tx"), "?[31mred?[0m x");
+        assert_eq!(display_line(b"\x1b[31mred\x1b[0m\tx"), "red x");
         assert_eq!(display_line(&[0xff, 0xfe, b'a']), "\u{fffd}\u{fffd}a");
     }
 }
