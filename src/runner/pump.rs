@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::sync::Mutex;
 
+use super::pulse::Pulse;
 use super::LineSink;
 
 /// Lines longer than this are cut for display; the log keeps every byte.
@@ -16,6 +17,7 @@ pub fn pump(
     mut reader: impl Read,
     mut log: File,
     last_line: &Mutex<String>,
+    pulse: &Pulse,
     sink: &dyn LineSink,
 ) -> Option<String> {
     let mut buf = vec![0u8; 64 * 1024];
@@ -29,6 +31,7 @@ pub fn pump(
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
+        pulse.beat();
         let chunk = &buf[..n];
         if log_error.is_none() {
             if let Err(err) = log.write_all(chunk) {
@@ -142,7 +145,7 @@ mod tests {
         let sink = Lines(Mutex::new(Vec::new()), wants);
         // Small reads exercise lines split across chunks.
         let reader = std::io::BufReader::with_capacity(7, input);
-        assert!(pump(reader, log, &last, &sink).is_none());
+        assert!(pump(reader, log, &last, &Pulse::default(), &sink).is_none());
         let lines = sink.0.into_inner().unwrap();
         (
             last.into_inner().unwrap(),
