@@ -85,7 +85,8 @@ pub fn classify(ending: Ending, telemetry: &Telemetry, tail: &str, now: i64) -> 
     let said = reported
         .map(|e| e.message.clone())
         .or_else(|| telemetry.result_is_error.then(|| telemetry.result.clone()).flatten())
-        .or_else(|| last_words(tail));
+        .or_else(|| last_words(tail))
+        .map(|words| shortened(&words, 240));
     let from_words = |text: &str| kind_in_words(text);
     let found = |default: FailureKind| {
         let kind = reported
@@ -133,6 +134,14 @@ pub fn classify(ending: Ending, telemetry: &Telemetry, tail: &str, now: i64) -> 
         }
         Ending::Code(_) => found(FailureKind::Exit),
     }
+}
+
+fn shortened(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    format!("{cut}…")
 }
 
 /// The last few lines of the tail, where a CLI's final complaint stands.

@@ -210,7 +210,7 @@ fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState
                 .timeout
                 .map(|t| humantime::format_duration(t).to_string())
                 .unwrap_or_default();
-            let message = format!("timeout: no exit within {limit}{note}");
+            let message = format!("no exit within {limit}{note}");
             (Status::TimedOut, None, Some(message))
         }
         Exit::Hung => {
