@@ -31,5 +31,6 @@ mod setup;
 mod spawn;
 mod spawn_errors;
 mod status;
+mod streams;
 mod trust;
 mod worktree_entries;
