@@ -223,7 +223,7 @@ fn route(request: &Request, recorder: &Recorder) -> Response {
     }
     let path = request.path();
     if request.method == "POST" && is_model_request(path) {
-        if let Some(response) = failure(recorder) {
+        if let Some(response) = failure(recorder, path) {
             return response;
         }
     }
@@ -248,15 +248,27 @@ fn is_model_request(path: &str) -> bool {
         || path.contains(":streamGenerateContent")
 }
 
-/// The failure the API is set to give this request, if any.
-fn failure(recorder: &Recorder) -> Option<Response> {
+/// The failure the API is set to give this request, if any: each API's own error body, as
+/// the CLIs read it (Anthropic's `{"type":"error","error":{...}}`, OpenAI's `{"error":{...}}`
+/// with a `code`, Google's `status`).
+fn failure(recorder: &Recorder, path: &str) -> Option<Response> {
+    let api = Api::of(path);
     match recorder.failure {
         Failure::None => None,
         Failure::Unauthorized => {
             recorder.failed.fetch_add(1, Ordering::SeqCst);
-            Some(Response::json(
-                401,
-                &json!({
+            let body = match api {
+                Api::Anthropic => json!({
+                    "type": "error",
+                    "error": { "type": "authentication_error", "message": "invalid x-api-key" },
+                }),
+                Api::OpenAi => json!({
+                    "error": {
+                        "message": "Incorrect API key provided: test-key. You can find your API key at https://platform.openai.com/account/api-keys.",
+                        "type": "invalid_request_error", "param": null, "code": "invalid_api_key",
+                    },
+                }),
+                Api::Other => json!({
                     "type": "error",
                     "error": {
                         "type": "authentication_error", "code": 401,
@@ -264,24 +276,35 @@ fn failure(recorder: &Recorder) -> Option<Response> {
                         "message": "invalid x-api-key: Incorrect API key provided",
                     },
                 }),
-            ))
+            };
+            Some(Response::json(401, &body))
         }
         Failure::RateLimited { times, reset_secs } => {
             if recorder.failed.fetch_add(1, Ordering::SeqCst) >= u64::from(times) {
                 return None;
             }
             let reset = std::time::SystemTime::now() + Duration::from_secs(reset_secs);
-            let mut response = Response::json(
-                429,
-                &json!({
+            let message = format!("Rate limit reached. Please try again in {reset_secs}s.");
+            let body = match api {
+                Api::Anthropic => json!({
+                    "type": "error",
+                    "error": { "type": "rate_limit_error", "message": message },
+                }),
+                Api::OpenAi => json!({
+                    "error": {
+                        "message": message, "type": "requests", "param": null,
+                        "code": "rate_limit_exceeded",
+                    },
+                }),
+                Api::Other => json!({
                     "type": "error",
                     "error": {
                         "type": "rate_limit_error", "code": 429,
-                        "status": "RESOURCE_EXHAUSTED",
-                        "message": format!("Rate limit reached. Please try again in {reset_secs}s."),
+                        "status": "RESOURCE_EXHAUSTED", "message": message,
                     },
                 }),
-            );
+            };
+            let mut response = Response::json(429, &body);
             response.headers = vec![
                 ("retry-after".into(), reset_secs.to_string()),
                 (
@@ -300,6 +323,25 @@ fn failure(recorder: &Recorder) -> Option<Response> {
             // Never answer: hold the connection until the test ends.
             std::thread::sleep(Duration::from_secs(600));
             Some(Response::empty(504))
+        }
+    }
+}
+
+/// Which API a model request speaks, for the shape of its errors.
+enum Api {
+    Anthropic,
+    OpenAi,
+    Other,
+}
+
+impl Api {
+    fn of(path: &str) -> Api {
+        if path.starts_with("/v1/messages") {
+            Api::Anthropic
+        } else if path == "/v1/responses" || path.ends_with("/chat/completions") {
+            Api::OpenAi
+        } else {
+            Api::Other
         }
     }
 }
