@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use crate::common::{stderr, stdout, Env};
 use crate::fake_api::{FakeApi, Step};
 
+mod streams;
+
 /// The directory holding `claude` and `codex`: `$GIT_AGENTS_REAL_AGENTS`, else the place
 /// `.ci/run` installs them.
 pub(crate) fn real_agents_dir() -> (PathBuf, bool) {
@@ -126,13 +128,18 @@ fn claude_vars(base_url: String, key: Option<&str>) -> Vec<(&'static str, String
 
 /// Point Codex at `base_url` with a provider in the sealed HOME's `~/.codex/config.toml`:
 /// the preset's argv stays as it is, and Codex ignores `OPENAI_BASE_URL`. No websocket
-/// attempt, no retries, and a model name that gets the plain `exec_command` tool.
+/// attempt, no retries, and Codex's own default model, which gets its tools as a JavaScript
+/// `exec` tool (see the fake's `openai` module), as users' runs do.
 fn codex_config(env: &Env, base_url: &str) {
+    codex_config_retrying(env, base_url, 0);
+}
+
+/// [`codex_config`], with Codex retrying a failed request `retries` times.
+fn codex_config_retrying(env: &Env, base_url: &str, retries: u32) {
     let dir = env.home.join(".codex");
     std::fs::create_dir_all(&dir).unwrap();
     let config = format!(
-        r#"model = "fake-model"
-model_provider = "fake"
+        r#"model_provider = "fake"
 
 [model_providers.fake]
 name = "fake model API"
@@ -140,8 +147,8 @@ base_url = "{base_url}/v1"
 env_key = "CODEX_API_KEY"
 wire_api = "responses"
 supports_websockets = false
-request_max_retries = 0
-stream_max_retries = 0
+request_max_retries = {retries}
+stream_max_retries = {retries}
 "#
     );
     std::fs::write(dir.join("config.toml"), config).unwrap();
