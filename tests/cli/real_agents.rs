@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::common::{stderr, stdout, Env};
-use crate::fake_api::{FakeApi, Step};
+use crate::fake_api::{Failure, FakeApi, Step};
 
 mod streams;
 
@@ -54,6 +54,13 @@ pub(crate) fn start_api(name: &str) -> FakeApi {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-api");
     std::fs::create_dir_all(&dir).unwrap();
     FakeApi::start(&dir.join(format!("{name}.jsonl")))
+}
+
+/// [`start_api`], failing model requests as `failure` says.
+fn start_failing_api(name: &str, failure: Failure) -> FakeApi {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-api");
+    std::fs::create_dir_all(&dir).unwrap();
+    FakeApi::start_failing(&dir.join(format!("{name}.jsonl")), failure)
 }
 
 /// A port on 127.0.0.1 where nothing listens.
@@ -297,4 +304,133 @@ fn codex_without_credentials_hangs_until_the_timeout() {
     assert_eq!(env.git(&["diff", "--stat", "main", "feature/hello"]), "");
     assert!(elapsed < Duration::from_secs(40), "{elapsed:?}: {why}");
     eprintln!("codex without credentials: {elapsed:?}");
+}
+
+/// `git agents spawn --agent AGENT ARGS` against `api`, with a key it accepts (if the API
+/// does) and no retries.
+fn spawn_agent(env: &Env, agent: &str, api: &FakeApi, args: &[&str]) -> std::process::Output {
+    let dir = real_agents_dir().0;
+    let mut all = vec!["--agent", agent, "--timeout", "90s"];
+    all.extend(args);
+    if agent == "claude" {
+        let vars = claude_vars(api.base_url(), Some("test-key"));
+        spawn(env, &dir, &vars, &all)
+    } else {
+        codex_config(env, &api.base_url());
+        let vars = [("CODEX_API_KEY", "test-key".to_owned())];
+        spawn(env, &dir, &vars, &all)
+    }
+}
+
+/// The task says to write a file and to run a command that writes another: both are
+/// committed on the task's branch, and nothing else.
+fn assert_writes_and_runs(agent: &str) {
+    let env = Env::new();
+    env.task(
+        "hello",
+        "# Hello\n\nCreate hello.txt containing \"hi\". Then Run `echo ran > ran.txt`.\n",
+    );
+    let api = start_api(&format!("{agent}-write-and-run"));
+    let out = spawn_agent(&env, agent, &api, &[]);
+    let why = report(&env, Some(&api), &out);
+    assert_eq!(out.status.code(), Some(0), "{why}");
+    assert_eq!(state(&env)["tasks"]["hello"]["state"], "done", "{why}");
+    assert_eq!(
+        api.steps()
+            .iter()
+            .filter(|s| matches!(s, Step::Run(c) if c == "echo ran > ran.txt"))
+            .count(),
+        1,
+        "{why}"
+    );
+    assert_eq!(
+        env.git(&["show", "--name-only", "--format=", "feature/hello"]),
+        "hello.txt\nran.txt\n",
+        "{why}"
+    );
+    assert_eq!(env.git(&["show", "feature/hello:ran.txt"]), "ran\n");
+    assert_eq!(env.git(&["show", "feature/hello:hello.txt"]), "hi\n");
+}
+
+#[test]
+fn claude_code_writes_a_file_and_runs_a_command_and_both_are_committed() {
+    if agent_dir("claude").is_some() {
+        assert_writes_and_runs("claude");
+    }
+}
+
+#[test]
+fn codex_writes_a_file_and_runs_a_command_and_both_are_committed() {
+    if agent_dir("codex").is_some() {
+        assert_writes_and_runs("codex");
+    }
+}
+
+/// `--prompt=--version` is the agent's prompt: the model is asked `--version` (and, finding
+/// no task file in it, says so), the CLI does not print its version and exit.
+fn assert_prompt_is_never_an_option(agent: &str, version: &str) {
+    let env = hello_env("never written");
+    let api = start_api(&format!("{agent}-option-prompt"));
+    let out = spawn_agent(&env, agent, &api, &["--prompt=--version"]);
+    let why = report(&env, Some(&api), &out);
+    let prompts: Vec<String> = api
+        .conversations()
+        .into_iter()
+        .flat_map(|c| c.user_texts)
+        .collect();
+    assert!(
+        prompts.iter().any(|t| t == "--version"),
+        "{prompts:#?}\n{why}"
+    );
+    assert!(
+        matches!(api.steps().as_slice(), [Step::Finish(_)]),
+        "the model got the prompt and answered it: {why}"
+    );
+    let log = std::fs::read_to_string(env.log("hello")).unwrap();
+    assert!(!log.contains(version), "the CLI printed its version: {why}");
+    assert_eq!(env.git(&["diff", "--stat", "main", "feature/hello"]), "");
+}
+
+#[test]
+fn claude_code_gets_a_prompt_that_looks_like_an_option_as_its_prompt() {
+    if agent_dir("claude").is_some() {
+        assert_prompt_is_never_an_option("claude", "(Claude Code)");
+    }
+}
+
+#[test]
+fn codex_gets_a_prompt_that_looks_like_an_option_as_its_prompt() {
+    if agent_dir("codex").is_some() {
+        assert_prompt_is_never_an_option("codex", "codex-cli");
+    }
+}
+
+/// A rejected key fails the task with the agent's own message in its log.
+fn assert_rejected_key_fails(agent: &str, said: &str) {
+    let env = hello_env("never written");
+    let api = start_failing_api(&format!("{agent}-401"), Failure::Unauthorized);
+    let out = spawn_agent(&env, agent, &api, &[]);
+    let why = report(&env, Some(&api), &out);
+    assert_eq!(out.status.code(), Some(1), "{why}");
+    let task = &state(&env)["tasks"]["hello"];
+    assert_eq!(task["state"], "failed", "{why}");
+    assert_eq!(task["exit_code"], 1, "{why}");
+    let log = std::fs::read_to_string(env.log("hello")).unwrap();
+    assert!(log.contains(said), "{why}");
+    assert!(api.steps().is_empty(), "no request was answered: {why}");
+    assert_eq!(env.git(&["diff", "--stat", "main", "feature/hello"]), "");
+}
+
+#[test]
+fn claude_code_with_a_rejected_key_fails_its_task() {
+    if agent_dir("claude").is_some() {
+        assert_rejected_key_fails("claude", "Invalid API key");
+    }
+}
+
+#[test]
+fn codex_with_a_rejected_key_fails_its_task() {
+    if agent_dir("codex").is_some() {
+        assert_rejected_key_fails("codex", "401 Unauthorized");
+    }
 }

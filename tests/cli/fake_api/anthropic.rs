@@ -18,13 +18,8 @@ pub fn handle(request: &Request, recorder: &Recorder) -> Response {
         return error(400, "invalid_request_error", "the body is not JSON");
     };
     let model = body["model"].as_str().unwrap_or("claude-fake").to_owned();
-    let offers = |name: &str| {
-        body["tools"]
-            .as_array()
-            .is_some_and(|tools| tools.iter().any(|t| t["name"] == name))
-    };
-    let blocks = if offers("Write") && offers("Read") {
-        let step = conversation(&body).next_step();
+    let blocks = if let Some(conversation) = main_conversation(&body) {
+        let step = conversation.next_step();
         recorder.step("anthropic", &step);
         match working_directory(&body) {
             Some(cwd) => blocks_for(step, &cwd, recorder.next_id()),
@@ -91,6 +86,17 @@ fn blocks_for(step: Step, cwd: &str, id: u64) -> Vec<Value> {
         Step::Run(command) => vec![tool("Bash", json!({ "command": command }))],
         Step::Finish(text) => vec![text_block(&text)],
     }
+}
+
+/// The conversation of a request in the main conversation, the one that offers the `Write`
+/// and `Read` tools (helper calls offer none).
+pub(super) fn main_conversation(body: &Value) -> Option<Conversation> {
+    let offers = |name: &str| {
+        body["tools"]
+            .as_array()
+            .is_some_and(|tools| tools.iter().any(|t| t["name"] == name))
+    };
+    (offers("Write") && offers("Read")).then(|| conversation(body))
 }
 
 /// The user's text and the tool results, from the `messages` array.

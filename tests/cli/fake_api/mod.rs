@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use http::{Request, Response};
-pub use script::Step;
+pub use script::{Conversation, Step};
 
 /// How the fake API fails its model requests, for the failure-kind tests. Other requests
 /// (Claude Code's `HEAD /`, token counts) are answered as usual.
@@ -97,6 +97,27 @@ impl FakeApi {
     /// The steps the fake model took in main conversations, in order, on either API.
     pub fn steps(&self) -> Vec<Step> {
         self.recorder.steps.lock().unwrap().clone()
+    }
+
+    /// The main conversation as each model request carried it, in order, on either API
+    /// (what the user said, what the tools answered), from the log.
+    pub fn conversations(&self) -> Vec<Conversation> {
+        let text = std::fs::read_to_string(&self.recorder.path).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|entry| entry["method"] == "POST" && entry["body"].is_object())
+            .filter_map(|entry| {
+                let target = entry["target"].as_str().unwrap_or("");
+                let path = target.split('?').next().unwrap_or("");
+                if path == "/v1/messages" {
+                    anthropic::main_conversation(&entry["body"])
+                } else if path == "/v1/responses" {
+                    Some(openai::conversation(&entry["body"]))
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     /// One line per request (`METHOD target -> status`), step and connection error, from the log.

@@ -164,7 +164,7 @@ fn offered_tools(body: &Value) -> Vec<&Value> {
 }
 
 /// The user's text and the tool outputs, from the `input` array.
-fn conversation(body: &Value) -> Conversation {
+pub(super) fn conversation(body: &Value) -> Conversation {
     let mut c = Conversation {
         user_texts: Vec::new(),
         tool_results: Vec::new(),
