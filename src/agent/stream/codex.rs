@@ -1,6 +1,9 @@
 //! `codex exec --json`: one JSON object a line, `thread.started` (the session id),
 //! `turn.started`, `item.started` / `item.updated` / `item.completed` (commands, file changes,
-//! messages), `turn.completed` with the turn's usage, and `error` / `turn.failed`.
+//! messages), `turn.completed` with the usage, and `error` / `turn.failed`.
+//!
+//! `turn.completed.usage` is the thread's running total, not the turn's: a resumed session's
+//! first turn reports the earlier runs' tokens too (seen with codex 0.171).
 //!
 //! Codex prints a few plain lines on the same pipe too (stderr: warnings, `Reading additional
 //! input from stdin...`); they are text.
@@ -45,7 +48,7 @@ impl Adapter for Codex {
                 self.item(&event["item"], done)
             }
             "turn.completed" => {
-                let mut notes = vec![Note::TokensAdded(tokens(&event["usage"]))];
+                let mut notes = vec![Note::TokensTotal(tokens(&event["usage"]))];
                 if let Some(text) = self.last_message.take() {
                     notes.push(Note::Result {
                         text,
@@ -247,7 +250,7 @@ mod tests {
                 Note::Activity("Write /tmp/git-agents-test0HVmLi/repo/hello.txt".into()),
                 Note::Activity("Bash echo ran > ran.txt".into()),
                 Note::Message(done.into()),
-                Note::TokensAdded(Tokens {
+                Note::TokensTotal(Tokens {
                     input: 20000,
                     output: 240,
                     cached: 16384,
