@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use crate::common::{stderr, stdout, Env};
 use crate::fake_api::{Failure, FakeApi, Step};
 
+mod argv;
 mod streams;
 
 /// The directory holding `claude` and `codex`: `$GIT_AGENTS_REAL_AGENTS`, else the place

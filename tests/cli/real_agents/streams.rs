@@ -59,7 +59,7 @@ impl Case {
 }
 
 /// The task a direct run carries out: write a file, then run a command that writes another.
-const WRITE_AND_RUN: &str =
+pub(super) const WRITE_AND_RUN: &str =
     "# Hello\n\nCreate hello.txt containing \"hi\". Then Run `echo ran > ran.txt`.\n";
 
 /// Run `program` directly with its preset's argv and the default prompt, in a fresh
@@ -88,6 +88,51 @@ fn run_directly(program: &str, dir: &Path, case: Case) -> (String, Env) {
         .chain(preset.prompt.iter().copied())
         .map(|w| w.replace("{prompt}", prompt))
         .collect();
+    let retries = u32::from(case == Case::RateLimitedOnce);
+    let nowhere = format!("http://127.0.0.1:{}", dead_port());
+    let base_url = if case == Case::NoLogin {
+        nowhere
+    } else {
+        api.base_url()
+    };
+    let login = Login {
+        base_url,
+        // Claude Code without a key; Codex with one, but nothing where it connects.
+        key: case != Case::NoLogin || program == "codex",
+        retries,
+    };
+    let limit = Duration::from_secs(if case == Case::NoLogin { 3 } else { 60 });
+    let text = run_words(program, dir, &env, &words, &login, limit);
+    if std::env::var_os("GIT_AGENTS_WRITE_STREAM_FIXTURES").is_some() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/streams");
+        std::fs::create_dir_all(&fixtures).unwrap();
+        let name = format!("{program}-{}.jsonl", case.name(program));
+        std::fs::write(fixtures.join(name), &text).unwrap();
+    }
+    eprintln!("{program} {}: {}", case.name(program), api.summary());
+    (text, env)
+}
+
+/// Where a direct run finds its API, and how.
+pub(super) struct Login {
+    pub base_url: String,
+    /// Give the CLI a key.
+    pub key: bool,
+    /// How often the CLI retries a failed request.
+    pub retries: u32,
+}
+
+/// Run the argv `words` (the program's name first, found in `dir`) in `env`'s repository,
+/// sealed, stdin closed, stdout and stderr merged into one file as git-agents reads them,
+/// killed after `limit`; the merged output.
+pub(super) fn run_words(
+    program: &str,
+    dir: &Path,
+    env: &Env,
+    words: &[String],
+    login: &Login,
+    limit: Duration,
+) -> String {
     let out_path = env.root().join("agent.out");
     let out = std::fs::File::create(&out_path).unwrap();
     let mut cmd = std::process::Command::new(dir.join(&words[0]));
@@ -104,21 +149,16 @@ fn run_directly(program: &str, dir: &Path, case: Case) -> (String, Env) {
     for key in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME"] {
         cmd.env_remove(key);
     }
-    let retries = u32::from(case == Case::RateLimitedOnce);
-    let base_url = if case == Case::NoLogin {
-        nowhere.clone()
-    } else {
-        api.base_url()
-    };
     if program == "claude" {
-        let key = (case != Case::NoLogin).then_some("test-key");
-        cmd.envs(claude_vars(base_url, key))
-            .env("CLAUDE_CODE_MAX_RETRIES", retries.to_string());
+        let key = login.key.then_some("test-key");
+        cmd.envs(claude_vars(login.base_url.clone(), key))
+            .env("CLAUDE_CODE_MAX_RETRIES", login.retries.to_string());
     } else {
-        codex_config_retrying(&env, &base_url, retries);
-        cmd.env("CODEX_API_KEY", "test-key");
+        codex_config_retrying(env, &login.base_url, login.retries);
+        if login.key {
+            cmd.env("CODEX_API_KEY", "test-key");
+        }
     }
-    let limit = Duration::from_secs(if case == Case::NoLogin { 3 } else { 60 });
     let mut child = cmd.spawn().unwrap();
     let started = Instant::now();
     while child.try_wait().unwrap().is_none() {
@@ -127,19 +167,11 @@ fn run_directly(program: &str, dir: &Path, case: Case) -> (String, Env) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let text = std::fs::read_to_string(&out_path).unwrap();
-    if std::env::var_os("GIT_AGENTS_WRITE_STREAM_FIXTURES").is_some() {
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/streams");
-        std::fs::create_dir_all(&fixtures).unwrap();
-        let name = format!("{program}-{}.jsonl", case.name(program));
-        std::fs::write(fixtures.join(name), &text).unwrap();
-    }
-    eprintln!("{program} {}: {}", case.name(program), api.summary());
-    (text, env)
+    std::fs::read_to_string(&out_path).unwrap()
 }
 
 /// The notes the preset's adapter reads in `output`, line by line.
-fn notes_of(program: &str, output: &str) -> Vec<Note> {
+pub(super) fn notes_of(program: &str, output: &str) -> Vec<Note> {
     let preset = git_agents::agent::presets::find(program).unwrap();
     let mut adapter = preset.format.adapter();
     output
