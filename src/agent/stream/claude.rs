@@ -521,6 +521,54 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_command_is_an_agent_error_in_a_run_that_succeeds() {
+        // Without --allowedTools Bash, acceptEdits refuses `git` ("This command requires
+        // approval") and Claude Code still ends with success.
+        let ws = "/tmp/git-agents-test4rC3Pq/repo";
+        let done = "Done: the file is written. Last tool output: This command requires approval";
+        let notes = read(include_str!(
+            "../../../tests/fixtures/streams/claude-bash-denied.jsonl"
+        ));
+        let tail = &notes[notes.len() - 4..];
+        assert_eq!(
+            tail,
+            [
+                Note::TokensTotal(Tokens {
+                    input: 48 + 36000 + 1200,
+                    output: 160,
+                    cached: 36000,
+                }),
+                Note::CostTotal(0.02974),
+                Note::Error {
+                    kind: Some(ErrorKind::AgentError),
+                    message: "permission denied: Bash git --version > ran.txt".into(),
+                    resets_at: None,
+                },
+                Note::Result {
+                    text: done.into(),
+                    is_error: false,
+                },
+            ]
+        );
+        let activities: Vec<&Note> = notes
+            .iter()
+            .filter(|n| matches!(n, Note::Activity(_)))
+            .collect();
+        assert_eq!(
+            activities,
+            [
+                &Note::Activity(format!("Read {ws}/.claude/tasks/hello.md")),
+                &Note::Activity(format!("Write {ws}/hello.txt")),
+                &Note::Activity("Bash git --version > ran.txt".into()),
+            ]
+        );
+        assert_eq!(
+            notes[0],
+            Note::Session("4821d940-c6f4-4aa8-8a5a-e3df355b3622".into())
+        );
+    }
+
+    #[test]
     fn odd_lines_are_text_and_never_panic() {
         let mut adapter = Claude::default();
         for line in [

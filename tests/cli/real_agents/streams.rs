@@ -27,6 +27,10 @@ enum Case {
     NoLogin,
     /// The preset's turn limit set to 1 (Claude Code's `--max-turns`).
     OneTurn,
+    /// Claude Code without the preset's `--allowedTools Bash`, and a command that
+    /// `acceptEdits` alone refuses (2.1.197 lets `echo ran > ran.txt`, `mkdir`, `cat`, `rm`
+    /// in the workspace through, but not `git`, `node`, `cargo`).
+    NoBash,
 }
 
 impl Case {
@@ -39,12 +43,22 @@ impl Case {
             Case::NoLogin if program == "claude" => "not-logged-in",
             Case::NoLogin => "unreachable",
             Case::OneTurn => "max-turns",
+            Case::NoBash => "bash-denied",
+        }
+    }
+
+    fn task(self) -> &'static str {
+        match self {
+            Case::NoBash => {
+                "# Hello\n\nCreate hello.txt containing \"hi\". Then Run `git --version > ran.txt`.\n"
+            }
+            _ => WRITE_AND_RUN,
         }
     }
 
     fn failure(self) -> Failure {
         match self {
-            Case::Success | Case::NoLogin | Case::OneTurn => Failure::None,
+            Case::Success | Case::NoLogin | Case::OneTurn | Case::NoBash => Failure::None,
             Case::Unauthorized => Failure::Unauthorized,
             Case::RateLimited => Failure::RateLimited {
                 times: u32::MAX,
@@ -66,11 +80,13 @@ pub(super) const WRITE_AND_RUN: &str =
 /// repository with the [`WRITE_AND_RUN`] task, stdin closed, stdout and stderr merged into
 /// one pipe as git-agents reads them; the merged output and the repository.
 ///
-/// With `GIT_AGENTS_WRITE_STREAM_FIXTURES=1` the output is also written to
-/// `tests/fixtures/streams/<program>-<case>.jsonl`, the adapters' unit-test fixtures.
+/// With `GIT_AGENTS_WRITE_STREAM_FIXTURES=1` (or a comma-separated list of names such as
+/// `claude-401,codex-success`) the output is also written to
+/// `tests/fixtures/streams/<program>-<case>.jsonl`, the adapters' unit-test fixtures, whose
+/// exact notes the unit tests then need to be updated for.
 fn run_directly(program: &str, dir: &Path, case: Case) -> (String, Env) {
     let env = Env::new();
-    env.task("hello", WRITE_AND_RUN);
+    env.task("hello", case.task());
     let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-api");
     std::fs::create_dir_all(&log).unwrap();
     let log = log.join(format!("direct-{program}-{}.jsonl", case.name(program)));
@@ -80,10 +96,13 @@ fn run_directly(program: &str, dir: &Path, case: Case) -> (String, Env) {
     let turns = (case == Case::OneTurn)
         .then_some(preset.max_turns)
         .flatten();
-    let words: Vec<String> = preset
-        .options
-        .iter()
-        .copied()
+    let mut options = preset.options.to_vec();
+    if case == Case::NoBash {
+        let at = options.iter().position(|w| *w == "--allowedTools").unwrap();
+        options.drain(at..at + 2);
+    }
+    let words: Vec<String> = options
+        .into_iter()
         .chain(turns.into_iter().flat_map(|option| [option, "1"]))
         .chain(preset.prompt.iter().copied())
         .map(|w| w.replace("{prompt}", prompt))
@@ -103,11 +122,12 @@ fn run_directly(program: &str, dir: &Path, case: Case) -> (String, Env) {
     };
     let limit = Duration::from_secs(if case == Case::NoLogin { 3 } else { 60 });
     let text = run_words(program, dir, &env, &words, &login, limit);
-    if std::env::var_os("GIT_AGENTS_WRITE_STREAM_FIXTURES").is_some() {
+    let name = format!("{program}-{}", case.name(program));
+    let write = std::env::var("GIT_AGENTS_WRITE_STREAM_FIXTURES").unwrap_or_default();
+    if write == "1" || write.split(',').any(|w| w == name) {
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/streams");
         std::fs::create_dir_all(&fixtures).unwrap();
-        let name = format!("{program}-{}.jsonl", case.name(program));
-        std::fs::write(fixtures.join(name), &text).unwrap();
+        std::fs::write(fixtures.join(format!("{name}.jsonl")), &text).unwrap();
     }
     eprintln!("{program} {}: {}", case.name(program), api.summary());
     (text, env)
@@ -311,6 +331,24 @@ fn claude_code_streams_read_as_activities_tokens_and_error_kinds() {
         "{why}"
     );
     assert!(!env.repo.join("hello.txt").exists(), "{why}");
+
+    // Without --allowedTools Bash the command is refused, and the run still "succeeds".
+    let (output, env) = run_directly("claude", &dir, Case::NoBash);
+    let notes = notes_of("claude", &output);
+    let why = format!("{notes:#?}\n--- output\n{output}");
+    assert_eq!(activities(&notes, &env.repo).len(), 3, "{why}");
+    assert_eq!(error_kinds(&notes), [Some(ErrorKind::AgentError)], "{why}");
+    assert!(
+        matches!(
+            notes.last(),
+            Some(Note::Result {
+                is_error: false,
+                ..
+            })
+        ),
+        "{why}"
+    );
+    assert!(!env.repo.join("ran.txt").exists(), "{why}");
 }
 
 #[test]
