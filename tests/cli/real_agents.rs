@@ -1,6 +1,9 @@
 //! The real agent CLIs, Claude Code and Codex, run by `git agents spawn` with their presets and
-//! pointed at the suite's fake model API on 127.0.0.1: what the agent writes must end up
-//! committed on its branch, and a missing login must end as a clear per-task failure.
+//! pointed at the suite's fake model API on 127.0.0.1: what the agent writes (files, a
+//! command's output) must end up committed on its branch, the prompt must reach the model
+//! even when it looks like an option, and a missing or rejected login must end as a clear
+//! per-task failure. `streams` runs the CLIs directly and reads their output with the stream
+//! adapters; `argv` checks the presets' resume and confined-sandbox words.
 //!
 //! The CLIs come from npm (`tests/real-agents/package.json`, installed by `.ci/run` into
 //! `target/real-agents`). Without them the tests say so and pass, except under `CI=true` or
