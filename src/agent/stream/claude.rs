@@ -25,7 +25,7 @@ const ARG_KEYS: &[&str] = &[
     "skill",
 ];
 
-/// The event types of the format; any other line is text.
+/// The event types of the format (those Claude Code 2.1.197 emits); any other line is text.
 const KNOWN: &[&str] = &[
     "system",
     "assistant",
@@ -35,6 +35,11 @@ const KNOWN: &[&str] = &[
     "stream_event",
     "auth_status",
     "tool_progress",
+    "tool_use_summary",
+    "keep_alive",
+    "control_request",
+    "control_response",
+    "control_cancel_request",
 ];
 
 /// How long an activity's argument may be.
@@ -75,7 +80,8 @@ impl Adapter for Claude {
             "rate_limit_event" => self.rate_limit(&event["rate_limit_info"]),
             "result" => self.result(event, &mut notes),
             // `system` (init, status), tool results in `user` messages (what the tools said is
-            // in the workspace and the next turn), streamed fragments, bookkeeping.
+            // in the workspace and the next turn), streamed fragments, summaries of tool
+            // calls already reported, keep-alives and the control protocol.
             _ => {}
         }
         notes
