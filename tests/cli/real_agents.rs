@@ -265,10 +265,11 @@ fn claude_code_without_credentials_fails_with_its_message() {
     let task = &state(&env)["tasks"]["hello"];
     assert_eq!(task["state"], "failed", "{why}");
     assert_eq!(task["exit_code"], 1, "{why}");
+    assert_eq!(task["failure"], "auth", "{why}");
     let log = std::fs::read_to_string(env.log("hello")).unwrap();
     assert!(log.contains("Not logged in"), "{why}");
     assert!(
-        stderr(&out).contains("hello: failed: agent exited with 1"),
+        stderr(&out).contains("hello: failed: auth (exit 1): Not logged in · Please run /login"),
         "{why}"
     );
     assert_eq!(env.git(&["diff", "--stat", "main", "feature/hello"]), "");
@@ -354,6 +355,28 @@ fn assert_writes_and_runs(agent: &str) {
     );
     assert_eq!(env.git(&["show", "feature/hello:ran.txt"]), "ran\n");
     assert_eq!(env.git(&["show", "feature/hello:hello.txt"]), "hi\n");
+
+    // What the agent did reads in its log, its tokens (and claude's cost) in state and status.
+    let log = std::fs::read_to_string(env.log("hello")).unwrap();
+    assert!(log.contains("→ Bash echo ran > ran.txt"), "{log}");
+    assert!(log.contains("hello.txt"), "{log}");
+    let task = &state(&env)["tasks"]["hello"];
+    let tokens = &task["agent"]["tokens"];
+    assert!(tokens["input"].as_u64().unwrap() > 0, "{task}");
+    assert!(tokens["cached"].as_u64().unwrap() > 0, "{task}");
+    assert!(tokens["output"].as_u64().unwrap() > 0, "{task}");
+    assert!(
+        !task["agent"]["sessions"][0].as_str().unwrap().is_empty(),
+        "{task}"
+    );
+    if agent == "claude" {
+        assert!(task["agent"]["cost_usd"].as_f64().unwrap() > 0.0, "{task}");
+    }
+    let status = env.cmd().args(["status", "--json"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let row = &status["tasks"][0];
+    assert_eq!(row["agent"]["tokens"], *tokens, "{row}");
+    assert!(row["agent"]["activity"].as_str().is_some(), "{row}");
 }
 
 #[test]
@@ -419,6 +442,7 @@ fn assert_rejected_key_fails(agent: &str, said: &str) {
     let task = &state(&env)["tasks"]["hello"];
     assert_eq!(task["state"], "failed", "{why}");
     assert_eq!(task["exit_code"], 1, "{why}");
+    assert_eq!(task["failure"], "auth", "{why}");
     let log = std::fs::read_to_string(env.log("hello")).unwrap();
     assert!(log.contains(said), "{why}");
     assert!(api.steps().is_empty(), "no request was answered: {why}");

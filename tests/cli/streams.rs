@@ -65,14 +65,20 @@ fn activity_tokens_cost_and_session_are_read_from_the_stream() {
     // The work is committed; the prompt went after `--`, so it can never be read as an option.
     assert_eq!(env.git(&["show", "feature/hello:ran.txt"]), "ran\n");
     let argv = &invocations(&env)[0];
-    assert!(argv.contains("--output-format stream-json --verbose"), "{argv}");
+    assert!(
+        argv.contains("--output-format stream-json --verbose"),
+        "{argv}"
+    );
     assert!(argv.contains(" -- Read "), "{argv}");
 
     let log = std::fs::read_to_string(env.log("hello")).unwrap();
     assert!(log.contains("→ Write hello.txt"), "{log}");
     assert!(log.contains("→ Bash echo ran > ran.txt"), "{log}");
     assert!(log.contains("tokens in 150 (cached 50) out 20"), "{log}");
-    assert!(!log.contains("\"type\":\"system\""), "the readable log holds no raw events: {log}");
+    assert!(
+        !log.contains("\"type\":\"system\""),
+        "the readable log holds no raw events: {log}"
+    );
     let raw = std::fs::read_to_string(env.log("hello").with_file_name("hello.raw.jsonl")).unwrap();
     assert!(raw.lines().all(|l| l.starts_with('{')), "{raw}");
     let logs_raw = env.cmd().args(["logs", "--raw", "hello"]).output().unwrap();
@@ -85,7 +91,10 @@ fn activity_tokens_cost_and_session_are_read_from_the_stream() {
     assert_eq!(agent["tokens"]["output"], 20, "{task}");
     assert_eq!(agent["cost_usd"], 0.0125, "{task}");
     assert_eq!(agent["activity"], "Bash echo ran > ran.txt", "{task}");
-    assert!(agent["sessions"][0].as_str().unwrap().starts_with("sess-"), "{task}");
+    assert!(
+        agent["sessions"][0].as_str().unwrap().starts_with("sess-"),
+        "{task}"
+    );
     assert_eq!(summary(&out)["tasks"][0]["agent"]["cost_usd"], 0.0125);
 
     let status = env.cmd().args(["status"]).output().unwrap();
@@ -116,9 +125,17 @@ fn a_rate_limit_pauses_and_retries_without_spending_a_retry() {
     let env = Env::new();
     env.task("hello", "# Hello\n");
     env.git(&["config", "agents.retryDelay", "100ms"]);
-    let out = run(&env, "rate-limit-once", &["spawn", "--agent", "claude", "--retries", "0"]);
+    let out = run(
+        &env,
+        "rate-limit-once",
+        &["spawn", "--agent", "claude", "--retries", "0"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("waiting: rate limit, resumes"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("waiting: rate limit, resumes"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env.git(&["show", "feature/hello:again.txt"]), "again\n");
     let runs = invocations(&env);
     assert_eq!(runs.len(), 2, "{runs:?}");
@@ -164,11 +181,21 @@ fn continue_sends_a_follow_up_to_the_same_session_and_commits_it() {
         .unwrap()
         .to_owned();
     env.git(&["config", "agents.agent", "claude"]);
-    let out = run(&env, "ok", &["continue", "hello", "--prompt", "--version"]);
+    let out = run(
+        &env,
+        "more",
+        &["continue", "hello", "--prompt", "--version"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The follow-up's work lands on the task's branch, after the first run's.
+    assert_eq!(env.git(&["show", "feature/hello:more.txt"]), "more\n");
+    assert_eq!(env.git(&["show", "feature/hello:ran.txt"]), "ran\n");
     let runs = invocations(&env);
     let last = runs.last().unwrap();
-    assert!(last.contains(&format!("--resume {first} -- --version")), "{last}");
+    assert!(
+        last.contains(&format!("--resume {first} -- --version")),
+        "{last}"
+    );
 
     let none = Env::new();
     none.task("plain", "---\ncommand: fake-agent write p.txt x\n---\n");
@@ -180,5 +207,9 @@ fn continue_sends_a_follow_up_to_the_same_session_and_commits_it() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("cannot make continue a conversation"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot make continue a conversation"),
+        "{}",
+        stderr(&out)
+    );
 }
