@@ -24,6 +24,9 @@ pub struct Preset {
     pub max_turns: Option<&'static str>,
     /// Files or directories it leaves in the workspace that are its own business, never committed.
     pub leaves: &'static [&'static str],
+    /// Its directories under HOME (config, sessions, caches): made before a confined run, as
+    /// only existing paths can be opened to it.
+    pub home_dirs: &'static [&'static str],
 }
 
 impl Preset {
@@ -84,6 +87,7 @@ pub const PRESETS: &[Preset] = &[
         when_confined: &[],
         resume: Some(&["--resume", "{session}"]),
         max_turns: Some("--max-turns"),
+        home_dirs: &[".claude"],
         leaves: &[],
     },
     Preset {
@@ -102,6 +106,7 @@ pub const PRESETS: &[Preset] = &[
         when_confined: &[("workspace-write", "danger-full-access")],
         resume: Some(&["resume", "{session}"]),
         max_turns: None,
+        home_dirs: &[".codex"],
         leaves: &[],
     },
     Preset {
@@ -120,6 +125,7 @@ pub const PRESETS: &[Preset] = &[
         when_confined: &[],
         resume: Some(&["--resume", "{session}"]),
         max_turns: None,
+        home_dirs: &[".gemini"],
         leaves: &[],
     },
     Preset {
@@ -143,6 +149,7 @@ pub const PRESETS: &[Preset] = &[
         when_confined: &[],
         resume: None,
         max_turns: None,
+        home_dirs: &[".aider"],
         leaves: &[
             ".aider.tags.cache.v4",
             ".aider.chat.history.md",
@@ -157,6 +164,12 @@ pub const PRESETS: &[Preset] = &[
         when_confined: &[],
         resume: Some(&["--session", "{session}"]),
         max_turns: None,
+        home_dirs: &[
+            ".config/opencode",
+            ".local/share/opencode",
+            ".local/state/opencode",
+            ".cache/opencode",
+        ],
         leaves: &[],
     },
     Preset {
@@ -175,6 +188,7 @@ pub const PRESETS: &[Preset] = &[
         when_confined: &[],
         resume: Some(&["--resume={session}"]),
         max_turns: None,
+        home_dirs: &[".copilot"],
         leaves: &[],
     },
     Preset {
@@ -186,6 +200,7 @@ pub const PRESETS: &[Preset] = &[
         when_confined: &[],
         resume: Some(&["--resume", "{session}"]),
         max_turns: Some("--max-session-turns"),
+        home_dirs: &[".qwen"],
         leaves: &[],
     },
 ];

@@ -94,6 +94,23 @@ impl Env {
         self.root().join("workspaces").join(task)
     }
 
+    /// A path in a directory outside every worktree that agents may write to (their pid and
+    /// record files): worktree confinement is on by default, and this directory is in
+    /// `agents.allowWrite`.
+    pub fn scratch(&self, name: &str) -> PathBuf {
+        let dir = self.root().join("scratch");
+        if !dir.exists() {
+            std::fs::create_dir_all(&dir).unwrap();
+            self.git(&[
+                "config",
+                "--add",
+                "agents.allowWrite",
+                dir.to_str().unwrap(),
+            ]);
+        }
+        dir.join(name)
+    }
+
     pub fn log(&self, task: &str) -> PathBuf {
         self.root().join("logs").join(format!("{task}.log"))
     }

@@ -1,12 +1,12 @@
-//! Worktree mode under Landlock (`agents.landlock true`): an agent writes in its worktree and
-//! commits from it, and cannot write the main worktree or its git directory through `../`.
+//! Worktree mode under Landlock, on by default (`agents.landlock false` turns it off): an agent
+//! writes in its worktree and commits from it, and cannot write the main worktree or its git
+//! directory through `../`.
 
 use crate::common::{stderr, summary, Env};
 
+/// A repository with nothing configured: confinement is the default.
 fn confined() -> Env {
-    let env = Env::new();
-    env.git(&["config", "agents.landlock", "true"]);
-    env
+    Env::new()
 }
 
 fn task_state(out: &std::process::Output, name: &str) -> String {

@@ -32,7 +32,7 @@ impl Drop for Leftovers<'_> {
 fn env_with_pidfile() -> (Env, PathBuf) {
     let env = Env::new();
     env.git(&["config", "agents.killGrace", "300ms"]);
-    let pidfile = env.root().join("pids");
+    let pidfile = env.scratch("pids");
     (env, pidfile)
 }
 

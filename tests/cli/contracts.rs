@@ -13,7 +13,7 @@ fn is_ancestor(env: &Env, a: &str, b: &str) -> bool {
 #[test]
 fn dependencies_run_first_and_their_branches_are_the_base() {
     let env = Env::new();
-    let times = env.root().join("times");
+    let times = env.scratch("times");
     let t = times.display();
     env.task(
         "db",
@@ -160,7 +160,7 @@ fn verify_passes_fails_on_changed_contracts_and_fix_attempts_hand_back() {
         "cheat",
         "---\ncommand: fake-agent write .claude/contracts/api.md hacked\n---\n",
     );
-    let prompts = env.root().join("prompts");
+    let prompts = env.scratch("prompts");
     env.task(
         "fixme",
         &format!(
@@ -321,6 +321,8 @@ fn json_events_stream_on_stdout() {
     assert_eq!(
         events,
         vec![
+            // How agents are confined, said at the start.
+            "note",
             "queued",
             "state:preparing",
             "state:running",

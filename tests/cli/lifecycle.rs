@@ -67,7 +67,7 @@ pub(crate) fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bo
 }
 
 fn four_hanging_tasks(env: &Env) -> std::path::PathBuf {
-    let pidfile = env.root().join("pids");
+    let pidfile = env.scratch("pids");
     for i in 0..4 {
         env.task(&format!("hang{i}"), "# hang\n");
     }
@@ -152,7 +152,7 @@ fn a_timeout_ends_the_whole_group() {
     env.task("slow", "# slow\n");
     env.task("quick", "---\ncommand: fake-agent write q.txt 1\n---\n");
     env.git(&["config", "agents.killGrace", "200ms"]);
-    let pidfile = env.root().join("pids");
+    let pidfile = env.scratch("pids");
     let p = pidfile.display();
     let slow = format!("---\ncommand: fake-agent pidfile {p} grandchild 120 {p} ignore-term hang\ntimeout: 1s\n---\n");
     env.task("slow", &slow);
@@ -177,7 +177,7 @@ fn a_timeout_ends_the_whole_group() {
 fn retries_count_attempts_with_bounded_backoff() {
     let env = Env::new();
     env.git(&["config", "agents.retryDelay", "100ms"]);
-    let marker = env.root().join("marker");
+    let marker = env.scratch("marker");
     env.task(
         "flaky",
         &format!(
@@ -220,7 +220,7 @@ fn a_second_spawn_of_a_running_task_is_refused_and_a_dead_holders_lock_taken_ove
     let env = Env::new();
     env.task("held", "# x\n");
     env.git(&["config", "agents.killGrace", "200ms"]);
-    let pidfile = env.root().join("pids");
+    let pidfile = env.scratch("pids");
     let command = format!("fake-agent pidfile {} hang", pidfile.display());
     let mut first = background(&env, &["spawn", "--command", &command]);
     wait_for("the first agent", Duration::from_secs(20), || {

@@ -232,7 +232,7 @@ fn a_failing_agent_fails_its_task_while_the_others_finish() {
 #[test]
 fn no_more_than_n_agents_run_at_once() {
     let env = Env::new();
-    let record = env.root().join("times");
+    let record = env.scratch("times");
     for i in 0..6 {
         env.task(&format!("t{i}"), "# t\n");
     }
@@ -263,7 +263,14 @@ fn second_spawn_skips_finished_reuses_unfinished_and_rerun_runs_again() {
     let env = Env::new();
     env.task("ok", "---\ncommand: fake-agent append log.txt run\n---\n");
     env.task("flaky", "# flaky\n");
-    env.write(".claude/tasks/flaky.md", "---\ncommand: fake-agent write partial.txt kept fail-once ../flaky-marker write done.txt yes\n---\n");
+    let marker = env.scratch("flaky-marker");
+    env.write(
+        ".claude/tasks/flaky.md",
+        &format!(
+            "---\ncommand: fake-agent write partial.txt kept fail-once {} write done.txt yes\n---\n",
+            marker.display()
+        ),
+    );
     let first = env.cmd().arg("spawn").output().unwrap();
     assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
     let ok_head = env.rev("feature/ok");

@@ -21,7 +21,7 @@ fn fake_claude(env: &Env) -> PathBuf {
 }
 
 fn argv_log(env: &Env) -> PathBuf {
-    env.root().join("argv.log")
+    env.scratch("argv.log")
 }
 
 /// `git agents ARGS` with the fake claude first on PATH, behaving as `stream` says.
@@ -36,7 +36,7 @@ fn run(env: &Env, stream: &str, args: &[&str]) -> std::process::Output {
         .env("PATH", path)
         .env("FAKE_STREAM", stream)
         .env("FAKE_ARGV_LOG", argv_log(env))
-        .env("FAKE_MARKER", env.root().join("marker"))
+        .env("FAKE_MARKER", env.scratch("marker"))
         .args(args)
         .output()
         .unwrap()

@@ -1,14 +1,14 @@
 //! Worktree mode's confinement: each agent may write only in its own worktree and in what git
 //! needs to commit from it (its admin dir, the object store, its branch's refs and logs), its
 //! private TMPDIR, the agents' config and cache dirs and `agents.allowWrite` — by Landlock on
-//! Linux and the system sandbox on macOS. It is on when git config `agents.landlock` is set to
-//! true: agent CLIs that sandbox their own commands (Codex's bubblewrap mounts namespaces,
-//! which a Landlock-confined process may not) cannot run inside it, so it is not the default.
+//! Linux and the system sandbox on macOS. It is on unless git config `agents.landlock` is false.
+//! Agent CLIs that sandbox their own commands cannot do so inside it (Codex's bubblewrap mounts
+//! namespaces, which a Landlock-confined process may not; sandbox-exec does not nest): their
+//! presets hand that job to this confinement (see `Preset::when_confined`).
 
 use std::path::{Path, PathBuf};
 
 use super::dir::Enforcement;
-use crate::config::Origin;
 use crate::repo::Project;
 use crate::runner::Capabilities;
 use crate::sandbox;
@@ -21,8 +21,7 @@ pub fn worktrees(
     plans: &mut [TaskPlan],
     capabilities: Capabilities,
 ) -> Option<Enforcement> {
-    let asked = &project.settings.landlock;
-    if asked.origin == Origin::Default || !asked.value {
+    if !project.settings.landlock.value {
         return None;
     }
     if !capabilities.supervised {
@@ -34,6 +33,9 @@ pub fn worktrees(
         return Some(Enforcement::unconfined(&reason));
     }
     let home = std::env::var_os("HOME").map(PathBuf::from);
+    if let Some(home) = &home {
+        make_home_dirs(home, plans);
+    }
     let mut shared = sandbox::default_allow_list(home.as_deref(), &project.root);
     shared.extend(project.settings.allow_write.iter().cloned());
     shared.push(project.common_dir.join("objects"));
@@ -49,6 +51,16 @@ pub fn worktrees(
         detail: "each agent may write only in its worktree and what git needs to commit there, plus a private TMPDIR and its config dirs"
             .into(),
     })
+}
+
+/// The agents' own directories under HOME, made now if missing (the agent would make them
+/// itself, but inside the confinement it may not write HOME).
+fn make_home_dirs(home: &Path, plans: &[TaskPlan]) {
+    for preset in plans.iter().filter_map(|p| p.template.preset_info()) {
+        for dir in preset.home_dirs {
+            let _ = std::fs::create_dir_all(home.join(dir));
+        }
+    }
 }
 
 /// The directories that hold `branch`'s ref and reflog: its lock file and a new reflog are made

@@ -241,7 +241,7 @@ fn workspaces_and_branches() {
 fn a_task_another_run_holds() {
     let env = with_task("# t\n");
     env.git(&["config", "agents.killGrace", "200ms"]);
-    let pidfile = env.root().join("pids");
+    let pidfile = env.scratch("pids");
     let command = format!("fake-agent pidfile {} hang", pidfile.display());
     let first = background(&env, &["spawn", "--command", &command]);
     let start = Instant::now();
