@@ -28,51 +28,9 @@ pub use mode::Mode;
 pub use read::parse_duration;
 pub use resolve::{Program, Resolver, TaskSettings};
 
-/// Git config keys, in one place so docs, `git agents config` and the code agree.
-pub mod keys {
-    pub const TASKS_DIR: &str = "agents.tasksDir";
-    pub const CONTRACTS_DIR: &str = "agents.contractsDir";
-    pub const BRANCH_PREFIX: &str = "agents.branchPrefix";
-    pub const WORKSPACE_ROOT: &str = "agents.workspaceRoot";
-    pub const LOG_DIR: &str = "agents.logDir";
-    pub const JOBS: &str = "agents.jobs";
-    pub const AGENT: &str = "agents.agent";
-    pub const COMMAND: &str = "agents.command";
-    pub const PROMPT: &str = "agents.prompt";
-    pub const RETRIES: &str = "agents.retries";
-    pub const TIMEOUT: &str = "agents.timeout";
-    pub const IDLE_TIMEOUT: &str = "agents.idleTimeout";
-    pub const FORMAT: &str = "agents.format";
-    pub const MAX_TURNS: &str = "agents.maxTurns";
-    pub const BUDGET: &str = "agents.budget";
-    pub const MODE: &str = "agents.mode";
-    pub const VERIFY: &str = "agents.verify";
-    pub const RETRY_DELAY: &str = "agents.retryDelay";
-    pub const KILL_GRACE: &str = "agents.killGrace";
-    pub const ALLOW_WRITE: &str = "agents.allowWrite";
-    pub const LANDLOCK: &str = "agents.landlock";
-    pub const TRUST: &str = "agents.trust";
-}
+pub mod keys;
 
-/// Defaults, paths relative to the main worktree's root.
-pub mod defaults {
-    use std::time::Duration;
-
-    pub const TASKS_DIR: &str = ".claude/tasks";
-    pub const CONTRACTS_DIR: &str = ".claude/contracts";
-    pub const BRANCH_PREFIX: &str = "feature/";
-    pub const WORKSPACE_ROOT: &str = "../workspaces";
-    pub const LOG_DIR: &str = "../logs";
-    pub const JOBS: usize = 4;
-    pub const AGENT: &str = "claude";
-    pub const RETRIES: u32 = 0;
-    pub const RETRY_DELAY: Duration = Duration::from_secs(1);
-    pub const KILL_GRACE: Duration = Duration::from_secs(5);
-    pub const TIMEOUT: Duration = Duration::from_secs(3600);
-    pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
-    pub const LANDLOCK: bool = true;
-    pub const TRUST: bool = false;
-}
+pub mod defaults;
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -35,6 +35,8 @@ pub struct Ran {
     pub exit: Exit,
     pub log_error: Option<String>,
     pub failure: Option<Failure>,
+    /// The conversation to continue, when the agent reported one.
+    pub session: Option<String>,
 }
 
 impl Ran {
@@ -87,26 +89,8 @@ pub fn run_agent(
             attempt,
             argv: argv.clone(),
         });
-        let job = Job {
-            header: Some(format!(
-                "==> git-agents: task {} attempt {attempt}/{max_attempts} at {}: {}",
-                task.task.name,
-                humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
-                shlex::try_join(argv.iter().map(String::as_str))
-                    .unwrap_or_else(|_| format!("{argv:?}"))
-            )),
-            argv,
-            program: task.program.clone(),
-            cwd: task.workspace.clone(),
-            env: env.clone(),
-            log: task.log.clone(),
-            timeout: task.timeout,
-            write_scope: write_scope.clone(),
-            format: task.template.format,
-            raw_log: (task.template.format != Format::Text).then(|| raw_log(&task.log)),
-            idle_timeout: task.idle_timeout,
-            budget_usd: task.budget_usd,
-        };
+        let attempt_of = (attempt, max_attempts);
+        let job = job(task, attempt_of, argv, &env, write_scope.clone());
         *live.telemetry.lock().unwrap() = Telemetry::default();
         let started = Instant::now();
         let outcome = cx.runner.run(&job, live, &sink)?;
@@ -123,6 +107,7 @@ pub fn run_agent(
             exit: outcome.exit,
             log_error: outcome.log_error,
             failure,
+            session: session.clone(),
         };
         if ran.succeeded() || ran.exit == Exit::Interrupted {
             return Ok(ran);
@@ -146,11 +131,42 @@ pub fn run_agent(
     }
 }
 
+/// The job of one attempt (`attempt` of `max`).
+fn job(
+    task: &TaskPlan,
+    (attempt, max): (u32, u32),
+    argv: Vec<String>,
+    env: &[(String, String)],
+    write_scope: Option<Vec<std::path::PathBuf>>,
+) -> Job {
+    Job {
+        header: Some(format!(
+            "==> git-agents: task {} attempt {attempt}/{max} at {}: {}",
+            task.task.name,
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
+            shlex::try_join(argv.iter().map(String::as_str))
+                .unwrap_or_else(|_| format!("{argv:?}"))
+        )),
+        argv,
+        program: task.program.clone(),
+        cwd: task.workspace.clone(),
+        env: env.to_vec(),
+        log: task.log.clone(),
+        timeout: task.timeout,
+        write_scope,
+        format: task.template.format,
+        raw_log: (task.template.format != Format::Text).then(|| raw_log(&task.log)),
+        idle_timeout: task.idle_timeout,
+        budget_usd: task.budget_usd,
+    }
+}
+
 fn interrupted() -> Ran {
     Ran {
         exit: Exit::Interrupted,
         log_error: None,
         failure: None,
+        session: None,
     }
 }
 

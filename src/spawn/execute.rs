@@ -105,23 +105,7 @@ fn run(
     task: &TaskPlan,
     base: gix::ObjectId,
 ) -> Result<TaskEnd> {
-    let started = set_state(cx, task, Status::Preparing, |r| {
-        r.started = Some(state::now());
-        r.ended = None;
-        r.attempts = 0;
-        r.exit_code = None;
-        r.message = None;
-        r.base = Some(base.into());
-    })?;
-    super::test_hooks::maybe_panic(&task.task.name);
-    let copied = driver.prepare(cx, task, base)?;
-    let copied_for_state = copied.clone();
-    cx.store.update(&task.task.name, move |old| {
-        let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
-        record.copied = copied_for_state;
-        record
-    })?;
-
+    let (started, copied) = prepare(cx, driver, task, base)?;
     let live = Live::default();
     cx.reporter.attach(&task.task.name, live.line.clone());
     let mut prompt = task.prompt.clone();
@@ -133,12 +117,7 @@ fn run(
             return agent_failed(cx, task, ran).map(TaskEnd::from);
         }
         // A fix attempt continues the same conversation, where the preset can.
-        session = cx
-            .store
-            .load()?
-            .tasks
-            .get(&task.task.name)
-            .and_then(|r| r.agent.last_session().map(str::to_owned));
+        session = ran.session.clone();
         if driver.commit() == Commit::AfterRun {
             let record = set_state(cx, task, Status::Committing, |r| r.exit_code = Some(0))?;
             return Ok(TaskEnd {
@@ -186,6 +165,33 @@ fn run(
         );
     }
     unreachable!("the loop returns in its last round")
+}
+
+/// Make the task's workspace ready; its record as it then stands, and the files copied in.
+fn prepare(
+    cx: &Context<'_>,
+    driver: &dyn Driver,
+    task: &TaskPlan,
+    base: gix::ObjectId,
+) -> Result<(TaskState, Vec<String>)> {
+    let started = set_state(cx, task, Status::Preparing, |r| {
+        r.started = Some(state::now());
+        r.ended = None;
+        r.attempts = 0;
+        r.exit_code = None;
+        r.message = None;
+        r.base = Some(base.into());
+    })?;
+    super::test_hooks::maybe_panic(&task.task.name);
+    let copied = driver.prepare(cx, task, base)?;
+    let copied_for_state = copied.clone();
+    cx.store.update(&task.task.name, move |old| {
+        let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
+        record.copied = copied_for_state;
+        record
+    })?;
+
+    Ok((started, copied))
 }
 
 fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState> {

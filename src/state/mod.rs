@@ -14,69 +14,6 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use nix::fcntl::{Flock, FlockArg};
 
-/// Where a task stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum Status {
-    /// Waiting for a free slot or for its dependencies.
-    Queued,
-    /// Its branch and workspace are being made ready.
-    Preparing,
-    /// Its agent is running.
-    Running,
-    /// Its agent succeeded; its changes are being committed.
-    Committing,
-    /// Finished with commits on its branch.
-    Done,
-    /// Its agent succeeded and changed nothing.
-    NoChanges,
-    /// Its agent or its check failed, or it could not start.
-    Failed,
-    /// Its agent ran past its time limit and was ended.
-    TimedOut,
-    /// The cost its agent reported passed the budget, and it was ended.
-    OverBudget,
-    /// Stopped by Ctrl-C or SIGTERM; the next run resumes it.
-    Interrupted,
-}
-
-impl Status {
-    /// The state in words, as tables and JSON show it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Queued => "queued",
-            Status::Preparing => "preparing",
-            Status::Running => "running",
-            Status::Committing => "committing",
-            Status::Done => "done",
-            Status::NoChanges => "no changes",
-            Status::Failed => "failed",
-            Status::TimedOut => "timed out",
-            Status::OverBudget => "over budget",
-            Status::Interrupted => "interrupted",
-        }
-    }
-
-    /// Finished successfully: a second spawn skips it unless asked to run it again.
-    pub fn is_finished(self) -> bool {
-        matches!(self, Status::Done | Status::NoChanges)
-    }
-
-    /// Ended one way or another (nothing running).
-    pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            Status::Done
-                | Status::NoChanges
-                | Status::Failed
-                | Status::TimedOut
-                | Status::OverBudget
-                | Status::Interrupted
-        )
-    }
-}
-
 /// One task's record.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -135,46 +72,13 @@ pub struct TaskState {
     pub waiting_until: Option<f64>,
 }
 
-/// What an agent's stream told, summed over the attempts of a task's last run.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct AgentRecord {
-    /// Tokens spent.
-    #[serde(default)]
-    pub tokens: crate::agent::stream::Tokens,
-    /// Cost in US dollars, where the agent reports it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost_usd: Option<f64>,
-    /// The session of each attempt that reported one, oldest first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sessions: Vec<String>,
-    /// What it did last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub activity: Option<String>,
-    /// When its output last changed what it was doing, in seconds since the Unix epoch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_activity_at: Option<f64>,
-    /// Model round trips.
-    #[serde(default)]
-    pub turns: u32,
-    /// Seconds its agent ran, all attempts together.
-    #[serde(default)]
-    pub agent_secs: f64,
-}
-
-impl AgentRecord {
-    /// Nothing recorded.
-    pub fn is_empty(&self) -> bool {
-        self == &AgentRecord::default()
-    }
-
-    /// The session to continue, if any.
-    pub fn last_session(&self) -> Option<&str> {
-        self.sessions.last().map(String::as_str)
-    }
-}
-
+mod agent;
 mod schema;
+mod status;
+
+pub use status::Status;
+
+pub use agent::AgentRecord;
 
 /// The layout of `state.json` this build writes. 1: ids as free strings; 2: typed commit ids.
 pub const SCHEMA_VERSION: u32 = 2;
