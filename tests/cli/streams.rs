@@ -48,10 +48,12 @@ fn record(env: &Env, task: &str) -> serde_json::Value {
     state["tasks"][task].clone()
 }
 
+/// Each run's argv, joined (a prompt's own lines cut off).
 fn invocations(env: &Env) -> Vec<String> {
     std::fs::read_to_string(argv_log(env))
         .unwrap_or_default()
         .lines()
+        .filter(|l| l.starts_with('-'))
         .map(str::to_owned)
         .collect()
 }
@@ -212,4 +214,109 @@ fn continue_sends_a_follow_up_to_the_same_session_and_commits_it() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn preset_args_and_the_turn_limit_go_before_the_prompt_and_a_command_may_stream() {
+    let env = Env::new();
+    env.task("hello", "# Hello\n");
+    env.git(&["config", "agents.preset.claude.args", "--model 'opus 4'"]);
+    env.git(&["config", "agents.maxTurns", "7"]);
+    let out = run(&env, "ok", &["spawn", "--agent", "claude"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let argv = &invocations(&env)[0];
+    assert!(
+        argv.contains("acceptEdits --model opus 4 --max-turns 7 -- Read "),
+        "{argv}"
+    );
+
+    // A command's output is plain text, unless agents.format names its stream.
+    let plain = Env::new();
+    plain.task("t", "# T\n");
+    let command = format!(
+        "{} {{prompt}}",
+        agents_dir().join("fake-stream-agent").display()
+    );
+    let out = run(&plain, "ok", &["spawn", "--command", &command]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = std::fs::read_to_string(plain.log("t")).unwrap();
+    assert!(log.contains("\"type\":\"system\""), "{log}");
+    plain.git(&["config", "agents.format", "claude"]);
+    let out = run(&plain, "ok", &["spawn", "--rerun", "--command", &command]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = std::fs::read_to_string(plain.log("t")).unwrap();
+    assert!(log.contains("→ Bash echo ran > ran.txt"), "{log}");
+}
+
+#[test]
+fn an_interrupted_conversation_and_a_fix_attempt_pick_up_the_session() {
+    use nix::sys::signal::{kill, Signal};
+    let env = Env::new();
+    env.task("hello", "# Hello\n");
+    let mut cmd = std::process::Command::new(crate::common::bin());
+    cmd.current_dir(&env.repo)
+        .args(["spawn", "--agent", "claude"]);
+    crate::common::seal(&mut cmd, &env.home);
+    let path = format!(
+        "{}:{}:{}",
+        fake_claude(&env).display(),
+        agents_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let child = cmd
+        .env("PATH", path)
+        .env("FAKE_STREAM", "quiet")
+        .env("FAKE_ARGV_LOG", argv_log(&env))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let raw = env.log("hello").with_file_name("hello.raw.jsonl");
+    crate::lifecycle::wait_for(
+        "the agent's first event",
+        std::time::Duration::from_secs(20),
+        || std::fs::read_to_string(&raw).is_ok_and(|r| r.contains("session_id")),
+    );
+    kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        Signal::SIGINT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let session = record(&env, "hello")["agent"]["sessions"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let out = run(&env, "ok", &["spawn", "--agent", "claude"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let resumed = invocations(&env).pop().unwrap();
+    assert!(
+        resumed.contains(&format!("--resume {session} --")),
+        "{resumed}"
+    );
+
+    // A failed check hands the task back to the same conversation.
+    let args = [
+        "spawn",
+        "--agent",
+        "claude",
+        "--rerun",
+        "--fix-attempts",
+        "1",
+        "--verify-command",
+        "fake-agent exit 1",
+    ];
+    let before = invocations(&env).len();
+    let out = run(&env, "ok", &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let runs = invocations(&env);
+    assert_eq!(runs.len(), before + 2, "{runs:?}");
+    assert!(
+        !runs[before].contains("--resume"),
+        "a rerun starts afresh: {runs:?}"
+    );
+    assert!(runs[before + 1].contains("--resume sess-"), "{runs:?}");
 }
