@@ -29,6 +29,8 @@ pub fn run(runner: &Runner, job: &Job, live: &Live, sink: &dyn LineSink) -> Resu
     let mut command = command(runner, job);
     command
         .current_dir(&job.cwd)
+        // As a shell would: some CLIs (opencode) work where PWD says, not in their cwd.
+        .env("PWD", &job.cwd)
         .envs(job.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(writer.try_clone().context("creating an output pipe")?)
