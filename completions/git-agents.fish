@@ -111,7 +111,9 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l command 
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l prompt -d 'The prompt given to every agent [agents.prompt]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l base -d 'Branch from this revision instead of the main worktree\'s HEAD' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l retries -d 'Give a failing agent N more attempts, with exponential backoff [agents.retries]' -r
-complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l timeout -d 'Stop an agent that runs longer than this, e.g. 90s, 30m [agents.timeout]' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l timeout -d 'Stop an agent that runs longer than this, e.g. 90s, 30m, or off [agents.timeout; 1h]' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l idle-timeout -d 'Stop an agent as hung once it prints nothing for this long, or off [agents.idleTimeout; 10m]' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l budget -d 'Stop a task whose agent reports a cost above this many US dollars [agents.budget]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l verify-command -d 'The check command for every task (implies --verify); an argv template like --command' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l fix-attempts -d 'Give a task whose check failed back to its agent, with the check\'s output, up to N times (implies --verify)' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"

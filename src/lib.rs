@@ -57,6 +57,7 @@ mod lock;
 mod sandbox;
 mod scope;
 mod state;
+mod text;
 
 // What the `git-agents` binary (and the commit oracle tests) reach into besides the API below,
 // each `#![doc(hidden)]`: not for other callers.

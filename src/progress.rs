@@ -71,6 +71,15 @@ pub enum Event {
         /// Why it failed, or what went wrong on the way (a log that could not be written), in
         /// one line; `None` when there is nothing to say.
         message: Option<String>,
+        /// The kind of failure, when it failed.
+        failure: Option<crate::agent::failure::FailureKind>,
+    },
+    /// The task waits for a rate limit to reset before its agent starts (again).
+    Waiting {
+        /// The task's name.
+        task: String,
+        /// When new starts resume, in seconds since the Unix epoch.
+        until: f64,
     },
     /// Something is wrong or worth checking, but the run goes on (a task that changed nothing
     /// or changed files outside its scope, a task skipped, a stale lock taken over).
@@ -156,7 +165,7 @@ impl Tone {
     pub fn of(state: Status) -> Tone {
         match state {
             Status::Done => Tone::Good,
-            Status::Failed | Status::TimedOut => Tone::Bad,
+            Status::Failed | Status::TimedOut | Status::OverBudget => Tone::Bad,
             Status::Running => Tone::Busy,
             _ => Tone::Plain,
         }
@@ -191,6 +200,12 @@ impl<W: Write + Send> Plain<W> {
     }
 }
 
+/// `waiting: rate limit, resumes 14:05` (local time), shared by every display.
+pub fn waiting_text(until: f64) -> String {
+    let at = std::time::UNIX_EPOCH + Duration::from_secs_f64(until.max(0.0));
+    format!("waiting: rate limit, resumes {}", crate::report::clock(at))
+}
+
 /// The one-line description of a finished task, shared by every display.
 pub fn finished_text(state: Status, exit_code: Option<i32>, message: Option<&str>) -> String {
     match (message, exit_code) {
@@ -209,11 +224,15 @@ impl<W: Write + Send> Reporter for Plain<W> {
                 format!("{}: running (attempt {attempt})", display_name(task))
             }
             Event::Started { .. } | Event::Output { .. } | Event::Committed { .. } => return,
+            Event::Waiting { task, until } => {
+                format!("{}: {}", display_name(task), waiting_text(*until))
+            }
             Event::Finished {
                 task,
                 state,
                 exit_code,
                 message,
+                ..
             } => format!(
                 "{}: {}",
                 display_name(task),

@@ -54,3 +54,10 @@ fn row(record: &TaskState, report: &SpawnReport) -> Vec<Cell> {
             .into(),
     ]
 }
+
+/// A time of day as `14:05 UTC` (no time-zone database is read).
+pub fn clock(at: std::time::SystemTime) -> String {
+    let stamp = humantime::format_rfc3339_seconds(at).to_string();
+    // 2026-12-01T14:05:09Z
+    format!("{} UTC", stamp.get(11..16).unwrap_or("??:??"))
+}

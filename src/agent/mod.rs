@@ -12,6 +12,8 @@ use crate::error::{Error, Fix};
 
 pub mod presets;
 pub mod stream;
+pub mod failure;
+pub mod telemetry;
 
 pub use presets::{Preset, PRESETS};
 pub use stream::Format;

@@ -1,8 +1,7 @@
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use git_agents::config::{parse_duration, Mode};
+use git_agents::config::{parse_duration, Limit, Mode};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ModeArg {
@@ -21,16 +20,27 @@ impl ModeArg {
     }
 }
 
-/// `--timeout`: a duration above zero; clap refuses anything else as a usage error.
-fn timeout(raw: &str) -> Result<Duration, String> {
-    match parse_duration(raw) {
-        None => Err("not a duration; write durations like 90s, 30m or 1h".into()),
-        Some(zero) if zero.is_zero() => Err(
-            "a timeout of zero would stop every agent as it starts; give one above zero, like 30m"
+/// `--timeout`, `--idle-timeout`: `off`, or a duration above zero; clap refuses anything else
+/// as a usage error.
+fn limit(raw: &str) -> Result<Limit, String> {
+    match (Limit::parse(raw), parse_duration(raw)) {
+        (Some(limit), _) => Ok(limit),
+        (None, Some(_)) => Err(
+            "a limit of zero would stop every agent as it starts; give one above zero, like 30m, or off"
                 .into(),
         ),
-        Some(timeout) => Ok(timeout),
+        (None, None) => Err("not a duration; write durations like 90s, 30m or 1h, or off".into()),
     }
+}
+
+/// `--budget`: US dollars above zero.
+fn budget(raw: &str) -> Result<f64, String> {
+    raw.trim()
+        .trim_start_matches('$')
+        .parse::<f64>()
+        .ok()
+        .filter(|b| *b > 0.0 && b.is_finite())
+        .ok_or_else(|| "not an amount above zero in US dollars, like 2.50".into())
 }
 
 /// Run an agent per task, in parallel, each in its own branch and linked worktree.
@@ -95,9 +105,18 @@ pub struct SpawnArgs {
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
 
-    /// Stop an agent that runs longer than this, e.g. 90s, 30m [agents.timeout].
-    #[arg(long, value_name = "DURATION", value_parser = timeout)]
-    pub timeout: Option<Duration>,
+    /// Stop an agent that runs longer than this, e.g. 90s, 30m, or off [agents.timeout; 1h].
+    #[arg(long, value_name = "DURATION", value_parser = limit)]
+    pub timeout: Option<Limit>,
+
+    /// Stop an agent as hung once it prints nothing for this long, or off
+    /// [agents.idleTimeout; 10m].
+    #[arg(long, value_name = "DURATION", value_parser = limit)]
+    pub idle_timeout: Option<Limit>,
+
+    /// Stop a task whose agent reports a cost above this many US dollars [agents.budget].
+    #[arg(long, value_name = "USD", value_parser = budget)]
+    pub budget: Option<f64>,
 
     /// Run each task's contract check after it: the built-in one (contracts unchanged) and the
     /// task's `verify` command [front matter verify, agents.verify].

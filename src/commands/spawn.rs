@@ -19,6 +19,8 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: SpawnArgs) -> Result<i32> {
     overrides.prompt = args.prompt.clone();
     overrides.retries = args.retries;
     overrides.timeout = args.timeout;
+    overrides.idle_timeout = args.idle_timeout;
+    overrides.budget = args.budget;
     overrides.mode = args.mode.map(ModeArg::mode);
     let mut options = SpawnOptions::new().overrides(overrides);
     options.tasks = args.tasks.clone();

@@ -9,6 +9,7 @@
 
 pub mod command_line;
 mod entries;
+mod limit;
 mod mode;
 pub mod read;
 pub mod resolve;
@@ -22,6 +23,7 @@ use crate::agent::Template;
 use crate::error::{Error, Fix};
 
 pub use entries::Entry;
+pub use limit::Limit;
 pub use mode::Mode;
 pub use read::parse_duration;
 pub use resolve::{Program, Resolver, TaskSettings};
@@ -39,6 +41,10 @@ pub mod keys {
     pub const PROMPT: &str = "agents.prompt";
     pub const RETRIES: &str = "agents.retries";
     pub const TIMEOUT: &str = "agents.timeout";
+    pub const IDLE_TIMEOUT: &str = "agents.idleTimeout";
+    pub const FORMAT: &str = "agents.format";
+    pub const MAX_TURNS: &str = "agents.maxTurns";
+    pub const BUDGET: &str = "agents.budget";
     pub const MODE: &str = "agents.mode";
     pub const VERIFY: &str = "agents.verify";
     pub const RETRY_DELAY: &str = "agents.retryDelay";
@@ -62,6 +68,8 @@ pub mod defaults {
     pub const RETRIES: u32 = 0;
     pub const RETRY_DELAY: Duration = Duration::from_secs(1);
     pub const KILL_GRACE: Duration = Duration::from_secs(5);
+    pub const TIMEOUT: Duration = Duration::from_secs(3600);
+    pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
     pub const LANDLOCK: bool = true;
     pub const TRUST: bool = false;
 }
@@ -168,8 +176,12 @@ pub struct Overrides {
     pub prompt: Option<String>,
     /// How many times a failed agent is run again (0: once only).
     pub retries: Option<u32>,
-    /// Each attempt's time limit. Must be longer than zero.
-    pub timeout: Option<Duration>,
+    /// Each attempt's time limit, or [`Limit::Off`].
+    pub timeout: Option<Limit>,
+    /// How long an agent may print nothing before it is ended as hung, or [`Limit::Off`].
+    pub idle_timeout: Option<Limit>,
+    /// The most a task may cost, in US dollars, as its agent reports it.
+    pub budget: Option<f64>,
     /// Where agents work.
     pub mode: Option<Mode>,
 }
@@ -185,8 +197,12 @@ crate::builder::setters!(Overrides {
     prompt: some String,
     /// How many times a failed agent is retried (`agents.retries`).
     retries: some u32,
-    /// Each attempt's time limit (`agents.timeout`); must be longer than zero.
-    timeout: some Duration,
+    /// Each attempt's time limit (`agents.timeout`), or [`Limit::Off`].
+    timeout: some Limit,
+    /// The idle limit (`agents.idleTimeout`), or [`Limit::Off`].
+    idle_timeout: some Limit,
+    /// The most a task may cost in US dollars (`agents.budget`).
+    budget: some f64,
     /// Where agents work (`agents.mode`).
     mode: some Mode,
 });
@@ -219,8 +235,21 @@ pub struct Settings {
     pub prompt: Option<Setting<String>>,
     /// How many times a failed agent is run again (`agents.retries`; 0: once only).
     pub retries: Setting<u32>,
-    /// Each attempt's time limit (`agents.timeout`); `None`: no limit.
-    pub timeout: Option<Setting<Duration>>,
+    /// Each attempt's time limit (`agents.timeout`; 1 hour unless set, `off` for none).
+    pub timeout: Setting<Limit>,
+    /// An agent that prints nothing for this long is ended as hung (`agents.idleTimeout`;
+    /// 10 minutes unless set, `off` for none).
+    pub idle_timeout: Setting<Limit>,
+    /// How agents' output is read (`agents.format`); `None`: as the preset says (text for a
+    /// command).
+    pub format: Option<Setting<crate::agent::Format>>,
+    /// The most turns an agent may take, where its CLI has such a limit (`agents.maxTurns`).
+    pub max_turns: Option<Setting<u32>>,
+    /// The most a task may cost in US dollars, as its agent reports it (`agents.budget`).
+    pub budget: Option<Setting<f64>>,
+    /// Options added to a preset (`agents.preset.<name>.args`), by preset name.
+    #[serde(skip)]
+    pub preset_args: Vec<(String, Vec<String>)>,
     /// The contract check command (`agents.verify`); `None`: only the built-in check that the
     /// contracts are unchanged.
     pub verify: Option<Setting<Template>>,
@@ -295,7 +324,17 @@ impl Settings {
                 read::number(config, keys::RETRIES)?,
             )
             .unwrap_or(Setting::default(defaults::RETRIES)),
-            timeout: or_flag(overrides.timeout.as_ref(), timeout(config)?),
+            timeout: or_flag(overrides.timeout.as_ref(), limit(config, keys::TIMEOUT)?)
+                .unwrap_or(Setting::default(Limit::After(defaults::TIMEOUT))),
+            idle_timeout: or_flag(
+                overrides.idle_timeout.as_ref(),
+                limit(config, keys::IDLE_TIMEOUT)?,
+            )
+            .unwrap_or(Setting::default(Limit::After(defaults::IDLE_TIMEOUT))),
+            format: read::format(config, keys::FORMAT)?,
+            max_turns: positive(config, keys::MAX_TURNS)?,
+            budget: or_flag(overrides.budget.as_ref(), read::budget(config, keys::BUDGET)?),
+            preset_args: preset_args(config)?,
             verify: read::template(config, keys::VERIFY, "make test")?,
             mode: or_flag(overrides.mode.as_ref(), read::mode(config, keys::MODE)?)
                 .unwrap_or(Setting::default(Mode::default())),
@@ -325,11 +364,29 @@ fn jobs(config: &gix::config::File) -> Result<Option<Setting<usize>>> {
     Ok(jobs)
 }
 
-fn timeout(config: &gix::config::File) -> Result<Option<Setting<Duration>>> {
-    let problem = "is not a duration above zero like 90s, 30m or 1h";
-    read::parsed(config, keys::TIMEOUT, problem, "30m", |raw| {
-        parse_duration(raw).filter(|d| !d.is_zero())
-    })
+fn preset_args(config: &gix::config::File) -> Result<Vec<(String, Vec<String>)>> {
+    let mut all = Vec::new();
+    for preset in crate::agent::PRESETS {
+        let args = read::preset_args(config, preset.name)?;
+        if !args.is_empty() {
+            all.push((preset.name.to_owned(), args));
+        }
+    }
+    Ok(all)
+}
+
+fn limit(config: &gix::config::File, key: &str) -> Result<Option<Setting<Limit>>> {
+    let problem = "is not off or a duration above zero like 90s, 30m or 1h";
+    read::parsed(config, key, problem, "30m", Limit::parse)
+}
+
+fn positive(config: &gix::config::File, key: &str) -> Result<Option<Setting<u32>>> {
+    let value = read::number(config, key)?;
+    if value.as_ref().is_some_and(|v| v.value == 0) {
+        let found = read::lookup(config, key).expect("just read");
+        return Err(found.refuse("must be at least 1", "50"));
+    }
+    Ok(value)
 }
 
 /// What the command line cannot rule out by its types alone.
@@ -341,7 +398,17 @@ fn check_overrides(overrides: &Overrides) -> Result<()> {
                 .into(),
         );
     }
-    if overrides.timeout.is_some_and(|t| t.is_zero()) {
+    if overrides.budget.is_some_and(|b| !(b > 0.0 && b.is_finite())) {
+        return Err(Error::usage("a budget must be an amount above zero, like 2.50")
+            .with_fix(Fix::Text("give the most a task may cost in US dollars".into()))
+            .into());
+    }
+    if overrides
+        .timeout
+        .into_iter()
+        .chain(overrides.idle_timeout)
+        .any(|t| t == Limit::After(Duration::ZERO))
+    {
         return Err(
             Error::usage("a timeout of zero would stop every agent as it starts")
                 .with_fix(Fix::PositiveTimeout)

@@ -200,3 +200,34 @@ pub fn paths(config: &gix::config::File, key: &str) -> (Vec<PathBuf>, Option<Ori
         .collect();
     (values, lookup(config, key).map(|found| found.origin))
 }
+
+/// An output format name (`agents.format`).
+pub fn format(
+    config: &gix::config::File,
+    key: &str,
+) -> Result<Option<Setting<crate::agent::Format>>> {
+    let names: Vec<&str> = crate::agent::Format::ALL.iter().map(|f| f.name()).collect();
+    let problem = format!("is not a format git-agents reads ({})", names.join(", "));
+    parsed(config, key, &problem, "claude", |raw| raw.trim().parse().ok())
+}
+
+/// An amount of US dollars above zero (`agents.budget`).
+pub fn budget(config: &gix::config::File, key: &str) -> Result<Option<Setting<f64>>> {
+    let problem = "is not an amount above zero in US dollars, like 2.50";
+    parsed(config, key, problem, "2.50", |raw| {
+        raw.trim()
+            .trim_start_matches('$')
+            .parse::<f64>()
+            .ok()
+            .filter(|b| *b > 0.0 && b.is_finite())
+    })
+}
+
+/// The words of `agents.preset.<name>.args`, split like a shell would (never run by one).
+pub fn preset_args(config: &gix::config::File, preset: &str) -> Result<Vec<String>> {
+    let key = format!("agents.preset.{preset}.args");
+    let problem = "cannot be split into words (check its quotes)";
+    Ok(parsed(config, &key, problem, "--model opus", |raw| shlex::split(raw))?
+        .map(|s| s.value)
+        .unwrap_or_default())
+}

@@ -3,11 +3,10 @@
 //! [`Origin::Flag`]), where `Settings::load` put them.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{parse_duration, Mode, Origin, Setting, Settings};
+use super::{Limit, Mode, Origin, Setting, Settings};
 use crate::agent::{self, Template};
 use crate::error::{Error, Fix};
 use crate::tasks::Task;
@@ -25,7 +24,7 @@ pub struct TaskSettings {
     pub agent: Program,
     /// With `{task}` and `{task_file}` filled in.
     pub prompt: Setting<String>,
-    pub timeout: Option<Setting<Duration>>,
+    pub timeout: Setting<Limit>,
     pub retries: Setting<u32>,
 }
 
@@ -72,7 +71,8 @@ impl<'a> Resolver<'a> {
 
     /// The agent command and its program. At each level a command beats an agent preset.
     pub fn agent(&self, task: &Task) -> Result<Program> {
-        let template = self.agent_template(task)?;
+        let mut template = self.agent_template(task)?;
+        template.value = self.finish_template(template.value);
         let path = template.value.resolve(self.root)?;
         Ok(Program { template, path })
     }
@@ -120,10 +120,33 @@ impl<'a> Resolver<'a> {
         prompt
     }
 
-    /// The time after which the agent is stopped; none by default.
-    pub fn timeout(&self, task: &Task) -> Result<Option<Setting<Duration>>> {
+    /// A preset's added options (`agents.preset.<name>.args`) and turn limit, and the output
+    /// format `agents.format` names.
+    fn finish_template(&self, template: Template) -> Template {
+        let mut template = template;
+        if let Some(preset) = template.preset_info() {
+            let mut extra = self
+                .settings
+                .preset_args
+                .iter()
+                .find(|(name, _)| name == preset.name)
+                .map(|(_, args)| args.clone())
+                .unwrap_or_default();
+            if let (Some(flag), Some(turns)) = (preset.max_turns, &self.settings.max_turns) {
+                extra.extend([flag.to_owned(), turns.value.to_string()]);
+            }
+            template = template.with_extra_args(&extra);
+        }
+        match &self.settings.format {
+            Some(format) => template.with_format(format.value),
+            None => template,
+        }
+    }
+
+    /// The time after which the agent is stopped: an hour unless set.
+    pub fn timeout(&self, task: &Task) -> Result<Setting<Limit>> {
         let configured = self.settings.timeout.clone();
-        if configured.as_ref().is_some_and(is_flag) {
+        if is_flag(&configured) {
             return Ok(configured);
         }
         let Some(raw) = &task.meta.timeout else {
@@ -134,14 +157,11 @@ impl<'a> Resolver<'a> {
                 "timeout '{raw}' for task '{}' {problem}",
                 task.name
             ))
-            .with_fix(Fix::Text("write durations like 90s, 30m or 1h".into()))
+            .with_fix(Fix::Text("write durations like 90s, 30m or 1h, or off for no limit".into()))
         };
-        match parse_duration(raw) {
-            None => Err(bad("is not a duration").into()),
-            Some(zero) if zero.is_zero() => {
-                Err(bad("is zero, which would stop its agent as it starts").into())
-            }
-            Some(timeout) => Ok(Some(front_matter(timeout))),
+        match Limit::parse(raw) {
+            None => Err(bad("is not off or a duration above zero").into()),
+            Some(timeout) => Ok(front_matter(timeout)),
         }
     }
 

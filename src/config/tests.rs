@@ -40,7 +40,7 @@ fn bad_values_are_refused_naming_the_key_and_the_file() {
         ("jobs = 0", "agents.jobs is '0' (set in /repo/.git/config), which must be at least 1"),
         ("landlock = maybe", "agents.landlock is 'maybe' (set in /repo/.git/config), which is not true or false"),
         ("killGrace = soon", "agents.killGrace is 'soon' (set in /repo/.git/config), which is not a duration"),
-        ("timeout = 0", "agents.timeout is '0' (set in /repo/.git/config), which is not a duration above zero"),
+        ("timeout = 0", "agents.timeout is '0' (set in /repo/.git/config), which is not off or a duration above zero"),
         ("mode = tree", "agents.mode is 'tree' (set in /repo/.git/config), which is not worktree, branch or dir"),
         ("agent = nope", "agents.agent is 'nope' (set in /repo/.git/config), which is not an agent"),
         ("command = \"a 'b\"", "agents.command is 'a 'b' (set in /repo/.git/config), which cannot be split"),
@@ -85,7 +85,7 @@ fn bad_flags_are_refused() {
     };
     assert!(refused("", &zero_jobs).message().contains("at least 1"));
     let zero_timeout = Overrides {
-        timeout: Some(std::time::Duration::ZERO),
+        timeout: Some(Limit::After(std::time::Duration::ZERO)),
         ..Overrides::default()
     };
     assert!(refused("", &zero_timeout).message().contains("zero"));
@@ -119,8 +119,8 @@ fn the_last_value_wins_and_values_are_typed() {
     );
     assert_eq!((got.jobs.value, got.jobs.origin), (3, Origin::Local));
     assert_eq!(
-        got.timeout.unwrap().value,
-        std::time::Duration::from_secs(90)
+        got.timeout.value,
+        Limit::After(std::time::Duration::from_secs(90))
     );
     assert_eq!(got.mode.value, Mode::Branch);
     assert_eq!(got.retry_delay, Setting::default(defaults::RETRY_DELAY));

@@ -254,6 +254,7 @@ fn total(lines: &HashMap<String, Line>) -> String {
         "running",
         "failed",
         "timed out",
+        "over budget",
         "interrupted",
         "queued",
     ]
@@ -281,11 +282,17 @@ impl Reporter for Terminal {
                     line.state = *state;
                 }
             }
+            Event::Waiting { task, until } => {
+                if let Some(shown) = live.lines.get(task).and_then(|l| l.last_line.as_ref()) {
+                    *shown.lock().unwrap() = crate::progress::waiting_text(*until);
+                }
+            }
             Event::Finished {
                 task,
                 state,
                 exit_code,
                 message,
+                ..
             } => {
                 if let Some(line) = live.lines.get_mut(task) {
                     line.state = *state;

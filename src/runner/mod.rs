@@ -6,8 +6,10 @@ mod descendants;
 mod drain;
 mod git_parent;
 mod parent_death;
+mod pulse;
 mod pump;
 mod spawn;
+mod stream_pump;
 pub mod supervise;
 mod watchdog;
 
@@ -43,6 +45,24 @@ pub struct Job {
     pub timeout: Option<Duration>,
     /// Confine the job's writes to beneath these paths (needs the supervisor and Landlock or sandbox-exec).
     pub write_scope: Option<Vec<PathBuf>>,
+    /// How its output is read; anything but text is parsed into events, the log gets a
+    /// readable rendering and `raw_log` the lines as they came.
+    pub format: crate::agent::Format,
+    /// Where the raw lines of a structured stream go.
+    pub raw_log: Option<PathBuf>,
+    /// Its process group is ended once it prints nothing for this long; `None`: no limit.
+    pub idle_timeout: Option<Duration>,
+    /// Its process group is ended once the cost it reports passes this, in US dollars.
+    pub budget_usd: Option<f64>,
+}
+
+/// What a running job shows: the line for the live view, and what its stream said.
+#[derive(Default)]
+pub struct Live {
+    /// The line the live view shows (shared with the reporter).
+    pub line: Arc<std::sync::Mutex<String>>,
+    /// What the agent's stream said in this attempt.
+    pub telemetry: std::sync::Mutex<crate::agent::telemetry::Telemetry>,
 }
 
 /// What a runner can do, an input to planning: a spawn's plan is final before anything runs.
@@ -69,6 +89,10 @@ pub enum Exit {
     Signal(i32),
     /// It ran past its time limit and was ended.
     TimedOut,
+    /// It printed nothing for longer than its idle limit and was ended.
+    Hung,
+    /// The cost it reported passed its budget and it was ended.
+    OverBudget,
     /// The run was interrupted and it was ended.
     Interrupted,
 }
@@ -84,7 +108,7 @@ impl Exit {
         match self {
             Exit::Code(code) => Some(code),
             Exit::Signal(sig) => Some(128 + sig),
-            Exit::TimedOut | Exit::Interrupted => None,
+            Exit::TimedOut | Exit::Hung | Exit::OverBudget | Exit::Interrupted => None,
         }
     }
 }
@@ -207,14 +231,9 @@ impl Runner {
         Ok(())
     }
 
-    /// Run `job` to its end; `last_line` is kept up to date with the last line of output.
-    pub(crate) fn run(
-        &self,
-        job: &Job,
-        last_line: &std::sync::Mutex<String>,
-        sink: &dyn LineSink,
-    ) -> Result<Outcome> {
-        spawn::run(self, job, last_line, sink)
+    /// Run `job` to its end; `live` is kept up to date with what it prints.
+    pub(crate) fn run(&self, job: &Job, live: &Live, sink: &dyn LineSink) -> Result<Outcome> {
+        spawn::run(self, job, live, sink)
     }
 
     /// Whether jobs run under the supervisor (needed for write confinement and crash safety).

@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::sync::Mutex;
 
+use super::pulse::Pulse;
 use super::LineSink;
 
 /// Lines longer than this are cut for display; the log keeps every byte.
@@ -16,6 +17,7 @@ pub fn pump(
     mut reader: impl Read,
     mut log: File,
     last_line: &Mutex<String>,
+    pulse: &Pulse,
     sink: &dyn LineSink,
 ) -> Option<String> {
     let mut buf = vec![0u8; 64 * 1024];
@@ -29,6 +31,7 @@ pub fn pump(
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
+        pulse.beat();
         let chunk = &buf[..n];
         if log_error.is_none() {
             if let Err(err) = log.write_all(chunk) {
@@ -113,20 +116,10 @@ fn push_capped(partial: &mut Vec<u8>, bytes: &[u8]) {
     partial.extend_from_slice(&bytes[..bytes.len().min(room)]);
 }
 
-/// Text safe to show on one terminal line: lossy UTF-8, control characters replaced.
+/// Text safe to show on one terminal line: lossy UTF-8, escape sequences dropped, control
+/// characters replaced (see [`crate::text::one_line`]).
 pub fn display_line(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim_end_matches(['\r', '\n']);
-    let text = text.rsplit('\r').next().unwrap_or(text);
-    text.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            c if c.is_control() => '?',
-            c => c,
-        })
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    crate::text::one_line(&String::from_utf8_lossy(bytes))
 }
 
 #[cfg(test)]
@@ -152,7 +145,7 @@ mod tests {
         let sink = Lines(Mutex::new(Vec::new()), wants);
         // Small reads exercise lines split across chunks.
         let reader = std::io::BufReader::with_capacity(7, input);
-        assert!(pump(reader, log, &last, &sink).is_none());
+        assert!(pump(reader, log, &last, &Pulse::default(), &sink).is_none());
         let lines = sink.0.into_inner().unwrap();
         (
             last.into_inner().unwrap(),
@@ -182,7 +175,7 @@ mod tests {
     #[test]
     fn control_characters_and_carriage_returns_are_tamed() {
         assert_eq!(display_line(b"50%\r100%\r\n"), "100%");
-        assert_eq!(display_line(b"\x1b[31mred\x1b[0m\tx"), "?[31mred?[0m x");
+        assert_eq!(display_line(b"\x1b[31mred\x1b[0m\tx"), "red x");
         assert_eq!(display_line(&[0xff, 0xfe, b'a']), "\u{fffd}\u{fffd}a");
     }
 }

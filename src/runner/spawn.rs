@@ -5,19 +5,15 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
-use super::watchdog::Reason;
-use super::{drain, pump, Exit, Job, LineSink, Outcome, Runner};
+use super::pulse::Pulse;
+use super::watchdog::{Idle, Reason};
+use super::{drain, pump, stream_pump, Exit, Job, LineSink, Live, Outcome, Runner};
+use crate::agent::Format;
 
-pub fn run(
-    runner: &Runner,
-    job: &Job,
-    last_line: &Mutex<String>,
-    sink: &dyn LineSink,
-) -> Result<Outcome> {
+pub fn run(runner: &Runner, job: &Job, live: &Live, sink: &dyn LineSink) -> Result<Outcome> {
     let mut log = OpenOptions::new()
         .create(true)
         .append(true)
@@ -44,11 +40,19 @@ pub fn run(
     // Our copies of the pipe's write end must close, or the pump never sees the end.
     drop(command);
     let pgid = child.id() as i32;
-    runner.watchdog.watch(pgid, job.timeout);
+    let pulse = std::sync::Arc::new(Pulse::default());
+    let idle = Idle {
+        limit: job.idle_timeout,
+        pulse: pulse.clone(),
+    };
+    runner.watchdog.watch(pgid, job.timeout, Some(idle));
 
     std::thread::scope(|scope| {
         let output = drain::Output::new(reader, exit_seen);
-        let pump = scope.spawn(|| pump::pump(output, log, last_line, sink));
+        let pump = scope.spawn(|| match job.format {
+            Format::Text => pump::pump(output, log, &live.line, &pulse, sink),
+            format => stream_pump::pump(output, log, job, format, live, &pulse, sink),
+        });
         let status = child.wait();
         let reason = runner.watchdog.finish(pgid);
         drop(exited);
@@ -60,6 +64,8 @@ pub fn run(
         let exit = match reason {
             Some(Reason::TimedOut) => Exit::TimedOut,
             Some(Reason::Interrupted) => Exit::Interrupted,
+            Some(Reason::Hung) => Exit::Hung,
+            Some(Reason::OverBudget) => Exit::OverBudget,
             _ => match (status.code(), status.signal()) {
                 (Some(code), _) => Exit::Code(code),
                 (None, Some(signal)) => Exit::Signal(signal),

@@ -14,16 +14,30 @@ use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
+use super::pulse::Pulse;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     TimedOut,
     Interrupted,
+    /// No output for longer than the idle timeout.
+    Hung,
+    /// Its reported cost passed the budget.
+    OverBudget,
     /// The agent's main process ended; whatever it left running in its group goes too.
     Leftover,
 }
 
+/// What the watchdog reads of a job's output: when it last spoke, and whether to stop it.
+pub struct Idle {
+    /// End the job after this long without output; `None`: never for that.
+    pub limit: Option<Duration>,
+    pub pulse: Arc<Pulse>,
+}
+
 struct Entry {
     deadline: Option<Instant>,
+    idle: Option<Idle>,
     terminated: Option<(Instant, Reason)>,
     killed: bool,
     /// The job is over; the entry stays only until the group is killed or gone.
@@ -31,9 +45,10 @@ struct Entry {
 }
 
 impl Entry {
-    fn new(deadline: Option<Instant>) -> Entry {
+    fn new(deadline: Option<Instant>, idle: Option<Idle>) -> Entry {
         Entry {
             deadline,
+            idle,
             terminated: None,
             killed: false,
             forgotten: false,
@@ -85,9 +100,9 @@ impl Watchdog {
         self.grace
     }
 
-    /// Watch the group `pgid`, with an optional time limit.
-    pub fn watch(&self, pgid: i32, timeout: Option<Duration>) {
-        let entry = Entry::new(timeout.map(|t| Instant::now() + t));
+    /// Watch the group `pgid`, with an optional time limit and idle limit.
+    pub fn watch(&self, pgid: i32, timeout: Option<Duration>, idle: Option<Idle>) {
+        let entry = Entry::new(timeout.map(|t| Instant::now() + t), idle);
         self.groups.lock().unwrap().insert(pgid, entry);
         if self.interrupted.load(Ordering::SeqCst) {
             self.tick();
@@ -98,9 +113,10 @@ impl Watchdog {
     /// Returns why the group was terminated earlier, if it was.
     pub fn finish(&self, pgid: i32) -> Option<Reason> {
         let mut groups = self.groups.lock().unwrap();
-        let entry = groups.entry(pgid).or_insert_with(|| Entry::new(None));
+        let entry = groups.entry(pgid).or_insert_with(|| Entry::new(None, None));
         let earlier = entry.terminated.map(|(_, reason)| reason);
         entry.deadline = None;
+        entry.idle = None;
         if entry.terminated.is_none() && killpg(Pid::from_raw(pgid), Signal::SIGTERM).is_ok() {
             entry.terminated = Some((Instant::now(), Reason::Leftover));
         }
@@ -140,7 +156,7 @@ impl Watchdog {
                     } else if entry.deadline.is_some_and(|d| now >= d) {
                         Some(Reason::TimedOut)
                     } else {
-                        None
+                        entry.idle.as_ref().and_then(Idle::reason)
                     };
                     if let Some(reason) = reason {
                         entry.terminated = Some((now, reason));
@@ -157,7 +173,21 @@ impl Watchdog {
         match reason {
             // The job's main process, the supervisor if any, has ended already.
             Reason::Leftover => self.grace,
-            Reason::TimedOut | Reason::Interrupted => self.backstop,
+            Reason::TimedOut | Reason::Interrupted | Reason::Hung | Reason::OverBudget => {
+                self.backstop
+            }
+        }
+    }
+}
+
+impl Idle {
+    fn reason(&self) -> Option<Reason> {
+        if self.pulse.over_budget() {
+            Some(Reason::OverBudget)
+        } else if self.limit.is_some_and(|limit| self.pulse.quiet_for() >= limit) {
+            Some(Reason::Hung)
+        } else {
+            None
         }
     }
 }

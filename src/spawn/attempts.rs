@@ -1,15 +1,16 @@
 //! Run a task's agent, with retries and backoff, until it succeeds, fails for good or is stopped.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
 use super::execute::Context;
 use super::plan::TaskPlan;
-use crate::agent::Values;
+use crate::agent::failure::{self, Ending, Failure, FailureKind};
+use crate::agent::telemetry::Telemetry;
+use crate::agent::{Format, Values};
 use crate::progress::{Event, Reporter};
-use crate::runner::{Exit, Job, LineSink};
+use crate::runner::{Exit, Job, LineSink, Live};
 use crate::state::Status;
 
 struct Sink<'a> {
@@ -29,25 +30,38 @@ impl LineSink for Sink<'_> {
     }
 }
 
-/// How the last attempt ended, and whether writing its log failed.
+/// How the last attempt ended, whether writing its log failed, and why it failed.
 pub struct Ran {
     pub exit: Exit,
     pub log_error: Option<String>,
+    pub failure: Option<Failure>,
 }
 
-/// Run the agent with `prompt`; retry failures up to the task's retries.
+impl Ran {
+    /// The agent did what it was asked (exit 0 and no error result).
+    pub fn succeeded(&self) -> bool {
+        self.exit.success() && self.failure.is_none()
+    }
+}
+
+/// A rate-limited attempt is run again after the limit resets, without spending one of the
+/// task's retries, at most this many times.
+const RATE_LIMIT_WAITS: u32 = 5;
+
+/// Run the agent with `prompt`; retry failures up to the task's retries. `session`, when the
+/// preset can continue one, is the conversation to pick up.
 pub fn run_agent(
     cx: &Context<'_>,
     task: &TaskPlan,
     base: gix::ObjectId,
     prompt: &str,
-    last_line: &Arc<Mutex<String>>,
+    live: &Live,
+    mut session: Option<String>,
 ) -> Result<Ran> {
     let sink = Sink {
         reporter: cx.reporter,
         task: &task.task.name,
     };
-    let argv = render(task, prompt);
     let mut env = environment(task, base);
     let mut write_scope = task.write_scope.clone();
     if let Some(scope) = &mut write_scope {
@@ -57,23 +71,23 @@ pub fn run_agent(
         scope.extend(super::mode::confine::admin_dir(&task.workspace));
     }
     let max_attempts = task.retries + 1;
-    let mut ran = Ran {
-        exit: Exit::Code(-1),
-        log_error: None,
-    };
-    for attempt in 1..=max_attempts {
-        super::execute::set_state(cx, task, Status::Running, |r| r.attempts += 1)?;
+    let mut attempt = 1;
+    let mut rate_waits = 0;
+    loop {
+        if !cx.pause.wait(cx, task) {
+            return Ok(interrupted());
+        }
+        let argv = render(task, prompt, session.as_deref());
+        super::execute::set_state(cx, task, Status::Running, |r| {
+            r.attempts += 1;
+            r.waiting_until = None;
+        })?;
         cx.reporter.event(&Event::Started {
             task: task.task.name.clone(),
             attempt,
             argv: argv.clone(),
         });
         let job = Job {
-            argv: argv.clone(),
-            program: task.program.clone(),
-            cwd: task.workspace.clone(),
-            env: env.clone(),
-            log: task.log.clone(),
             header: Some(format!(
                 "==> git-agents: task {} attempt {attempt}/{max_attempts} at {}: {}",
                 task.task.name,
@@ -81,23 +95,123 @@ pub fn run_agent(
                 shlex::try_join(argv.iter().map(String::as_str))
                     .unwrap_or_else(|_| format!("{argv:?}"))
             )),
+            argv,
+            program: task.program.clone(),
+            cwd: task.workspace.clone(),
+            env: env.clone(),
+            log: task.log.clone(),
             timeout: task.timeout,
             write_scope: write_scope.clone(),
+            format: task.template.format,
+            raw_log: (task.template.format != Format::Text).then(|| raw_log(&task.log)),
+            idle_timeout: task.idle_timeout,
+            budget_usd: task.budget_usd,
         };
-        let outcome = cx.runner.run(&job, last_line, &sink)?;
-        ran = Ran {
+        *live.telemetry.lock().unwrap() = Telemetry::default();
+        let started = Instant::now();
+        let outcome = cx.runner.run(&job, live, &sink)?;
+        let telemetry = std::mem::take(&mut *live.telemetry.lock().unwrap());
+        let failure = ending(outcome.exit).and_then(|ending| {
+            let tail = crate::verify::log_tail(&task.log, 40);
+            failure::classify(ending, &telemetry, &tail, now_secs())
+        });
+        record_telemetry(cx, task, &telemetry, started.elapsed(), failure.as_ref())?;
+        if telemetry.session.is_some() {
+            session = telemetry.session.clone();
+        }
+        let ran = Ran {
             exit: outcome.exit,
             log_error: outcome.log_error,
+            failure,
         };
-        if ran.exit.success() || ran.exit == Exit::Interrupted || attempt == max_attempts {
-            break;
+        if ran.succeeded() || ran.exit == Exit::Interrupted {
+            return Ok(ran);
+        }
+        let kind = ran.failure.as_ref().map(|f| f.kind);
+        if kind == Some(FailureKind::RateLimit) && rate_waits < RATE_LIMIT_WAITS {
+            rate_waits += 1;
+            let resets_at = ran.failure.as_ref().and_then(|f| f.resets_at);
+            cx.pause.until(resets_at, cx.retry_delay, rate_waits);
+            continue;
+        }
+        if attempt >= max_attempts || kind == Some(FailureKind::OverBudget) {
+            return Ok(ran);
         }
         if !backoff(cx, attempt) {
-            ran.exit = Exit::Interrupted;
-            break;
+            return Ok(interrupted());
         }
+        attempt += 1;
+        // A retry after any other failure starts a fresh conversation.
+        session = None;
     }
-    Ok(ran)
+}
+
+fn interrupted() -> Ran {
+    Ran {
+        exit: Exit::Interrupted,
+        log_error: None,
+        failure: None,
+    }
+}
+
+/// How the runner's exit reads for classifying a failure; `None` for an interrupt.
+fn ending(exit: Exit) -> Option<Ending> {
+    Some(match exit {
+        Exit::Code(code) => Ending::Code(code),
+        Exit::Signal(_) => Ending::Signal,
+        Exit::TimedOut => Ending::TimedOut,
+        Exit::Hung => Ending::Hung,
+        Exit::OverBudget => Ending::OverBudget,
+        Exit::Interrupted => return None,
+    })
+}
+
+/// The raw lines of a structured stream: beside the readable log.
+pub fn raw_log(log: &std::path::Path) -> std::path::PathBuf {
+    let name = log
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    log.with_file_name(format!("{name}.raw.jsonl"))
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Add one attempt's telemetry to the task's record.
+fn record_telemetry(
+    cx: &Context<'_>,
+    task: &TaskPlan,
+    telemetry: &Telemetry,
+    ran_for: Duration,
+    failure: Option<&Failure>,
+) -> Result<()> {
+    cx.store.update(&task.task.name, |old| {
+        let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
+        let agent = &mut record.agent;
+        agent.tokens = agent.tokens.plus(telemetry.tokens);
+        if let Some(cost) = telemetry.cost_usd {
+            agent.cost_usd = Some(agent.cost_usd.unwrap_or(0.0) + cost);
+        }
+        if let Some(session) = &telemetry.session {
+            if agent.sessions.last() != Some(session) {
+                agent.sessions.push(session.clone());
+            }
+        }
+        if let Some(activity) = telemetry.display() {
+            agent.activity = Some(activity.to_owned());
+            agent.last_activity_at = Some(crate::state::now());
+        }
+        agent.turns += telemetry.turns;
+        agent.agent_secs += ran_for.as_secs_f64();
+        record.failure = failure.map(|f| f.kind);
+        record
+    })?;
+    Ok(())
 }
 
 /// Sleep before the next attempt: the delay doubles each time, with ±25% jitter, at most a
@@ -121,10 +235,26 @@ fn backoff(cx: &Context<'_>, attempt: u32) -> bool {
     !cx.runner.is_interrupted()
 }
 
-fn render(task: &TaskPlan, prompt: &str) -> Vec<String> {
+/// The argv for one attempt: under git-agents' own confinement a preset's own sandbox is
+/// swapped out (it cannot start inside ours), and a session is continued where the preset can.
+fn render(task: &TaskPlan, prompt: &str, session: Option<&str>) -> Vec<String> {
     let workspace = task.workspace.to_string_lossy();
     let task_file = task.workspace.join(&task.task.rel_file);
-    task.template.render(&Values {
+    let mut template = task.template.clone();
+    if let Some(preset) = template.preset_info() {
+        if task.write_scope.is_some() {
+            for word in &mut template.words {
+                if let Some((_, to)) = preset.when_confined.iter().find(|(from, _)| word == from) {
+                    *word = (*to).to_owned();
+                }
+            }
+        }
+        if let (Some(resume), Some(session)) = (preset.resume, session) {
+            let words: Vec<String> = resume.iter().map(|w| w.replace("{session}", session)).collect();
+            template = template.with_extra_args(&words);
+        }
+    }
+    template.render(&Values {
         prompt,
         task: &task.task.name,
         task_file: &task_file.to_string_lossy(),

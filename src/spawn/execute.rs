@@ -1,18 +1,18 @@
 //! One task from start to end on a worker thread: prepare, run the agent, commit, check.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use gix::bstr::{BStr, ByteSlice};
 
 use super::attempts::{self, Ran};
+use crate::agent::failure::FailureKind;
 use super::mode::{Commit, Driver};
 use super::plan::TaskPlan;
 use crate::gitops::{commit, diff};
 use crate::progress::{Event, Reporter};
-use crate::runner::{Exit, Runner};
+use crate::runner::{Exit, Live, Runner};
 use crate::state::{self, Status, Store, TaskState};
 use crate::{scope, verify};
 
@@ -24,6 +24,8 @@ pub struct Context<'a> {
     pub reporter: &'a dyn Reporter,
     pub runner: &'a Runner,
     pub retry_delay: Duration,
+    /// Rate limits pause every start of the run.
+    pub pause: &'a super::rate_pause::RatePause,
     /// Run the contract check after each task.
     pub verify: bool,
     /// Hand a failed check back to the agent this many times.
@@ -103,7 +105,7 @@ fn run(
     task: &TaskPlan,
     base: gix::ObjectId,
 ) -> Result<TaskEnd> {
-    set_state(cx, task, Status::Preparing, |r| {
+    let started = set_state(cx, task, Status::Preparing, |r| {
         r.started = Some(state::now());
         r.ended = None;
         r.attempts = 0;
@@ -120,15 +122,23 @@ fn run(
         record
     })?;
 
-    let last_line = Arc::new(Mutex::new(String::new()));
-    cx.reporter.attach(&task.task.name, last_line.clone());
+    let live = Live::default();
+    cx.reporter.attach(&task.task.name, live.line.clone());
     let mut prompt = task.prompt.clone();
+    let mut session = started.agent.last_session().map(str::to_owned);
     let rounds = if cx.verify { cx.fix_attempts + 1 } else { 1 };
     for round in 1..=rounds {
-        let ran = attempts::run_agent(cx, task, base, &prompt, &last_line)?;
-        if !ran.exit.success() {
+        let ran = attempts::run_agent(cx, task, base, &prompt, &live, session.take())?;
+        if !ran.succeeded() {
             return agent_failed(cx, task, ran).map(TaskEnd::from);
         }
+        // A fix attempt continues the same conversation, where the preset can.
+        session = cx
+            .store
+            .load()?
+            .tasks
+            .get(&task.task.name)
+            .and_then(|r| r.agent.last_session().map(str::to_owned));
         if driver.commit() == Commit::AfterRun {
             let record = set_state(cx, task, Status::Committing, |r| r.exit_code = Some(0))?;
             return Ok(TaskEnd {
@@ -183,47 +193,56 @@ fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState
         .log_error
         .map(|e| format!(" (writing the log failed: {e})"))
         .unwrap_or_default();
-    match ran.exit {
-        Exit::Interrupted => finish(
-            cx,
-            task,
-            Status::Interrupted,
-            None,
-            (!note.is_empty()).then_some(note),
-        ),
+    let kind = ran.failure.as_ref().map(|f| f.kind);
+    let said = ran
+        .failure
+        .as_ref()
+        .and_then(|f| f.message.clone())
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default();
+    let (status, code, message) = match ran.exit {
+        Exit::Interrupted => {
+            let message = (!note.is_empty()).then_some(note.clone());
+            (Status::Interrupted, None, message)
+        }
         Exit::TimedOut => {
             let limit = task
                 .timeout
                 .map(|t| humantime::format_duration(t).to_string())
                 .unwrap_or_default();
-            finish(
-                cx,
-                task,
-                Status::TimedOut,
-                None,
-                Some(format!("no exit within {limit}{note}")),
-            )
+            let message = format!("no exit within {limit}{note}");
+            (Status::TimedOut, None, Some(message))
         }
-        Exit::Code(code) => finish(
-            cx,
-            task,
-            Status::Failed,
-            Some(code),
-            Some(format!("agent exited with {code}{note}")),
-        ),
+        Exit::Hung => {
+            let limit = task
+                .idle_timeout
+                .map(|t| humantime::format_duration(t).to_string())
+                .unwrap_or_default();
+            let message = format!("hung: no output for {limit}{note}");
+            (Status::Failed, None, Some(message))
+        }
+        Exit::OverBudget => {
+            let budget = task.budget_usd.unwrap_or(0.0);
+            let message = format!("over budget: passed ${budget:.2}{said}{note}");
+            (Status::OverBudget, None, Some(message))
+        }
+        Exit::Code(code) => {
+            let label = match kind {
+                Some(FailureKind::Exit) | None => format!("exit {code}"),
+                Some(kind) if code == 0 => kind.label().to_owned(),
+                Some(kind) => format!("{} (exit {code})", kind.label()),
+            };
+            (Status::Failed, Some(code), Some(format!("{label}{said}{note}")))
+        }
         Exit::Signal(signal) => {
             let name = nix::sys::signal::Signal::try_from(signal)
                 .map(|s| s.as_str())
                 .unwrap_or("a signal");
-            finish(
-                cx,
-                task,
-                Status::Failed,
-                ran.exit.code(),
-                Some(format!("agent killed by {name}{note}")),
-            )
+            let message = format!("killed by {name}{said}{note}");
+            (Status::Failed, ran.exit.code(), Some(message))
         }
-    }
+    };
+    finish(cx, task, status, code, message)
 }
 
 fn check(cx: &Context<'_>, task: &TaskPlan, record: &TaskState) -> Result<verify::VerifyResult> {
@@ -267,7 +286,11 @@ fn commit_task(
     set_state(cx, task, Status::Committing, |_| {})?;
     let repo = crate::gitops::open_worktree(&task.workspace)
         .with_context(|| format!("opening {}", task.workspace.display()))?;
-    let exclude = |path: &BStr| copied.iter().any(|c| c.as_bytes() == path.as_bytes());
+    let preset = task.template.preset_info();
+    let exclude = |path: &BStr| {
+        copied.iter().any(|c| c.as_bytes() == path.as_bytes())
+            || preset.is_some_and(|p| p.leaves_behind(&path.to_str_lossy()))
+    };
     let outcome = commit::commit_all(&repo, &subject(task), &exclude).with_context(|| {
         format!(
             "committing the agent's changes in {}",
@@ -352,5 +375,6 @@ fn emit_finished(reporter: &dyn Reporter, record: &TaskState) {
         state: record.state,
         exit_code: record.exit_code,
         message: record.message.clone(),
+        failure: record.failure,
     });
 }

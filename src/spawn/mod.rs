@@ -7,6 +7,7 @@ mod execute;
 mod mode;
 mod plan;
 mod pool;
+mod rate_pause;
 mod schedule;
 mod test_hooks;
 
@@ -209,7 +210,14 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
         });
     }
     for task in &plan.tasks {
-        store.update(&task.task.name, |_| queued_record(task, None))?;
+        store.update(&task.task.name, |old| {
+            let mut record = queued_record(task, None);
+            // An interrupted agent's conversation is picked up where the preset can.
+            if let Some(old) = old.filter(|o| o.state == Status::Interrupted) {
+                record.agent.sessions = old.agent.sessions;
+            }
+            record
+        })?;
         reporter.event(&Event::Queued {
             task: task.task.name.clone(),
         });
@@ -225,6 +233,7 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
         reporter,
         runner,
         retry_delay: plan.project.settings.retry_delay.value,
+        pause: &rate_pause::RatePause::default(),
         verify: plan.verify,
         fix_attempts: plan.fix_attempts,
     };
@@ -330,6 +339,9 @@ fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
         pid: Some(std::process::id()),
         violations: Vec::new(),
         verify: None,
+        failure: None,
+        agent: Default::default(),
+        waiting_until: None,
     }
 }
 

@@ -35,6 +35,8 @@ pub enum Status {
     Failed,
     /// Its agent ran past its time limit and was ended.
     TimedOut,
+    /// The cost its agent reported passed the budget, and it was ended.
+    OverBudget,
     /// Stopped by Ctrl-C or SIGTERM; the next run resumes it.
     Interrupted,
 }
@@ -51,6 +53,7 @@ impl Status {
             Status::NoChanges => "no changes",
             Status::Failed => "failed",
             Status::TimedOut => "timed out",
+            Status::OverBudget => "over budget",
             Status::Interrupted => "interrupted",
         }
     }
@@ -68,6 +71,7 @@ impl Status {
                 | Status::NoChanges
                 | Status::Failed
                 | Status::TimedOut
+                | Status::OverBudget
                 | Status::Interrupted
         )
     }
@@ -120,6 +124,54 @@ pub struct TaskState {
     /// The last contract check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify: Option<VerifyResult>,
+    /// Why it failed, by kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<crate::agent::failure::FailureKind>,
+    /// What its agent's stream told over the attempts of its last run.
+    #[serde(default, skip_serializing_if = "AgentRecord::is_empty")]
+    pub agent: AgentRecord,
+    /// Waiting for a rate limit to reset until then, in seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_until: Option<f64>,
+}
+
+/// What an agent's stream told, summed over the attempts of a task's last run.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct AgentRecord {
+    /// Tokens spent.
+    #[serde(default)]
+    pub tokens: crate::agent::stream::Tokens,
+    /// Cost in US dollars, where the agent reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+    /// The session of each attempt that reported one, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<String>,
+    /// What it did last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<String>,
+    /// When its output last changed what it was doing, in seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_activity_at: Option<f64>,
+    /// Model round trips.
+    #[serde(default)]
+    pub turns: u32,
+    /// Seconds its agent ran, all attempts together.
+    #[serde(default)]
+    pub agent_secs: f64,
+}
+
+impl AgentRecord {
+    /// Nothing recorded.
+    pub fn is_empty(&self) -> bool {
+        self == &AgentRecord::default()
+    }
+
+    /// The session to continue, if any.
+    pub fn last_session(&self) -> Option<&str> {
+        self.sessions.last().map(String::as_str)
+    }
 }
 
 mod schema;

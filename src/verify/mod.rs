@@ -7,7 +7,6 @@ mod batch;
 pub use batch::{verify_tasks, Verdict, VerifyOptions};
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use anyhow::Result;
 
@@ -85,15 +84,21 @@ pub fn run(runner: &Runner, check: &Check<'_>) -> Result<VerifyResult> {
             log: check.log.clone(),
             timeout: None,
             write_scope: None,
+            format: crate::agent::Format::Text,
+            raw_log: None,
+            idle_timeout: None,
+            budget_usd: None,
         };
-        let outcome = runner.run(&job, &Mutex::new(String::new()), &NoLines)?;
+        let outcome = runner.run(&job, &crate::runner::Live::default(), &NoLines)?;
         match outcome.exit {
             Exit::Code(0) => {}
             Exit::Code(code) => problems.push(format!("the check exited with {code}")),
             Exit::Signal(signal) => {
                 problems.push(format!("the check was killed by signal {signal}"))
             }
-            Exit::TimedOut => problems.push("the check timed out".into()),
+            Exit::TimedOut | Exit::Hung | Exit::OverBudget => {
+                problems.push("the check timed out".into())
+            }
             Exit::Interrupted => problems.push("the check was interrupted".into()),
         }
     } else if !problems.is_empty() {
@@ -147,9 +152,16 @@ fn contract_changes(check: &Check<'_>) -> Result<Vec<String>> {
 
 /// The last `lines` lines of a log, for handing a failed check back to the agent.
 pub fn log_tail(path: &Path, lines: usize) -> String {
-    let text = std::fs::read(path).unwrap_or_default();
-    let start = text.len().saturating_sub(16 * 1024);
-    let text = String::from_utf8_lossy(&text[start..]);
+    use std::io::{Read, Seek, SeekFrom};
+    const TAIL: u64 = 16 * 1024;
+    let mut text = Vec::new();
+    if let Ok(mut file) = std::fs::File::open(path) {
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if file.seek(SeekFrom::Start(len.saturating_sub(TAIL))).is_ok() {
+            let _ = file.take(TAIL).read_to_end(&mut text);
+        }
+    }
+    let text = String::from_utf8_lossy(&text);
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }

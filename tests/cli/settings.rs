@@ -157,7 +157,7 @@ fn a_bad_value_is_refused_naming_the_key_and_the_file_it_is_in() {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         let err = stderr(&out);
         let want = format!(
-            "error: git config agents.timeout is 'soon' (set in {}), which is not a duration",
+            "error: git config agents.timeout is 'soon' (set in {}), which is not off or a duration",
             included.display()
         );
         assert!(err.starts_with(&want), "{err}");
@@ -243,7 +243,7 @@ fn timeout_is_flag_then_front_matter_then_git_config() {
 }
 
 #[test]
-fn without_any_timeout_an_agent_may_take_its_time() {
+fn agents_get_an_hour_unless_the_limit_is_turned_off() {
     let env = Env::new();
     env.task(
         "slow",
@@ -252,7 +252,17 @@ fn without_any_timeout_an_agent_may_take_its_time() {
     let table = config_table(git_agents(&env, &["agents", "config"]));
     assert_eq!(
         shown(&table, "agents.timeout"),
-        ("-".into(), "unset".into())
+        ("1h".into(), "default".into())
+    );
+    assert_eq!(
+        shown(&table, "agents.idleTimeout"),
+        ("10m".into(), "default".into())
+    );
+    env.git(&["config", "agents.timeout", "off"]);
+    let table = config_table(git_agents(&env, &["agents", "config"]));
+    assert_eq!(
+        shown(&table, "agents.timeout"),
+        ("off".into(), "local".into())
     );
     let out = env.cmd().args(["spawn", "--quiet"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -119,7 +119,11 @@ fn config_shows_each_setting_with_its_origin() {
     );
     assert_eq!(
         line(&table, "agents.timeout"),
-        ["agents.timeout", "-", "unset"]
+        ["agents.timeout", "1h", "default"]
+    );
+    assert_eq!(
+        line(&table, "agents.budget"),
+        ["agents.budget", "-", "unset"]
     );
     assert_eq!(
         line(&table, "agents.scope.auth"),

@@ -74,6 +74,12 @@ impl Format {
     }
 }
 
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl std::str::FromStr for Format {
     type Err = ();
     fn from_str(name: &str) -> Result<Format, ()> {

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::config::Limit;
 use crate::config::tests::{settings, task};
 use crate::config::Overrides;
 use crate::tasks::FrontMatter;
@@ -14,17 +15,28 @@ fn secs(n: u64) -> Duration {
 }
 
 #[test]
-fn timeout_is_flag_then_front_matter_then_git_config_then_none() {
+fn timeout_is_flag_then_front_matter_then_git_config_then_an_hour() {
     let front = FrontMatter {
         timeout: Some("20s".into()),
         ..FrontMatter::default()
     };
     let flag = Overrides {
-        timeout: Some(secs(30)),
+        timeout: Some(Limit::After(secs(30))),
         ..Overrides::default()
     };
     let cases = [
-        ("", &Overrides::default(), FrontMatter::default(), None),
+        (
+            "",
+            &Overrides::default(),
+            FrontMatter::default(),
+            Some((secs(3600), Origin::Default)),
+        ),
+        (
+            "[agents]\n\ttimeout = off",
+            &Overrides::default(),
+            FrontMatter::default(),
+            None,
+        ),
         (
             "[agents]\n\ttimeout = 10s",
             &Overrides::default(),
@@ -47,7 +59,8 @@ fn timeout_is_flag_then_front_matter_then_git_config_then_none() {
     for (config, overrides, meta, want) in cases {
         let settings = settings(config, overrides);
         let got = resolver(&settings).timeout(&task(meta)).unwrap();
-        assert_eq!(got.map(|s| (s.value, s.origin)), want, "{config:?}");
+        let got = got.value.duration().map(|d| (d, got.origin));
+        assert_eq!(got, want, "{config:?}");
     }
 }
 

@@ -52,6 +52,10 @@ pub struct TaskPlan {
     pub program: PathBuf,
     pub prompt: String,
     pub timeout: Option<Duration>,
+    /// End the agent after this long without output.
+    pub idle_timeout: Option<Duration>,
+    /// End the agent once its reported cost passes this (US dollars).
+    pub budget_usd: Option<f64>,
     pub retries: u32,
     /// Repo-relative files to copy from the main worktree (untracked at the base).
     pub copies: Vec<PathBuf>,
@@ -203,7 +207,9 @@ fn plan_task(
         verify,
         write_scope: None,
         prompt,
-        timeout: settings.timeout.map(|t| t.value),
+        timeout: settings.timeout.value.duration(),
+        idle_timeout: project.settings.idle_timeout.value.duration(),
+        budget_usd: project.settings.budget.as_ref().map(|b| b.value),
         retries: settings.retries.value,
         log: project.log_dir().join(format!("{}.log", task.slug)),
         task,

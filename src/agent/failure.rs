@@ -1,0 +1,306 @@
+//! Why an agent failed, by kind: what the stream said, else what its last words say, else its
+//! exit. An exit 0 whose only result is an error is a failure.
+
+use serde::{Deserialize, Serialize};
+
+use super::stream::ErrorKind;
+use super::telemetry::Telemetry;
+
+/// The kind of a task's failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// Not logged in, or the key was refused (401, 403).
+    Auth,
+    /// A rate or usage limit (429).
+    RateLimit,
+    /// The API could not be reached.
+    Network,
+    /// It ran past its time limit.
+    Timeout,
+    /// It printed nothing for longer than the idle limit.
+    Hung,
+    /// The agent reported an error (an error result, a rejected permission), whatever its exit.
+    AgentError,
+    /// The cost it reported passed the budget.
+    OverBudget,
+    /// It exited with a code other than 0 (the code is in the record).
+    Exit,
+    /// A signal killed it.
+    Signal,
+}
+
+impl FailureKind {
+    /// The kind in words, as tables and JSON show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            FailureKind::Auth => "auth",
+            FailureKind::RateLimit => "rate-limit",
+            FailureKind::Network => "network",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Hung => "hung",
+            FailureKind::AgentError => "agent-error",
+            FailureKind::OverBudget => "over-budget",
+            FailureKind::Exit => "exit",
+            FailureKind::Signal => "signal",
+        }
+    }
+}
+
+impl From<ErrorKind> for FailureKind {
+    fn from(kind: ErrorKind) -> FailureKind {
+        match kind {
+            ErrorKind::Auth => FailureKind::Auth,
+            ErrorKind::RateLimit => FailureKind::RateLimit,
+            ErrorKind::Network => FailureKind::Network,
+            ErrorKind::AgentError => FailureKind::AgentError,
+        }
+    }
+}
+
+/// How an attempt ended, as the runner saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Code(i32),
+    Signal,
+    TimedOut,
+    Hung,
+    OverBudget,
+}
+
+/// A failure: its kind, the agent's own words (one line) and, for a rate limit, when it
+/// resets (seconds since the Unix epoch) if the agent said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: Option<String>,
+    pub resets_at: Option<i64>,
+}
+
+/// Whether the attempt failed, and how. `tail` is the end of its readable log, for agents
+/// whose stream says nothing (plain text, or a crash before the first event).
+pub fn classify(ending: Ending, telemetry: &Telemetry, tail: &str, now: i64) -> Option<Failure> {
+    let reported = telemetry.error.as_ref();
+    let said = reported
+        .map(|e| e.message.clone())
+        .or_else(|| telemetry.result_is_error.then(|| telemetry.result.clone()).flatten())
+        .or_else(|| last_words(tail))
+        .map(|words| shortened(&words, 240));
+    let from_words = |text: &str| kind_in_words(text);
+    let found = |default: FailureKind| {
+        let kind = reported
+            .and_then(|e| e.kind.map(FailureKind::from))
+            .or_else(|| said.as_deref().and_then(from_words))
+            .or_else(|| from_words(tail_end(tail)))
+            .unwrap_or(default);
+        let resets_at = reported
+            .and_then(|e| e.resets_at)
+            .or_else(|| said.as_deref().and_then(|s| resets_at(s, now)))
+            .or_else(|| resets_at(tail_end(tail), now));
+        Some(Failure {
+            kind,
+            message: said.clone(),
+            resets_at: (kind == FailureKind::RateLimit).then_some(resets_at).flatten(),
+        })
+    };
+    match ending {
+        Ending::TimedOut => Some(Failure {
+            kind: FailureKind::Timeout,
+            message: said.clone(),
+            resets_at: None,
+        }),
+        Ending::Hung => Some(Failure {
+            kind: FailureKind::Hung,
+            message: said.clone(),
+            resets_at: None,
+        }),
+        Ending::OverBudget => Some(Failure {
+            kind: FailureKind::OverBudget,
+            message: telemetry.cost_usd.map(|c| format!("it reported ${c:.4}")),
+            resets_at: None,
+        }),
+        Ending::Signal => found(FailureKind::Signal),
+        Ending::Code(0) => {
+            let error_result = telemetry.result_is_error
+                || (telemetry.result.is_none() && reported.is_some());
+            if error_result {
+                return found(FailureKind::AgentError);
+            }
+            // A plain-text agent that exits 0 on a refused key (aider does) says so last.
+            let refused = telemetry.result.is_none()
+                && kind_in_words(tail_end(tail)) == Some(FailureKind::Auth);
+            refused.then(|| found(FailureKind::Auth)).flatten()
+        }
+        Ending::Code(_) => found(FailureKind::Exit),
+    }
+}
+
+fn shortened(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    format!("{cut}…")
+}
+
+/// The last few lines of the tail, where a CLI's final complaint stands.
+fn tail_end(tail: &str) -> &str {
+    let mut start = tail.len();
+    for _ in 0..6 {
+        match tail[..start.saturating_sub(1)].rfind('\n') {
+            Some(at) => start = at + 1,
+            None => return tail,
+        }
+    }
+    &tail[start..]
+}
+
+/// The last non-empty line that is not git-agents' own.
+fn last_words(tail: &str) -> Option<String> {
+    tail.lines()
+        .rev()
+        .map(crate::text::one_line)
+        .find(|l| !l.is_empty() && !l.starts_with("==> git-agents"))
+}
+
+/// The failure kind that words like these usually mean.
+pub fn kind_in_words(text: &str) -> Option<FailureKind> {
+    let lower = text.to_lowercase();
+    let any = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    if any(&[
+        "rate limit",
+        "rate_limit",
+        "ratelimit",
+        "usage limit",
+        "too many requests",
+        "429",
+        "resource_exhausted",
+        "quota exceeded",
+        "exceeded your current quota",
+    ]) {
+        return Some(FailureKind::RateLimit);
+    }
+    if any(&[
+        "401",
+        "unauthorized",
+        "unauthenticated",
+        "authentication_error",
+        "authenticationerror",
+        "authentication failed",
+        "invalid api key",
+        "invalid x-api-key",
+        "incorrect api key",
+        "api key not valid",
+        "not logged in",
+        "please run /login",
+        "no auth type",
+        "missing api key",
+        "403 forbidden",
+    ]) {
+        return Some(FailureKind::Auth);
+    }
+    if any(&[
+        "econnrefused",
+        "connection refused",
+        "enotfound",
+        "getaddrinfo",
+        "etimedout",
+        "econnreset",
+        "network error",
+        "fetch failed",
+        "waiting for network",
+        "unable to connect",
+        "could not resolve host",
+    ]) {
+        return Some(FailureKind::Network);
+    }
+    None
+}
+
+/// When a limit resets, from words like "try again in 20s", "resets in 5 minutes",
+/// "retry after 30 seconds" or Claude's "usage limit reached|1767225600".
+pub fn resets_at(text: &str, now: i64) -> Option<i64> {
+    if let Some((_, epoch)) = text.rsplit_once('|') {
+        if let Ok(at) = epoch.trim().parse::<i64>() {
+            if at > now {
+                return Some(at);
+            }
+        }
+    }
+    let lower = text.to_lowercase();
+    for marker in ["again in ", "resets in ", "reset in ", "retry after ", "retry in "] {
+        let Some(at) = lower.find(marker) else {
+            continue;
+        };
+        let rest = &lower[at + marker.len()..];
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        let Ok(amount) = digits.parse::<f64>() else {
+            continue;
+        };
+        let unit = rest[digits.len()..].trim_start();
+        let seconds = if unit.starts_with("ms") {
+            amount / 1000.0
+        } else if unit.starts_with('m') {
+            amount * 60.0
+        } else if unit.starts_with('h') {
+            amount * 3600.0
+        } else {
+            amount
+        };
+        return Some(now + seconds.ceil() as i64);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::telemetry::AgentError;
+
+    #[test]
+    fn an_exit_zero_with_an_error_result_fails() {
+        let mut t = Telemetry {
+            result: Some("Invalid API key · Fix external API key".into()),
+            result_is_error: true,
+            ..Telemetry::default()
+        };
+        let failure = classify(Ending::Code(0), &t, "", 0).unwrap();
+        assert_eq!(failure.kind, FailureKind::Auth);
+        t.result_is_error = false;
+        assert_eq!(classify(Ending::Code(0), &t, "", 0), None);
+    }
+
+    #[test]
+    fn kinds_come_from_the_stream_then_the_words_then_the_exit() {
+        let t = Telemetry {
+            error: Some(AgentError {
+                kind: Some(ErrorKind::RateLimit),
+                message: "slow down".into(),
+                resets_at: Some(99),
+            }),
+            ..Telemetry::default()
+        };
+        let failure = classify(Ending::Code(1), &t, "", 0).unwrap();
+        assert_eq!((failure.kind, failure.resets_at), (FailureKind::RateLimit, Some(99)));
+        let plain = Telemetry::default();
+        let tail = "starting\nNot logged in · Please run /login\n";
+        assert_eq!(classify(Ending::Code(1), &plain, tail, 0).unwrap().kind, FailureKind::Auth);
+        assert_eq!(
+            classify(Ending::Code(3), &plain, "boom\n", 0).unwrap().kind,
+            FailureKind::Exit
+        );
+        let aider = "litellm.AuthenticationError: Incorrect API key provided\n";
+        assert_eq!(classify(Ending::Code(0), &plain, aider, 0).unwrap().kind, FailureKind::Auth);
+        assert_eq!(classify(Ending::Code(0), &plain, "all done\n", 0), None);
+        assert_eq!(classify(Ending::Hung, &plain, "", 0).unwrap().kind, FailureKind::Hung);
+    }
+
+    #[test]
+    fn reset_times_are_read_from_the_words() {
+        assert_eq!(resets_at("Please try again in 20s.", 100), Some(120));
+        assert_eq!(resets_at("limit resets in 5 minutes", 0), Some(300));
+        assert_eq!(resets_at("Claude AI usage limit reached|2000", 1000), Some(2000));
+        assert_eq!(resets_at("nothing here", 0), None);
+    }
+}
