@@ -214,7 +214,7 @@ fn task_env(cli: &Cli) -> Env {
     env
 }
 
-/// Run the CLI itself with its preset argv in the main worktree, stdin closed, stdout and
+/// Run the CLI itself with `argv` in the main worktree, stdin closed, stdout and
 /// stderr into one file as git-agents reads them; the exit code and that output.
 fn run_direct(
     env: &Env,
@@ -223,7 +223,16 @@ fn run_direct(
     vars: &[(&str, String)],
     prompt: &str,
 ) -> (Option<i32>, String) {
-    let argv = preset_argv(cli.name, prompt);
+    run_argv(env, dir, cli, vars, &preset_argv(cli.name, prompt))
+}
+
+fn run_argv(
+    env: &Env,
+    dir: &Path,
+    cli: &Cli,
+    vars: &[(&str, String)],
+    argv: &[String],
+) -> (Option<i32>, String) {
     let out_path = env.root().join(format!("{}.out", cli.name));
     let out = std::fs::File::create(&out_path).unwrap();
     let mut cmd = Command::new(dir.join(&argv[0]));
@@ -431,6 +440,50 @@ fn stream_of_a_429(cli: &Cli, exit: Exit) {
     );
 }
 
+/// The CLI on its own, twice: the second run, with the preset's resume words and the
+/// session id the first run's stream gave, continues that conversation (the model sees
+/// the first prompt again) and carries out its own prompt.
+fn resumes_the_session_from_its_stream(cli: &Cli) {
+    let Some(dir) = agent_dir(cli.name) else {
+        return;
+    };
+    let env = task_env(cli);
+    let (api, log) = start_api(&format!("more-{}-resume", cli.name), Failure::None);
+    let vars = (cli.setup)(&env, &api.base_url());
+    // Commands, not files with quoted contents: opencode wraps a prompt with spaces in
+    // quotes and escapes the quotes inside.
+    let first = "Run `echo 1 > one.txt`.";
+    let (code, output) = run_direct(&env, &dir, cli, &vars, first);
+    let why = format!("exit {code:?}\n{output}\n{}", api.summary());
+    assert_eq!(code, Some(0), "{why}");
+    let session = notes(cli, &output)
+        .into_iter()
+        .find_map(|n| match n {
+            Note::Session(id) => Some(id),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no session: {why}"));
+    let requests_before = user_texts_by_request(&log).len();
+    let preset = git_agents::agent::presets::find(cli.name).unwrap();
+    let resume = preset.resume.expect("the preset can resume");
+    let mut argv = preset_argv(cli.name, "Run `echo 2 > two.txt`.");
+    let end = preset.options.len();
+    let words = resume.iter().map(|w| w.replace("{session}", &session));
+    argv.splice(end..end, words);
+    let (code, output) = run_argv(&env, &dir, cli, &vars, &argv);
+    let why = format!("{argv:?}: exit {code:?}\n{output}\n{}", api.summary());
+    assert_eq!(code, Some(0), "{why}");
+    let later = user_texts_by_request(&log).split_off(requests_before);
+    assert!(
+        later
+            .iter()
+            .any(|texts| texts.iter().any(|t| t.contains(first))),
+        "the resumed run's requests hold the first prompt: {why}"
+    );
+    let two = std::fs::read_to_string(env.repo.join("two.txt"));
+    assert_eq!(two.ok().as_deref(), Some("2\n"), "{why}");
+}
+
 /// How a CLI exits after an API error.
 #[derive(Debug, Clone, Copy)]
 enum Exit {
@@ -496,13 +549,22 @@ fn commits_the_edit_and_the_commands_file(cli: &Cli) {
 
 /// The user texts of every model request in a fake API log, on either API.
 fn user_texts(log: &Path) -> Vec<String> {
+    user_texts_by_request(log).concat()
+}
+
+/// The user texts of each request in a fake API log, request by request.
+fn user_texts_by_request(log: &Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(log).unwrap();
-    let mut texts = Vec::new();
+    let mut requests = Vec::new();
     for entry in text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
     {
         let body = &entry["body"];
+        if !body.is_object() {
+            continue;
+        }
+        let mut texts = Vec::new();
         for m in body["messages"].as_array().into_iter().flatten() {
             if m["role"] == "user" {
                 match &m["content"] {
@@ -528,8 +590,9 @@ fn user_texts(log: &Path) -> Vec<String> {
                 );
             }
         }
+        requests.push(texts);
     }
-    texts
+    requests
 }
 
 /// Through git-agents, the prompt `--version` reaches the model as the user's words: the
@@ -606,6 +669,10 @@ macro_rules! cli_tests {
             #[test]
             fn stream_of_a_401_is_an_auth_error() {
                 stream_of_a_401(&$cli, $e401);
+            }
+            #[test]
+            fn resume_continues_the_session_its_stream_named() {
+                resumes_the_session_from_its_stream(&$cli);
             }
             #[test]
             fn spawn_commits_the_edit_and_the_commands_file() {

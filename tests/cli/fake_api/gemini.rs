@@ -117,6 +117,7 @@ fn conversation(body: &Value) -> Conversation {
         user_texts: Vec::new(),
         tool_results: Vec::new(),
     };
+    let mut seen = std::collections::HashSet::new();
     for content in body["contents"].as_array().into_iter().flatten() {
         if content["role"] != "user" {
             continue;
@@ -125,6 +126,12 @@ fn conversation(body: &Value) -> Conversation {
             if let Some(text) = part["text"].as_str() {
                 c.user_texts.push(text.to_owned());
             } else if let Some(response) = part.get("functionResponse") {
+                // A resumed session's history repeats each response; count it once.
+                if let Some(id) = response["id"].as_str() {
+                    if !seen.insert(id.to_owned()) {
+                        continue;
+                    }
+                }
                 let output = &response["response"];
                 let text = output["output"]
                     .as_str()
