@@ -186,7 +186,14 @@ pub(super) fn kind_of(message: &str) -> Option<ErrorKind> {
         "API key not valid",
     ]) {
         Some(ErrorKind::Auth)
-    } else if has(&["\"code\":429", "RESOURCE_EXHAUSTED"]) {
+    } else if has(&["\"code\":429", "RESOURCE_EXHAUSTED"])
+        // After its retries gemini no longer quotes the API: "[API Error: Rate limit
+        // reached…] Please wait and try again later. To increase your limits, request a
+        // quota increase…".
+        || ["rate limit", "too many requests", "quota increase"]
+            .iter()
+            .any(|w| message.to_lowercase().contains(w))
+    {
         Some(ErrorKind::RateLimit)
     } else if has(&["ECONNREFUSED", "ENOTFOUND", "fetch failed", "ETIMEDOUT"]) {
         Some(ErrorKind::Network)
@@ -312,6 +319,33 @@ mod tests {
         assert_eq!(errors.len(), 1, "{notes:?}");
         assert_eq!(errors[0].0, Some(ErrorKind::Auth));
         assert!(errors[0].1.contains("invalid x-api-key"));
+        assert!(matches!(
+            notes.last(),
+            Some(Note::Result { is_error: true, .. })
+        ));
+    }
+
+    #[test]
+    fn a_429_it_gave_up_on_is_a_rate_limit_that_resets() {
+        let fixture = include_str!("../../../tests/fixtures/streams/gemini-429.jsonl");
+        let notes = notes(fixture);
+        let errors: Vec<_> = notes
+            .iter()
+            .filter_map(|n| match n {
+                Note::Error {
+                    kind, resets_at, ..
+                } => Some((*kind, *resets_at)),
+                _ => None,
+            })
+            .collect();
+        // Each retry is a stack trace on stderr; only the result is an error.
+        let result = fixture
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|e| e["type"] == "result")
+            .unwrap();
+        let at = timestamp(&result).unwrap();
+        assert_eq!(errors, [(Some(ErrorKind::RateLimit), Some(at + 1))]);
         assert!(matches!(
             notes.last(),
             Some(Note::Result { is_error: true, .. })
