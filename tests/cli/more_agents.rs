@@ -183,7 +183,11 @@ fn isolate(cmd: &mut Command, env: &Env, dir: &Path, vars: &[(&str, String)]) {
         std::env::var("PATH").unwrap_or_default()
     );
     let nowhere = format!("http://127.0.0.1:{}", dead_port());
+    // gemini writes an error report for every API error to the temporary directory.
+    let tmp = env.root().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
     cmd.env("PATH", path)
+        .env("TMPDIR", tmp)
         .env("HTTP_PROXY", &nowhere)
         .env("HTTPS_PROXY", &nowhere)
         .env("ALL_PROXY", &nowhere)
@@ -482,6 +486,47 @@ fn resumes_the_session_from_its_stream(cli: &Cli) {
     );
     let two = std::fs::read_to_string(env.repo.join("two.txt"));
     assert_eq!(two.ok().as_deref(), Some("2\n"), "{why}");
+}
+
+/// opencode works in the directory `PWD` names, not in the directory it was started in,
+/// unless `--dir` says otherwise: git-agents starts it in the workspace with the user's
+/// `PWD`, so without `--dir {workspace}` (or a `PWD` set to the workspace) it would edit
+/// the directory git-agents was started from.
+#[test]
+fn opencode_works_where_pwd_points_unless_dir_is_given() {
+    let Some(dir) = agent_dir("opencode") else {
+        return;
+    };
+    let env = Env::new();
+    let elsewhere = env.root().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let (api, _) = start_api("more-opencode-pwd", Failure::None);
+    let vars = opencode_setup(&env, &api.base_url());
+    let run = |prompt: &str, dir_option: bool| {
+        let mut argv = preset_argv("opencode", prompt);
+        if dir_option {
+            let end = git_agents::agent::presets::find("opencode")
+                .unwrap()
+                .options
+                .len();
+            argv.splice(
+                end..end,
+                ["--dir".to_owned(), env.repo.display().to_string()],
+            );
+        }
+        let mut cmd = Command::new(dir.join(&argv[0]));
+        cmd.args(&argv[1..]).current_dir(&env.repo);
+        isolate(&mut cmd, &env, &dir, &vars);
+        cmd.env("PWD", &elsewhere).stdin(Stdio::null());
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", api.summary());
+    };
+    run("Run `echo 1 > one.txt`.", false);
+    assert!(elsewhere.join("one.txt").exists(), "{}", api.summary());
+    assert!(!env.repo.join("one.txt").exists());
+    run("Run `echo 2 > two.txt`.", true);
+    assert!(env.repo.join("two.txt").exists(), "{}", api.summary());
+    assert!(!elsewhere.join("two.txt").exists());
 }
 
 /// How a CLI exits after an API error.
