@@ -418,7 +418,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__logs)
-            opts="-f -C -h -V --follow --color --help --version __git_agents_task__"
+            opts="-f -C -h -V --follow --raw --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -132,6 +132,7 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -l color -d 
 always\t''
 never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s f -l follow -d 'Follow the log until the task ends'
+complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -l raw -d 'The agent\'s machine-readable stream, line for line, instead of the readable log'
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l into -d 'Merged means merged into this branch instead of the main worktree\'s' -r

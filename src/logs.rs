@@ -25,6 +25,8 @@ pub struct LogsOptions {
     pub task: String,
     /// Keep printing what is appended until the task ends.
     pub follow: bool,
+    /// The raw lines of the agent's machine-readable stream instead of the readable log.
+    pub raw: bool,
     /// How often to look for more output when following.
     pub poll: Duration,
 }
@@ -34,6 +36,7 @@ impl LogsOptions {
         LogsOptions {
             task: task.into(),
             follow: false,
+            raw: false,
             poll: Duration::from_millis(100),
         }
     }
@@ -55,18 +58,22 @@ pub fn show(cwd: &Path, options: &LogsOptions, out: &mut dyn Write) -> Result<()
             .get(&task.name)
             .is_none_or(|r| !known::is_live(r)))
     };
+    let path = match options.raw {
+        true => crate::spawn::raw_log(&task.log),
+        false => task.log.clone(),
+    };
     let mut file = loop {
-        match File::open(&task.log) {
+        match File::open(&path) {
             Ok(file) => break file,
             // A queued or preparing task gets its log soon: following waits for it.
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 if !options.follow || ended()? {
-                    return Err(no_log(project, &task.name, &task.log).into());
+                    return Err(no_log(project, &task.name, &path).into());
                 }
                 std::thread::sleep(options.poll);
             }
             Err(err) => {
-                return Err(err).with_context(|| format!("reading {}", task.log.display()));
+                return Err(err).with_context(|| format!("reading {}", path.display()));
             }
         }
     };

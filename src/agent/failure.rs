@@ -32,6 +32,12 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// Worth naming beside the state: anything but a plain exit code or signal, which the
+    /// record and the message give already.
+    pub fn is_telling(self) -> bool {
+        !matches!(self, FailureKind::Exit | FailureKind::Signal)
+    }
+
     /// The kind in words, as tables and JSON show it.
     pub fn label(self) -> &'static str {
         match self {

@@ -2,6 +2,7 @@
 
 pub mod clean;
 pub mod config;
+pub mod continue_task;
 pub mod init;
 pub mod install_extras;
 pub mod logs;
@@ -77,6 +78,7 @@ pub enum Command {
     Spawn(spawn::SpawnArgs),
     Status(status::StatusArgs),
     Logs(logs::LogsArgs),
+    Continue(continue_task::ContinueArgs),
     Verify(verify::VerifyArgs),
     Merge(merge::MergeArgs),
     Clean(clean::CleanArgs),

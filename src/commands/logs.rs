@@ -9,6 +9,7 @@ use crate::cli::logs::LogsArgs;
 pub fn run(ui: &mut Ui, cwd: &Path, args: LogsArgs) -> Result<i32> {
     let mut options = LogsOptions::new(args.task);
     options.follow = args.follow;
+    options.raw = args.raw;
     logs::show(cwd, &options, &mut ui.stdout())?;
     Ok(git_agents::error::exit::OK)
 }

@@ -31,11 +31,22 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: SpawnArgs) -> Result<i32> {
     options.fix_attempts = args.fix_attempts.unwrap_or(0);
     options.trust = args.yes;
     let supervisor = args.supervisor.clone().or_else(Runner::find_supervisor);
+    run_options(ui, cwd, &options, args.json, supervisor)
+}
+
+/// Plan and run a spawn (or a `continue`), showing progress, then its summary.
+pub fn run_options(
+    ui: &mut Ui,
+    cwd: &Path,
+    options: &SpawnOptions,
+    json: bool,
+    supervisor: Option<std::path::PathBuf>,
+) -> Result<i32> {
     let capabilities = spawn::Capabilities::new(supervisor.is_some());
-    let plan = spawn::Plan::new(cwd, &options, capabilities)?;
+    let plan = spawn::Plan::new(cwd, options, capabilities)?;
     let names = plan.task_names();
     let display = ui.progress(&names);
-    let reporter: Box<dyn Reporter> = if args.json {
+    let reporter: Box<dyn Reporter> = if json {
         Box::new(Tee(vec![display, Box::new(JsonLines::new(ui.stdout()))]))
     } else {
         display
@@ -55,7 +66,7 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: SpawnArgs) -> Result<i32> {
     let report = spawn::run(plan, reporter.as_ref(), &runner)?;
     drop(reporter);
 
-    if args.json {
+    if json {
         let mut summary = serde_json::to_value(&report)?;
         summary["event"] = "summary".into();
         ui.json(&summary, false)?;

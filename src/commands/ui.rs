@@ -73,7 +73,11 @@ pub struct Ui {
 impl Ui {
     /// From the parsed command line: `--color` for every command, `--quiet` where it exists.
     pub fn new(cli: &Cli) -> Ui {
-        let quiet = matches!(&cli.command, Command::Spawn(args) if args.quiet);
+        let quiet = match &cli.command {
+            Command::Spawn(args) => args.quiet,
+            Command::Continue(args) => args.quiet,
+            _ => false,
+        };
         Ui::with(cli.color, quiet)
     }
 

@@ -17,6 +17,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 pub use crate::runner::Capabilities;
+pub use attempts::raw_log;
 pub use crate::tasks::dependency_order;
 pub use mode::dir::Enforcement;
 pub use plan::{Existing, Plan, TaskPlan};
@@ -72,6 +73,9 @@ pub struct SpawnOptions {
     pub fix_attempts: u32,
     /// Run commands from committed task files even if not approved (`git agents trust`).
     pub trust: bool,
+    /// Continue each task's last conversation (`git agents continue`): its agent picks up the
+    /// session its stream reported, in its worktree, with the prompt given.
+    pub continue_session: bool,
 }
 
 impl SpawnOptions {
@@ -90,6 +94,8 @@ crate::builder::setters!(SpawnOptions {
     base: some String,
     /// Run finished tasks again.
     rerun: value bool,
+    /// Continue each task's last conversation instead of starting a new one.
+    continue_session: value bool,
     /// Run each task's contract check after it.
     verify: value bool,
     /// With `verify`: this check command for every task.
@@ -213,7 +219,8 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
         store.update(&task.task.name, |old| {
             let mut record = queued_record(task, None);
             // An interrupted agent's conversation is picked up where the preset can.
-            if let Some(old) = old.filter(|o| o.state == Status::Interrupted) {
+            let picked_up = |o: &TaskState| o.state == Status::Interrupted || plan.continuing;
+            if let Some(old) = old.filter(picked_up) {
                 record.agent.sessions = old.agent.sessions;
             }
             record

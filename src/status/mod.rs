@@ -140,6 +140,14 @@ pub struct TaskStatus {
     pub verify: Option<crate::verify::VerifyResult>,
     /// Changed paths outside the task's scope.
     pub violations: Vec<String>,
+    /// Why it failed, by kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<crate::agent::failure::FailureKind>,
+    /// What its agent's stream told: tokens, cost, sessions, last activity.
+    pub agent: crate::state::AgentRecord,
+    /// Waiting for a rate limit to reset until then, in seconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_until: Option<f64>,
 }
 
 impl TaskStatus {
@@ -148,7 +156,11 @@ impl TaskStatus {
         match self.state {
             None => "not started".to_owned(),
             Some(state) if self.stale => format!("{} (stale)", state.label()),
-            Some(state) => state.label().to_owned(),
+            Some(_) if self.waiting_until.is_some() => "waiting".to_owned(),
+            Some(state) => match self.failure.filter(|k| k.is_telling()) {
+                Some(kind) => format!("{} ({})", state.label(), kind.label()),
+                None => state.label().to_owned(),
+            },
         }
     }
 }
@@ -265,6 +277,11 @@ fn task_status(
         message: record.and_then(|r| r.message.clone()),
         verify: record.and_then(|r| r.verify.clone()),
         violations: record.map(|r| r.violations.clone()).unwrap_or_default(),
+        failure: record.and_then(|r| r.failure),
+        agent: record.map(|r| r.agent.clone()).unwrap_or_default(),
+        waiting_until: record
+            .filter(|r| !r.state.is_terminal() && !known::is_stale(r))
+            .and_then(|r| r.waiting_until),
     })
 }
 

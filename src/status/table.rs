@@ -11,7 +11,7 @@ use crate::tasks::display_name;
 /// The last log line is cut to this many characters in the table (JSON has it whole).
 const LAST_LINE_WIDTH: usize = 60;
 
-const HEADERS: [&str; 11] = [
+const HEADERS: [&str; 13] = [
     "TASK",
     "STATE",
     "TRIES",
@@ -22,6 +22,8 @@ const HEADERS: [&str; 11] = [
     "FILES",
     "WORKTREE",
     "CHECK",
+    "TOKENS",
+    "COST",
     "LAST LINE",
 ];
 
@@ -73,7 +75,9 @@ fn row(task: &TaskStatus) -> Vec<Cell> {
         number(task.files_changed),
         worktree,
         check(task),
-        task.last_line.as_deref().map(cut).unwrap_or_else(dash),
+        crate::report::tokens(&task.agent.tokens).unwrap_or_else(dash),
+        task.agent.cost_usd.map(crate::report::cost).unwrap_or_else(dash),
+        last_line(task).unwrap_or_else(dash),
     ];
     let mut cells: Vec<Cell> = cells.into_iter().map(Cell::from).collect();
     cells[1].tone = tone;
@@ -90,6 +94,14 @@ fn check(task: &TaskStatus) -> String {
     match task.violations.len() {
         0 => verify.to_owned(),
         n => format!("{verify}, {n} outside scope"),
+    }
+}
+
+/// While waiting for a rate limit, when it resumes; else the log's last line.
+fn last_line(task: &TaskStatus) -> Option<String> {
+    match task.waiting_until {
+        Some(until) => Some(crate::progress::waiting_text(until)),
+        None => task.last_line.as_deref().map(cut),
     }
 }
 

@@ -86,6 +86,8 @@ pub struct Plan {
     pub(crate) known: HashMap<String, Finished>,
     pub(crate) verify: bool,
     pub(crate) fix_attempts: u32,
+    /// Each task continues its last conversation (`git agents continue`).
+    pub(crate) continuing: bool,
     pub(crate) mode: Mode,
     /// Dir mode: how scopes are held (Landlock enforcement or detection alone).
     pub(crate) enforcement: Option<dir::Enforcement>,
@@ -117,6 +119,9 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
         }
         known.remove(&task.name);
         let (plan, commands) = plan_task(&survey, &resolver, options, task)?;
+        if options.continue_session {
+            can_continue(&survey, &plan)?;
+        }
         from_repository.extend(commands);
         plans.push(plan);
     }
@@ -150,11 +155,39 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
         known,
         verify: options.verify,
         fix_attempts: options.fix_attempts,
+        continuing: options.continue_session,
         mode,
         enforcement,
         origin,
         capabilities,
     })
+}
+
+/// `git agents continue` needs a conversation to pick up: a session the task's agent reported,
+/// and a preset that can continue one.
+fn can_continue(survey: &Survey, plan: &TaskPlan) -> Result<()> {
+    let name = &plan.task.name;
+    let session = survey
+        .state
+        .tasks
+        .get(name)
+        .and_then(|r| r.agent.last_session());
+    let resumable = plan.template.preset_info().is_some_and(|p| p.resume.is_some());
+    if session.is_some() && resumable {
+        return Ok(());
+    }
+    let why = match (session, resumable) {
+        (_, false) => format!(
+            "task '{name}' runs {}, which git-agents cannot make continue a conversation",
+            plan.template.program()
+        ),
+        _ => format!("task '{name}' has no conversation to continue: its agent reported no session"),
+    };
+    Err(crate::error::Error::usage(why)
+        .with_fix(crate::error::Fix::Text(format!(
+            "run it again from the start: git agents spawn --rerun {name}"
+        )))
+        .into())
 }
 
 /// One task's plan: its branch and workspace (as its mode places it), command, prompt, limits;
