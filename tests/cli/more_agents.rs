@@ -255,6 +255,16 @@ fn run_argv(
 
 /// `git agents spawn ARGS` with the CLIs on PATH, sealed like `run_direct`.
 fn spawn(env: &Env, dir: &Path, vars: &[(&str, String)], args: &[&str]) -> std::process::Output {
+    git_agents(env, dir, vars, &[&["spawn"], args].concat())
+}
+
+/// `git agents ARGS` with the CLIs on PATH, sealed like `run_direct`.
+fn git_agents(
+    env: &Env,
+    dir: &Path,
+    vars: &[(&str, String)],
+    args: &[&str],
+) -> std::process::Output {
     let mut cmd = env.cmd();
     let mut std_cmd = Command::new("true");
     isolate(&mut std_cmd, env, dir, vars);
@@ -267,7 +277,7 @@ fn spawn(env: &Env, dir: &Path, vars: &[(&str, String)], args: &[&str]) -> std::
     // PWD is the directory git-agents was started in, not the agent's workspace, and
     // opencode would work there; git-agents does not set it for the agent (yet).
     cmd.env_remove("PWD");
-    cmd.arg("spawn").args(args).output().unwrap()
+    cmd.args(args).output().unwrap()
 }
 
 /// The output with the test's temporary directory written as `/tmp/git-agents-test`, so a
@@ -590,6 +600,60 @@ fn commits_the_edit_and_the_commands_file(cli: &Cli) {
         format!("hello from {}\n", cli.name)
     );
     assert_eq!(env.git(&["show", "feature/hello:ran.txt"]), "ran\n");
+    // The readable log shows what the agent did, as its stream's adapter read it.
+    let log = std::fs::read_to_string(env.log("hello")).unwrap();
+    let wrote = log
+        .lines()
+        .any(|l| l.starts_with("→ Write ") && l.ends_with("hello.txt"));
+    assert!(wrote, "{why}");
+    assert!(
+        log.lines().any(|l| l == "→ Bash echo ran > ran.txt"),
+        "{why}"
+    );
+}
+
+/// Through git-agents: after the task ran, `git agents continue` hands the agent a new
+/// prompt in the session its stream named, so the model sees the first conversation again.
+fn continue_picks_up_the_session(cli: &Cli) {
+    let Some(dir) = agent_dir(cli.name) else {
+        return;
+    };
+    if !preset_works(cli) {
+        return;
+    }
+    let env = task_env(cli);
+    let (api, log) = start_api(&format!("more-{}-continue", cli.name), Failure::None);
+    let vars = (cli.setup)(&env, &api.base_url());
+    // The agent by configuration: `continue` does not use the `--agent` the task was
+    // spawned with (it would run claude with gemini's session id).
+    env.git(&["config", "agents.agent", cli.name]);
+    let out = spawn(&env, &dir, &vars, &["--timeout", "90s"]);
+    let why = report(&env, &api, &out);
+    assert_eq!(out.status.code(), Some(0), "{why}");
+    let sessions = state(&env)["tasks"]["hello"]["agent"]["sessions"].clone();
+    assert_eq!(
+        sessions.as_array().map(Vec::len),
+        Some(1),
+        "{sessions}\n{why}"
+    );
+    let before = user_texts_by_request(&log).len();
+    let follow_up = "Say which files you wrote.";
+    let out = git_agents(
+        &env,
+        &dir,
+        &vars,
+        &["continue", "hello", "--prompt", follow_up],
+    );
+    let why = report(&env, &api, &out);
+    assert_eq!(out.status.code(), Some(0), "{why}");
+    let later = user_texts_by_request(&log).split_off(before);
+    let continued = later.iter().any(|texts| {
+        texts.iter().any(|t| t.contains(follow_up))
+            && texts
+                .iter()
+                .any(|t| t.contains("Read .claude/tasks/hello.md"))
+    });
+    assert!(continued, "a request holds both prompts: {later:?}\n{why}");
 }
 
 /// The user texts of every model request in a fake API log, on either API.
@@ -722,6 +786,10 @@ macro_rules! cli_tests {
             #[test]
             fn spawn_commits_the_edit_and_the_commands_file() {
                 commits_the_edit_and_the_commands_file(&$cli);
+            }
+            #[test]
+            fn continue_picks_up_the_session_its_stream_named() {
+                continue_picks_up_the_session(&$cli);
             }
             #[test]
             fn spawn_passes_a_dash_prompt_as_the_prompt() {
