@@ -281,3 +281,94 @@ fn stream(
         headers: Vec::new(),
     }
 }
+
+/// One request over a fresh connection, closed after it: the status and the body.
+#[cfg(test)]
+pub(super) fn post(api: &super::FakeApi, target: &str, body: &Value) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = api.base_url().trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let body = body.to_string();
+    let request = format!(
+        "POST {target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, body.to_owned())
+}
+
+#[test]
+fn tool_calls_follow_the_offered_tools_streaming_or_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let api = super::FakeApi::start(&tmp.path().join("api.jsonl"));
+    let tool = |name: &str, properties: Value, required: Value| {
+        json!({ "type": "function", "function": { "name": name, "parameters": {
+            "type": "object", "properties": properties, "required": required,
+        } } })
+    };
+    let tools = json!([
+        tool(
+            "view",
+            json!({ "path": {"type": "string"} }),
+            json!(["path"])
+        ),
+        tool(
+            "create",
+            json!({ "path": {"type": "string"}, "file_text": {"type": "string"} }),
+            json!(["path", "file_text"]),
+        ),
+        tool(
+            "bash",
+            json!({ "command": {"type": "string"}, "description": {"type": "string"} }),
+            json!(["command", "description"]),
+        ),
+    ]);
+    let user = "Working directory: /w\nCreate a.txt containing \"x\". Run `echo hi`.";
+    let mut body = json!({
+        "model": "m", "stream": false, "tools": tools,
+        "messages": [{ "role": "system", "content": "sys" }, { "role": "user", "content": user }],
+    });
+    let (status, text) = post(&api, "/v1/chat/completions", &body);
+    assert_eq!(status, 200, "{text}");
+    let answer: Value = serde_json::from_str(&text).unwrap();
+    let call = &answer["choices"][0]["message"]["tool_calls"][0]["function"];
+    assert_eq!(call["name"], "create", "{text}");
+    let args: Value = serde_json::from_str(call["arguments"].as_str().unwrap()).unwrap();
+    assert_eq!(args, json!({ "path": "/w/a.txt", "file_text": "x\n" }));
+    assert_eq!(answer["choices"][0]["finish_reason"], "tool_calls");
+
+    // After the write, the command, streamed: the arguments arrive in two pieces.
+    body["stream"] = json!(true);
+    body["messages"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "role": "tool", "tool_call_id": "c1", "content": "created" }));
+    let (status, text) = post(&api, "/v1/chat/completions", &body);
+    assert_eq!(status, 200, "{text}");
+    assert!(text.ends_with("data: [DONE]\n\n"), "{text}");
+    let arguments: String = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .filter_map(|c| {
+            c["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    let args: Value = serde_json::from_str(&arguments).unwrap();
+    assert_eq!(args["command"], "echo hi");
+    assert!(args["description"].is_string(), "required: {args}");
+
+    // A request without a write tool is a helper call: plain text.
+    let title = json!({ "model": "m", "messages": [{ "role": "user", "content": "title?" }] });
+    let (_, text) = post(&api, "/v1/chat/completions", &title);
+    let answer: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(answer["choices"][0]["message"]["content"], "Fake session");
+    assert_eq!(api.steps().len(), 2);
+}

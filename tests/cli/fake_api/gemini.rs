@@ -177,3 +177,50 @@ fn side_answer(body: &Value) -> String {
     }
     Value::Object(object).to_string()
 }
+
+#[test]
+fn function_calls_follow_the_declared_tools_and_helpers_get_their_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let api = super::FakeApi::start(&tmp.path().join("api.jsonl"));
+    let declare = |name: &str, properties: Value| json!({ "name": name, "parametersJsonSchema": { "type": "object", "properties": properties } });
+    let body = json!({
+        "contents": [{ "role": "user", "parts": [{ "text": "Read t.md" }] }],
+        "tools": [{ "functionDeclarations": [
+            declare("read_file", json!({ "file_path": {} })),
+            declare("write_file", json!({ "file_path": {}, "content": {} })),
+        ] }],
+    });
+    let target = "/v1beta/models/gemini-x:generateContent";
+    let (status, text) = super::chat::post(&api, target, &body);
+    assert_eq!(status, 200, "{text}");
+    let answer: Value = serde_json::from_str(&text).unwrap();
+    let call = &answer["candidates"][0]["content"]["parts"][0]["functionCall"];
+    assert_eq!(call["name"], "read_file", "{text}");
+    assert_eq!(call["args"], json!({ "file_path": "t.md" }));
+    assert_eq!(answer["modelVersion"], "gemini-x");
+
+    let stream = "/v1beta/models/gemini-x:streamGenerateContent?alt=sse";
+    let (_, text) = super::chat::post(&api, stream, &body);
+    let data = text.strip_prefix("data: ").unwrap().trim_end();
+    let event: Value = serde_json::from_str(data).unwrap();
+    let streamed = &event["candidates"][0]["content"]["parts"][0]["functionCall"];
+    assert_eq!(streamed["name"], "read_file", "{text}");
+    assert_eq!(event["usageMetadata"]["promptTokenCount"], 10);
+
+    let helper = json!({
+        "contents": [{ "role": "user", "parts": [{ "text": "who speaks next?" }] }],
+        "generationConfig": { "responseJsonSchema": {
+            "type": "object", "required": ["next_speaker"],
+            "properties": { "next_speaker": { "enum": ["user", "model"] } },
+        } },
+    });
+    let (_, text) = super::chat::post(&api, target, &helper);
+    let answer: Value = serde_json::from_str(&text).unwrap();
+    let said = answer["candidates"][0]["content"]["parts"][0]["text"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(said).unwrap(),
+        json!({ "next_speaker": "user" })
+    );
+}
