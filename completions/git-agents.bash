@@ -27,6 +27,9 @@ _git__agents() {
             git__agents,config)
                 cmd="git__agents__subcmd__config"
                 ;;
+            git__agents,continue)
+                cmd="git__agents__subcmd__continue"
+                ;;
             git__agents,help)
                 cmd="git__agents__subcmd__help"
                 ;;
@@ -59,6 +62,9 @@ _git__agents() {
                 ;;
             git__agents__subcmd__help,config)
                 cmd="git__agents__subcmd__help__subcmd__config"
+                ;;
+            git__agents__subcmd__help,continue)
+                cmd="git__agents__subcmd__help__subcmd__continue"
                 ;;
             git__agents__subcmd__help,help)
                 cmd="git__agents__subcmd__help__subcmd__help"
@@ -94,7 +100,7 @@ _git__agents() {
 
     case "${cmd}" in
         git__agents)
-            opts="-C -h -V --color --help --version init status merge config trust install-extras spawn logs clean verify help"
+            opts="-C -h -V --color --help --version init status continue merge config trust install-extras spawn logs clean verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -192,8 +198,41 @@ _git__agents() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__agents__subcmd__continue)
+            opts="-p -q -y -C -h -V --prompt --json --quiet --yes --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --prompt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__agents__subcmd__help)
-            opts="init status merge config trust install-extras spawn logs clean verify help"
+            opts="init status continue merge config trust install-extras spawn logs clean verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,6 +260,20 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__help__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__help__subcmd__continue)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -18,7 +18,9 @@ pub fn write_summary(
     report: &SpawnReport,
     paint: Paint,
 ) -> std::io::Result<()> {
-    let headers = ["TASK", "STATE", "DURATION", "COMMITS", "FILES", "TOKENS", "COST", "LOG"];
+    let headers = [
+        "TASK", "STATE", "DURATION", "COMMITS", "FILES", "TOKENS", "COST", "LOG",
+    ];
     let mut table = Table::new(&headers);
     for record in report.tasks.iter().chain(&report.skipped) {
         table.push(row(record, report));
@@ -52,8 +54,15 @@ fn row(record: &TaskState, report: &SpawnReport) -> Vec<Cell> {
             .into(),
         record.commits.to_string().into(),
         record.files_changed.to_string().into(),
-        tokens(&record.agent.tokens).unwrap_or_else(|| "-".into()).into(),
-        record.agent.cost_usd.map(cost).unwrap_or_else(|| "-".into()).into(),
+        tokens(&record.agent.tokens)
+            .unwrap_or_else(|| "-".into())
+            .into(),
+        record
+            .agent
+            .cost_usd
+            .map(cost)
+            .unwrap_or_else(|| "-".into())
+            .into(),
         relative_to(&record.log, &report.root)
             .display()
             .to_string()
@@ -66,7 +75,9 @@ fn row(record: &TaskState, report: &SpawnReport) -> Vec<Cell> {
 fn totals(records: &[TaskState]) -> Option<String> {
     let tokens = records
         .iter()
-        .fold(crate::agent::stream::Tokens::default(), |t, r| t.plus(r.agent.tokens));
+        .fold(crate::agent::stream::Tokens::default(), |t, r| {
+            t.plus(r.agent.tokens)
+        });
     let costs: Vec<f64> = records.iter().filter_map(|r| r.agent.cost_usd).collect();
     if tokens.is_zero() && costs.is_empty() {
         return None;
@@ -123,4 +134,3 @@ pub fn cost(usd: f64) -> String {
         format!("${usd:.2}")
     }
 }
-

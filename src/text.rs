@@ -29,7 +29,11 @@ pub fn without_escapes(text: &str) -> String {
             out.push(c);
             continue;
         }
-        let kind = if c == '\u{9b}' { Some('[') } else { chars.next() };
+        let kind = if c == '\u{9b}' {
+            Some('[')
+        } else {
+            chars.next()
+        };
         match kind {
             Some('[') => {
                 // Parameters and intermediates, then one final byte in @..~.
@@ -63,9 +67,15 @@ mod tests {
 
     #[test]
     fn escapes_go_and_controls_are_tamed() {
-        assert_eq!(one_line("\u{1b}[32mINFO\u{1b}[0m ready\tnow"), "INFO ready now");
+        assert_eq!(
+            one_line("\u{1b}[32mINFO\u{1b}[0m ready\tnow"),
+            "INFO ready now"
+        );
         assert_eq!(one_line("\u{1b}]0;title\u{7}text"), "text");
-        assert_eq!(one_line("\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\"), "link");
+        assert_eq!(
+            one_line("\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\"),
+            "link"
+        );
         assert_eq!(one_line("50%\r100%\r\n"), "100%");
         assert_eq!(one_line("a\u{1}b"), "a?b");
         assert_eq!(one_line("\u{1b}[2K\u{1b}[1Gdone"), "done");

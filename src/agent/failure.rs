@@ -90,15 +90,23 @@ pub fn classify(ending: Ending, telemetry: &Telemetry, tail: &str, now: i64) -> 
     let reported = telemetry.error.as_ref();
     let said = reported
         .map(|e| e.message.clone())
-        .or_else(|| telemetry.result_is_error.then(|| telemetry.result.clone()).flatten())
+        .or_else(|| {
+            telemetry
+                .result_is_error
+                .then(|| telemetry.result.clone())
+                .flatten()
+        })
         .or_else(|| last_words(tail))
         .map(|words| shortened(&words, 240));
     let from_words = |text: &str| kind_in_words(text);
     let found = |default: FailureKind| {
-        let kind = reported
-            .and_then(|e| e.kind.map(FailureKind::from))
+        // A kind the stream names beats the words, unless it is the catch-all agent error.
+        let named = reported.and_then(|e| e.kind.map(FailureKind::from));
+        let kind = named
+            .filter(|k| *k != FailureKind::AgentError)
             .or_else(|| said.as_deref().and_then(from_words))
             .or_else(|| from_words(tail_end(tail)))
+            .or(named)
             .unwrap_or(default);
         let resets_at = reported
             .and_then(|e| e.resets_at)
@@ -107,7 +115,9 @@ pub fn classify(ending: Ending, telemetry: &Telemetry, tail: &str, now: i64) -> 
         Some(Failure {
             kind,
             message: said.clone(),
-            resets_at: (kind == FailureKind::RateLimit).then_some(resets_at).flatten(),
+            resets_at: (kind == FailureKind::RateLimit)
+                .then_some(resets_at)
+                .flatten(),
         })
     };
     match ending {
@@ -128,8 +138,8 @@ pub fn classify(ending: Ending, telemetry: &Telemetry, tail: &str, now: i64) -> 
         }),
         Ending::Signal => found(FailureKind::Signal),
         Ending::Code(0) => {
-            let error_result = telemetry.result_is_error
-                || (telemetry.result.is_none() && reported.is_some());
+            let error_result =
+                telemetry.result_is_error || (telemetry.result.is_none() && reported.is_some());
             if error_result {
                 return found(FailureKind::AgentError);
             }
@@ -235,12 +245,21 @@ pub fn resets_at(text: &str, now: i64) -> Option<i64> {
         }
     }
     let lower = text.to_lowercase();
-    for marker in ["again in ", "resets in ", "reset in ", "retry after ", "retry in "] {
+    for marker in [
+        "again in ",
+        "resets in ",
+        "reset in ",
+        "retry after ",
+        "retry in ",
+    ] {
         let Some(at) = lower.find(marker) else {
             continue;
         };
         let rest = &lower[at + marker.len()..];
-        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        let digits: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
         let Ok(amount) = digits.parse::<f64>() else {
             continue;
         };
@@ -288,25 +307,40 @@ mod tests {
             ..Telemetry::default()
         };
         let failure = classify(Ending::Code(1), &t, "", 0).unwrap();
-        assert_eq!((failure.kind, failure.resets_at), (FailureKind::RateLimit, Some(99)));
+        assert_eq!(
+            (failure.kind, failure.resets_at),
+            (FailureKind::RateLimit, Some(99))
+        );
         let plain = Telemetry::default();
         let tail = "starting\nNot logged in · Please run /login\n";
-        assert_eq!(classify(Ending::Code(1), &plain, tail, 0).unwrap().kind, FailureKind::Auth);
+        assert_eq!(
+            classify(Ending::Code(1), &plain, tail, 0).unwrap().kind,
+            FailureKind::Auth
+        );
         assert_eq!(
             classify(Ending::Code(3), &plain, "boom\n", 0).unwrap().kind,
             FailureKind::Exit
         );
         let aider = "litellm.AuthenticationError: Incorrect API key provided\n";
-        assert_eq!(classify(Ending::Code(0), &plain, aider, 0).unwrap().kind, FailureKind::Auth);
+        assert_eq!(
+            classify(Ending::Code(0), &plain, aider, 0).unwrap().kind,
+            FailureKind::Auth
+        );
         assert_eq!(classify(Ending::Code(0), &plain, "all done\n", 0), None);
-        assert_eq!(classify(Ending::Hung, &plain, "", 0).unwrap().kind, FailureKind::Hung);
+        assert_eq!(
+            classify(Ending::Hung, &plain, "", 0).unwrap().kind,
+            FailureKind::Hung
+        );
     }
 
     #[test]
     fn reset_times_are_read_from_the_words() {
         assert_eq!(resets_at("Please try again in 20s.", 100), Some(120));
         assert_eq!(resets_at("limit resets in 5 minutes", 0), Some(300));
-        assert_eq!(resets_at("Claude AI usage limit reached|2000", 1000), Some(2000));
+        assert_eq!(
+            resets_at("Claude AI usage limit reached|2000", 1000),
+            Some(2000)
+        );
         assert_eq!(resets_at("nothing here", 0), None);
     }
 }

@@ -10,9 +10,9 @@ use anyhow::Result;
 
 use crate::error::{Error, Fix};
 
+pub mod failure;
 pub mod presets;
 pub mod stream;
-pub mod failure;
 pub mod telemetry;
 
 pub use presets::{Preset, PRESETS};

@@ -45,8 +45,8 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Take in one note; `workspace` is stripped from paths in activities.
-    pub fn apply(&mut self, note: &Note, workspace: &str) {
+    /// Take in one note (activities' paths already relative to the workspace).
+    pub fn apply(&mut self, note: &Note) {
         match note {
             Note::Text(text) => {
                 let text = crate::text::one_line(text);
@@ -57,7 +57,7 @@ impl Telemetry {
             }
             Note::Session(id) => self.session = Some(id.clone()),
             Note::Activity(activity) => {
-                let activity = crate::text::one_line(&relative(activity, workspace));
+                let activity = crate::text::one_line(activity);
                 self.activity = Some(activity);
                 self.changed = true;
             }
@@ -119,15 +119,6 @@ impl Telemetry {
     }
 }
 
-/// `activity` with `workspace/` taken off the paths in it.
-fn relative(activity: &str, workspace: &str) -> String {
-    if workspace.is_empty() {
-        return activity.to_owned();
-    }
-    let prefix = format!("{}/", workspace.trim_end_matches('/'));
-    activity.replace(&prefix, "")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,18 +131,18 @@ mod tests {
             output: 2,
             cached: 4,
         };
-        t.apply(&Note::Session("s1".into()), "/w");
-        t.apply(&Note::Activity("Edit /w/src/a.rs".into()), "/w");
-        t.apply(&Note::TokensAdded(tokens), "/w");
-        t.apply(&Note::TokensAdded(tokens), "/w");
-        t.apply(&Note::CostAdded(0.25), "/w");
-        t.apply(&Note::CostAdded(0.5), "/w");
-        t.apply(&Note::Text("\u{1b}[32mINFO\u{1b}[0m ok".into()), "/w");
+        t.apply(&Note::Session("s1".into()));
+        t.apply(&Note::Activity("Edit src/a.rs".into()));
+        t.apply(&Note::TokensAdded(tokens));
+        t.apply(&Note::TokensAdded(tokens));
+        t.apply(&Note::CostAdded(0.25));
+        t.apply(&Note::CostAdded(0.5));
+        t.apply(&Note::Text("\u{1b}[32mINFO\u{1b}[0m ok".into()));
         assert_eq!(t.display(), Some("Edit src/a.rs"));
         assert_eq!(t.tokens.input, 20);
         assert_eq!(t.cost_usd, Some(0.75));
         assert_eq!(t.last_text.as_deref(), Some("INFO ok"));
-        t.apply(&Note::TokensTotal(tokens), "/w");
+        t.apply(&Note::TokensTotal(tokens));
         assert_eq!(t.tokens, tokens);
         assert!(t.summary_line().unwrap().contains("session s1"));
     }

@@ -19,8 +19,14 @@ pub struct ContinueArgs {
     #[arg(value_name = "TASK")]
     pub task: String,
 
-    /// What to tell the agent.
-    #[arg(short, long, value_name = "TEXT", required = true)]
+    /// What to tell the agent; it may start with `-`.
+    #[arg(
+        short,
+        long,
+        value_name = "TEXT",
+        required = true,
+        allow_hyphen_values = true
+    )]
     pub prompt: String,
 
     /// Stream events as JSON lines on stdout, ending with a "summary" line.

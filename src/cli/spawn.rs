@@ -89,8 +89,8 @@ pub struct SpawnArgs {
     #[arg(long, value_name = "TEMPLATE", conflicts_with = "agent")]
     pub command: Option<String>,
 
-    /// The prompt given to every agent [agents.prompt].
-    #[arg(long, value_name = "TEXT")]
+    /// The prompt given to every agent [agents.prompt]; it may start with `-`.
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub prompt: Option<String>,
 
     /// Branch from this revision instead of the main worktree's HEAD.

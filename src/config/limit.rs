@@ -60,7 +60,10 @@ mod tests {
     #[test]
     fn limits_parse_and_show() {
         assert_eq!(Limit::parse("off"), Some(Limit::Off));
-        assert_eq!(Limit::parse("90s"), Some(Limit::After(Duration::from_secs(90))));
+        assert_eq!(
+            Limit::parse("90s"),
+            Some(Limit::After(Duration::from_secs(90)))
+        );
         assert_eq!(Limit::parse("0"), None);
         assert_eq!(Limit::parse("abc"), None);
         assert_eq!(Limit::After(Duration::from_secs(3600)).to_string(), "1h");

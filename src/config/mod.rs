@@ -333,7 +333,10 @@ impl Settings {
             .unwrap_or(Setting::default(Limit::After(defaults::IDLE_TIMEOUT))),
             format: read::format(config, keys::FORMAT)?,
             max_turns: positive(config, keys::MAX_TURNS)?,
-            budget: or_flag(overrides.budget.as_ref(), read::budget(config, keys::BUDGET)?),
+            budget: or_flag(
+                overrides.budget.as_ref(),
+                read::budget(config, keys::BUDGET)?,
+            ),
             preset_args: preset_args(config)?,
             verify: read::template(config, keys::VERIFY, "make test")?,
             mode: or_flag(overrides.mode.as_ref(), read::mode(config, keys::MODE)?)
@@ -398,10 +401,17 @@ fn check_overrides(overrides: &Overrides) -> Result<()> {
                 .into(),
         );
     }
-    if overrides.budget.is_some_and(|b| !(b > 0.0 && b.is_finite())) {
-        return Err(Error::usage("a budget must be an amount above zero, like 2.50")
-            .with_fix(Fix::Text("give the most a task may cost in US dollars".into()))
-            .into());
+    if overrides
+        .budget
+        .is_some_and(|b| !(b > 0.0 && b.is_finite()))
+    {
+        return Err(
+            Error::usage("a budget must be an amount above zero, like 2.50")
+                .with_fix(Fix::Text(
+                    "give the most a task may cost in US dollars".into(),
+                ))
+                .into(),
+        );
     }
     if overrides
         .timeout

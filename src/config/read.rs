@@ -208,7 +208,9 @@ pub fn format(
 ) -> Result<Option<Setting<crate::agent::Format>>> {
     let names: Vec<&str> = crate::agent::Format::ALL.iter().map(|f| f.name()).collect();
     let problem = format!("is not a format git-agents reads ({})", names.join(", "));
-    parsed(config, key, &problem, "claude", |raw| raw.trim().parse().ok())
+    parsed(config, key, &problem, "claude", |raw| {
+        raw.trim().parse().ok()
+    })
 }
 
 /// An amount of US dollars above zero (`agents.budget`).
@@ -227,7 +229,9 @@ pub fn budget(config: &gix::config::File, key: &str) -> Result<Option<Setting<f6
 pub fn preset_args(config: &gix::config::File, preset: &str) -> Result<Vec<String>> {
     let key = format!("agents.preset.{preset}.args");
     let problem = "cannot be split into words (check its quotes)";
-    Ok(parsed(config, &key, problem, "--model opus", |raw| shlex::split(raw))?
-        .map(|s| s.value)
-        .unwrap_or_default())
+    Ok(parsed(config, &key, problem, "--model opus", |raw| {
+        shlex::split(raw)
+    })?
+    .map(|s| s.value)
+    .unwrap_or_default())
 }

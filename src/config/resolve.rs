@@ -157,7 +157,9 @@ impl<'a> Resolver<'a> {
                 "timeout '{raw}' for task '{}' {problem}",
                 task.name
             ))
-            .with_fix(Fix::Text("write durations like 90s, 30m or 1h, or off for no limit".into()))
+            .with_fix(Fix::Text(
+                "write durations like 90s, 30m or 1h, or off for no limit".into(),
+            ))
         };
         match Limit::parse(raw) {
             None => Err(bad("is not off or a duration above zero").into()),

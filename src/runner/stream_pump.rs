@@ -96,7 +96,14 @@ impl Out {
         }
     }
 
-    fn line(&mut self, bytes: &[u8], too_long: bool, live: &Live, pulse: &Pulse, sink: &dyn LineSink) {
+    fn line(
+        &mut self,
+        bytes: &[u8],
+        too_long: bool,
+        live: &Live,
+        pulse: &Pulse,
+        sink: &dyn LineSink,
+    ) {
         let text = String::from_utf8_lossy(bytes);
         let notes = if too_long {
             vec![Note::Text(format!(
@@ -106,9 +113,13 @@ impl Out {
         } else {
             stream::read_line(self.adapter.as_mut(), text.trim_end_matches('\r'))
         };
+        let notes = notes.into_iter().map(|note| match note {
+            Note::Activity(activity) => Note::Activity(relative(&activity, &self.workspace)),
+            note => note,
+        });
         let mut telemetry = live.telemetry.lock().unwrap();
-        for note in &notes {
-            telemetry.apply(note, &self.workspace);
+        for note in &notes.collect::<Vec<_>>() {
+            telemetry.apply(note);
             for readable in stream::readable(note) {
                 self.write(&readable);
                 if sink.wants_lines() {
@@ -151,4 +162,13 @@ impl Out {
         }
         self.error
     }
+}
+
+/// `activity` with `workspace/` taken off the paths in it.
+fn relative(activity: &str, workspace: &str) -> String {
+    if workspace.is_empty() {
+        return activity.to_owned();
+    }
+    let prefix = format!("{}/", workspace.trim_end_matches('/'));
+    activity.replace(&prefix, "")
 }

@@ -184,7 +184,10 @@ impl Idle {
     fn reason(&self) -> Option<Reason> {
         if self.pulse.over_budget() {
             Some(Reason::OverBudget)
-        } else if self.limit.is_some_and(|limit| self.pulse.quiet_for() >= limit) {
+        } else if self
+            .limit
+            .is_some_and(|limit| self.pulse.quiet_for() >= limit)
+        {
             Some(Reason::Hung)
         } else {
             None

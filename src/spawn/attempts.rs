@@ -250,7 +250,10 @@ fn render(task: &TaskPlan, prompt: &str, session: Option<&str>) -> Vec<String> {
             }
         }
         if let (Some(resume), Some(session)) = (preset.resume, session) {
-            let words: Vec<String> = resume.iter().map(|w| w.replace("{session}", session)).collect();
+            let words: Vec<String> = resume
+                .iter()
+                .map(|w| w.replace("{session}", session))
+                .collect();
             template = template.with_extra_args(&words);
         }
     }

@@ -7,9 +7,9 @@ use anyhow::{Context as _, Result};
 use gix::bstr::{BStr, ByteSlice};
 
 use super::attempts::{self, Ran};
-use crate::agent::failure::FailureKind;
 use super::mode::{Commit, Driver};
 use super::plan::TaskPlan;
+use crate::agent::failure::FailureKind;
 use crate::gitops::{commit, diff};
 use crate::progress::{Event, Reporter};
 use crate::runner::{Exit, Live, Runner};
@@ -232,7 +232,11 @@ fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState
                 Some(kind) if code == 0 => kind.label().to_owned(),
                 Some(kind) => format!("{} (exit {code})", kind.label()),
             };
-            (Status::Failed, Some(code), Some(format!("{label}{said}{note}")))
+            (
+                Status::Failed,
+                Some(code),
+                Some(format!("{label}{said}{note}")),
+            )
         }
         Exit::Signal(signal) => {
             let name = nix::sys::signal::Signal::try_from(signal)

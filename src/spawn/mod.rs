@@ -17,8 +17,8 @@ use std::time::Duration;
 use anyhow::Result;
 
 pub use crate::runner::Capabilities;
-pub use attempts::raw_log;
 pub use crate::tasks::dependency_order;
+pub use attempts::raw_log;
 pub use mode::dir::Enforcement;
 pub use plan::{Existing, Plan, TaskPlan};
 

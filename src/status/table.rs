@@ -76,7 +76,10 @@ fn row(task: &TaskStatus) -> Vec<Cell> {
         worktree,
         check(task),
         crate::report::tokens(&task.agent.tokens).unwrap_or_else(dash),
-        task.agent.cost_usd.map(crate::report::cost).unwrap_or_else(dash),
+        task.agent
+            .cost_usd
+            .map(crate::report::cost)
+            .unwrap_or_else(dash),
         last_line(task).unwrap_or_else(dash),
     ];
     let mut cells: Vec<Cell> = cells.into_iter().map(Cell::from).collect();

@@ -32,5 +32,6 @@ mod setup;
 mod spawn;
 mod spawn_errors;
 mod status;
+mod streams;
 mod trust;
 mod worktree_entries;

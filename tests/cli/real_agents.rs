@@ -1,6 +1,9 @@
 //! The real agent CLIs, Claude Code and Codex, run by `git agents spawn` with their presets and
-//! pointed at the suite's fake model API on 127.0.0.1: what the agent writes must end up
-//! committed on its branch, and a missing login must end as a clear per-task failure.
+//! pointed at the suite's fake model API on 127.0.0.1: what the agent writes (files, a
+//! command's output) must end up committed on its branch, the prompt must reach the model
+//! even when it looks like an option, and a missing or rejected login must end as a clear
+//! per-task failure. `streams` runs the CLIs directly and reads their output with the stream
+//! adapters; `argv` checks the presets' resume and confined-sandbox words.
 //!
 //! The CLIs come from npm (`tests/real-agents/package.json`, installed by `.ci/run` into
 //! `target/real-agents`). Without them the tests say so and pass, except under `CI=true` or
@@ -10,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::common::{stderr, stdout, Env};
-use crate::fake_api::{FakeApi, Step};
+use crate::fake_api::{Failure, FakeApi, Step};
+
+mod argv;
+mod streams;
 
 /// The directory holding `claude` and `codex`: `$GIT_AGENTS_REAL_AGENTS`, else the place
 /// `.ci/run` installs them.
@@ -52,6 +58,13 @@ pub(crate) fn start_api(name: &str) -> FakeApi {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-api");
     std::fs::create_dir_all(&dir).unwrap();
     FakeApi::start(&dir.join(format!("{name}.jsonl")))
+}
+
+/// [`start_api`], failing model requests as `failure` says.
+fn start_failing_api(name: &str, failure: Failure) -> FakeApi {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-api");
+    std::fs::create_dir_all(&dir).unwrap();
+    FakeApi::start_failing(&dir.join(format!("{name}.jsonl")), failure)
 }
 
 /// A port on 127.0.0.1 where nothing listens.
@@ -126,13 +139,18 @@ fn claude_vars(base_url: String, key: Option<&str>) -> Vec<(&'static str, String
 
 /// Point Codex at `base_url` with a provider in the sealed HOME's `~/.codex/config.toml`:
 /// the preset's argv stays as it is, and Codex ignores `OPENAI_BASE_URL`. No websocket
-/// attempt, no retries, and a model name that gets the plain `exec_command` tool.
+/// attempt, no retries, and Codex's own default model, which gets its tools as a JavaScript
+/// `exec` tool (see the fake's `openai` module), as users' runs do.
 fn codex_config(env: &Env, base_url: &str) {
+    codex_config_retrying(env, base_url, 0);
+}
+
+/// [`codex_config`], with Codex retrying a failed request `retries` times.
+fn codex_config_retrying(env: &Env, base_url: &str, retries: u32) {
     let dir = env.home.join(".codex");
     std::fs::create_dir_all(&dir).unwrap();
     let config = format!(
-        r#"model = "fake-model"
-model_provider = "fake"
+        r#"model_provider = "fake"
 
 [model_providers.fake]
 name = "fake model API"
@@ -140,8 +158,8 @@ base_url = "{base_url}/v1"
 env_key = "CODEX_API_KEY"
 wire_api = "responses"
 supports_websockets = false
-request_max_retries = 0
-stream_max_retries = 0
+request_max_retries = {retries}
+stream_max_retries = {retries}
 "#
     );
     std::fs::write(dir.join("config.toml"), config).unwrap();
@@ -247,10 +265,11 @@ fn claude_code_without_credentials_fails_with_its_message() {
     let task = &state(&env)["tasks"]["hello"];
     assert_eq!(task["state"], "failed", "{why}");
     assert_eq!(task["exit_code"], 1, "{why}");
+    assert_eq!(task["failure"], "auth", "{why}");
     let log = std::fs::read_to_string(env.log("hello")).unwrap();
     assert!(log.contains("Not logged in"), "{why}");
     assert!(
-        stderr(&out).contains("hello: failed: agent exited with 1"),
+        stderr(&out).contains("hello: failed: auth (exit 1): Not logged in · Please run /login"),
         "{why}"
     );
     assert_eq!(env.git(&["diff", "--stat", "main", "feature/hello"]), "");
@@ -290,4 +309,156 @@ fn codex_without_credentials_hangs_until_the_timeout() {
     assert_eq!(env.git(&["diff", "--stat", "main", "feature/hello"]), "");
     assert!(elapsed < Duration::from_secs(40), "{elapsed:?}: {why}");
     eprintln!("codex without credentials: {elapsed:?}");
+}
+
+/// `git agents spawn --agent AGENT ARGS` against `api`, with a key it accepts (if the API
+/// does) and no retries.
+fn spawn_agent(env: &Env, agent: &str, api: &FakeApi, args: &[&str]) -> std::process::Output {
+    let dir = real_agents_dir().0;
+    let mut all = vec!["--agent", agent, "--timeout", "90s"];
+    all.extend(args);
+    if agent == "claude" {
+        let vars = claude_vars(api.base_url(), Some("test-key"));
+        spawn(env, &dir, &vars, &all)
+    } else {
+        codex_config(env, &api.base_url());
+        let vars = [("CODEX_API_KEY", "test-key".to_owned())];
+        spawn(env, &dir, &vars, &all)
+    }
+}
+
+/// The task says to write a file and to run a command that writes another: both are
+/// committed on the task's branch, and nothing else.
+fn assert_writes_and_runs(agent: &str) {
+    let env = Env::new();
+    env.task(
+        "hello",
+        "# Hello\n\nCreate hello.txt containing \"hi\". Then Run `echo ran > ran.txt`.\n",
+    );
+    let api = start_api(&format!("{agent}-write-and-run"));
+    let out = spawn_agent(&env, agent, &api, &[]);
+    let why = report(&env, Some(&api), &out);
+    assert_eq!(out.status.code(), Some(0), "{why}");
+    assert_eq!(state(&env)["tasks"]["hello"]["state"], "done", "{why}");
+    assert_eq!(
+        api.steps()
+            .iter()
+            .filter(|s| matches!(s, Step::Run(c) if c == "echo ran > ran.txt"))
+            .count(),
+        1,
+        "{why}"
+    );
+    assert_eq!(
+        env.git(&["show", "--name-only", "--format=", "feature/hello"]),
+        "hello.txt\nran.txt\n",
+        "{why}"
+    );
+    assert_eq!(env.git(&["show", "feature/hello:ran.txt"]), "ran\n");
+    assert_eq!(env.git(&["show", "feature/hello:hello.txt"]), "hi\n");
+
+    // What the agent did reads in its log, its tokens (and claude's cost) in state and status.
+    let log = std::fs::read_to_string(env.log("hello")).unwrap();
+    assert!(log.contains("→ Bash echo ran > ran.txt"), "{log}");
+    assert!(log.contains("hello.txt"), "{log}");
+    let task = &state(&env)["tasks"]["hello"];
+    let tokens = &task["agent"]["tokens"];
+    assert!(tokens["input"].as_u64().unwrap() > 0, "{task}");
+    assert!(tokens["cached"].as_u64().unwrap() > 0, "{task}");
+    assert!(tokens["output"].as_u64().unwrap() > 0, "{task}");
+    assert!(
+        !task["agent"]["sessions"][0].as_str().unwrap().is_empty(),
+        "{task}"
+    );
+    if agent == "claude" {
+        assert!(task["agent"]["cost_usd"].as_f64().unwrap() > 0.0, "{task}");
+    }
+    let status = env.cmd().args(["status", "--json"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let row = &status["tasks"][0];
+    assert_eq!(row["agent"]["tokens"], *tokens, "{row}");
+    assert!(row["agent"]["activity"].as_str().is_some(), "{row}");
+}
+
+#[test]
+fn claude_code_writes_a_file_and_runs_a_command_and_both_are_committed() {
+    if agent_dir("claude").is_some() {
+        assert_writes_and_runs("claude");
+    }
+}
+
+#[test]
+fn codex_writes_a_file_and_runs_a_command_and_both_are_committed() {
+    if agent_dir("codex").is_some() {
+        assert_writes_and_runs("codex");
+    }
+}
+
+/// `--prompt=--version` is the agent's prompt: the model is asked `--version` (and, finding
+/// no task file in it, says so), the CLI does not print its version and exit.
+fn assert_prompt_is_never_an_option(agent: &str, version: &str) {
+    let env = hello_env("never written");
+    let api = start_api(&format!("{agent}-option-prompt"));
+    let out = spawn_agent(&env, agent, &api, &["--prompt=--version"]);
+    let why = report(&env, Some(&api), &out);
+    let prompts: Vec<String> = api
+        .conversations()
+        .into_iter()
+        .flat_map(|c| c.user_texts)
+        .collect();
+    assert!(
+        prompts.iter().any(|t| t == "--version"),
+        "{prompts:#?}\n{why}"
+    );
+    assert!(
+        matches!(api.steps().as_slice(), [Step::Finish(_)]),
+        "the model got the prompt and answered it: {why}"
+    );
+    let log = std::fs::read_to_string(env.log("hello")).unwrap();
+    assert!(!log.contains(version), "the CLI printed its version: {why}");
+    assert_eq!(env.git(&["diff", "--stat", "main", "feature/hello"]), "");
+}
+
+#[test]
+fn claude_code_gets_a_prompt_that_looks_like_an_option_as_its_prompt() {
+    if agent_dir("claude").is_some() {
+        assert_prompt_is_never_an_option("claude", "(Claude Code)");
+    }
+}
+
+#[test]
+fn codex_gets_a_prompt_that_looks_like_an_option_as_its_prompt() {
+    if agent_dir("codex").is_some() {
+        assert_prompt_is_never_an_option("codex", "codex-cli");
+    }
+}
+
+/// A rejected key fails the task with the agent's own message in its log.
+fn assert_rejected_key_fails(agent: &str, said: &str) {
+    let env = hello_env("never written");
+    let api = start_failing_api(&format!("{agent}-401"), Failure::Unauthorized);
+    let out = spawn_agent(&env, agent, &api, &[]);
+    let why = report(&env, Some(&api), &out);
+    assert_eq!(out.status.code(), Some(1), "{why}");
+    let task = &state(&env)["tasks"]["hello"];
+    assert_eq!(task["state"], "failed", "{why}");
+    assert_eq!(task["exit_code"], 1, "{why}");
+    assert_eq!(task["failure"], "auth", "{why}");
+    let log = std::fs::read_to_string(env.log("hello")).unwrap();
+    assert!(log.contains(said), "{why}");
+    assert!(api.steps().is_empty(), "no request was answered: {why}");
+    assert_eq!(env.git(&["diff", "--stat", "main", "feature/hello"]), "");
+}
+
+#[test]
+fn claude_code_with_a_rejected_key_fails_its_task() {
+    if agent_dir("claude").is_some() {
+        assert_rejected_key_fails("claude", "Invalid API key");
+    }
+}
+
+#[test]
+fn codex_with_a_rejected_key_fails_its_task() {
+    if agent_dir("codex").is_some() {
+        assert_rejected_key_fails("codex", "401 Unauthorized");
+    }
 }

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use super::*;
-use crate::config::Limit;
 use crate::config::tests::{settings, task};
+use crate::config::Limit;
 use crate::config::Overrides;
 use crate::tasks::FrontMatter;
 

@@ -172,7 +172,10 @@ fn can_continue(survey: &Survey, plan: &TaskPlan) -> Result<()> {
         .tasks
         .get(name)
         .and_then(|r| r.agent.last_session());
-    let resumable = plan.template.preset_info().is_some_and(|p| p.resume.is_some());
+    let resumable = plan
+        .template
+        .preset_info()
+        .is_some_and(|p| p.resume.is_some());
     if session.is_some() && resumable {
         return Ok(());
     }
@@ -181,7 +184,9 @@ fn can_continue(survey: &Survey, plan: &TaskPlan) -> Result<()> {
             "task '{name}' runs {}, which git-agents cannot make continue a conversation",
             plan.template.program()
         ),
-        _ => format!("task '{name}' has no conversation to continue: its agent reported no session"),
+        _ => {
+            format!("task '{name}' has no conversation to continue: its agent reported no session")
+        }
     };
     Err(crate::error::Error::usage(why)
         .with_fix(crate::error::Fix::Text(format!(

@@ -18,13 +18,8 @@ pub fn handle(request: &Request, recorder: &Recorder) -> Response {
         return error(400, "invalid_request_error", "the body is not JSON");
     };
     let model = body["model"].as_str().unwrap_or("claude-fake").to_owned();
-    let offers = |name: &str| {
-        body["tools"]
-            .as_array()
-            .is_some_and(|tools| tools.iter().any(|t| t["name"] == name))
-    };
-    let blocks = if offers("Write") && offers("Read") {
-        let step = conversation(&body).next_step();
+    let blocks = if let Some(conversation) = main_conversation(&body) {
+        let step = conversation.next_step();
         recorder.step("anthropic", &step);
         match working_directory(&body) {
             Some(cwd) => blocks_for(step, &cwd, recorder.next_id()),
@@ -55,12 +50,16 @@ pub fn handle(request: &Request, recorder: &Recorder) -> Response {
     }
 }
 
+/// Usage as a real conversation reports it: most of the prompt (system prompt, tools) read
+/// from the cache, a little written to it, a few new tokens.
 fn usage() -> Value {
     json!({
-        "input_tokens": 10, "output_tokens": 5,
-        "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+        "input_tokens": 12, "output_tokens": OUTPUT_TOKENS,
+        "cache_creation_input_tokens": 300, "cache_read_input_tokens": 9000,
     })
 }
+
+const OUTPUT_TOKENS: u64 = 40;
 
 fn error(status: u16, kind: &str, message: &str) -> Response {
     Response::json(
@@ -87,6 +86,17 @@ fn blocks_for(step: Step, cwd: &str, id: u64) -> Vec<Value> {
         Step::Run(command) => vec![tool("Bash", json!({ "command": command }))],
         Step::Finish(text) => vec![text_block(&text)],
     }
+}
+
+/// The conversation of a request in the main conversation, the one that offers the `Write`
+/// and `Read` tools (helper calls offer none).
+pub(super) fn main_conversation(body: &Value) -> Option<Conversation> {
+    let offers = |name: &str| {
+        body["tools"]
+            .as_array()
+            .is_some_and(|tools| tools.iter().any(|t| t["name"] == name))
+    };
+    (offers("Write") && offers("Read")).then(|| conversation(body))
 }
 
 /// The user's text and the tool results, from the `messages` array.
@@ -184,7 +194,7 @@ fn stream_events(id: &str, model: &str, blocks: &[Value], stop_reason: &str) -> 
     events.push(json!({
         "type": "message_delta",
         "delta": { "stop_reason": stop_reason, "stop_sequence": null },
-        "usage": { "output_tokens": 5 },
+        "usage": { "output_tokens": OUTPUT_TOKENS },
     }));
     events.push(json!({ "type": "message_stop" }));
     events

@@ -25,7 +25,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use http::{Request, Response};
-pub use script::Step;
+pub use script::{Conversation, Step};
 
 /// How the fake API fails its model requests, for the failure-kind tests. Other requests
 /// (Claude Code's `HEAD /`, token counts) are answered as usual.
@@ -99,6 +99,27 @@ impl FakeApi {
     /// The steps the fake model took in main conversations, in order, on either API.
     pub fn steps(&self) -> Vec<Step> {
         self.recorder.steps.lock().unwrap().clone()
+    }
+
+    /// The main conversation as each model request carried it, in order, on either API
+    /// (what the user said, what the tools answered), from the log.
+    pub fn conversations(&self) -> Vec<Conversation> {
+        let text = std::fs::read_to_string(&self.recorder.path).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|entry| entry["method"] == "POST" && entry["body"].is_object())
+            .filter_map(|entry| {
+                let target = entry["target"].as_str().unwrap_or("");
+                let path = target.split('?').next().unwrap_or("");
+                if path == "/v1/messages" {
+                    anthropic::main_conversation(&entry["body"])
+                } else if path == "/v1/responses" {
+                    Some(openai::conversation(&entry["body"]))
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     /// One line per request (`METHOD target -> status`), step and connection error, from the log.
@@ -225,7 +246,7 @@ fn route(request: &Request, recorder: &Recorder) -> Response {
     }
     let path = request.path();
     if request.method == "POST" && is_model_request(path) {
-        if let Some(response) = failure(recorder) {
+        if let Some(response) = failure(recorder, path) {
             return response;
         }
     }
@@ -252,15 +273,27 @@ fn is_model_request(path: &str) -> bool {
         || path.contains(":streamGenerateContent")
 }
 
-/// The failure the API is set to give this request, if any.
-fn failure(recorder: &Recorder) -> Option<Response> {
+/// The failure the API is set to give this request, if any: each API's own error body, as
+/// the CLIs read it (Anthropic's `{"type":"error","error":{...}}`, OpenAI's `{"error":{...}}`
+/// with a `code`, Google's `status`).
+fn failure(recorder: &Recorder, path: &str) -> Option<Response> {
+    let api = Api::of(path);
     match recorder.failure {
         Failure::None => None,
         Failure::Unauthorized => {
             recorder.failed.fetch_add(1, Ordering::SeqCst);
-            Some(Response::json(
-                401,
-                &json!({
+            let body = match api {
+                Api::Anthropic => json!({
+                    "type": "error",
+                    "error": { "type": "authentication_error", "message": "invalid x-api-key" },
+                }),
+                Api::OpenAi => json!({
+                    "error": {
+                        "message": "Incorrect API key provided: test-key. You can find your API key at https://platform.openai.com/account/api-keys.",
+                        "type": "invalid_request_error", "param": null, "code": "invalid_api_key",
+                    },
+                }),
+                Api::Other => json!({
                     "type": "error",
                     "error": {
                         "type": "authentication_error", "code": 401,
@@ -268,24 +301,35 @@ fn failure(recorder: &Recorder) -> Option<Response> {
                         "message": "invalid x-api-key: Incorrect API key provided",
                     },
                 }),
-            ))
+            };
+            Some(Response::json(401, &body))
         }
         Failure::RateLimited { times, reset_secs } => {
             if recorder.failed.fetch_add(1, Ordering::SeqCst) >= u64::from(times) {
                 return None;
             }
             let reset = std::time::SystemTime::now() + Duration::from_secs(reset_secs);
-            let mut response = Response::json(
-                429,
-                &json!({
+            let message = format!("Rate limit reached. Please try again in {reset_secs}s.");
+            let body = match api {
+                Api::Anthropic => json!({
+                    "type": "error",
+                    "error": { "type": "rate_limit_error", "message": message },
+                }),
+                Api::OpenAi => json!({
+                    "error": {
+                        "message": message, "type": "requests", "param": null,
+                        "code": "rate_limit_exceeded",
+                    },
+                }),
+                Api::Other => json!({
                     "type": "error",
                     "error": {
                         "type": "rate_limit_error", "code": 429,
-                        "status": "RESOURCE_EXHAUSTED",
-                        "message": format!("Rate limit reached. Please try again in {reset_secs}s."),
+                        "status": "RESOURCE_EXHAUSTED", "message": message,
                     },
                 }),
-            );
+            };
+            let mut response = Response::json(429, &body);
             response.headers = vec![
                 ("retry-after".into(), reset_secs.to_string()),
                 (
@@ -304,6 +348,25 @@ fn failure(recorder: &Recorder) -> Option<Response> {
             // Never answer: hold the connection until the test ends.
             std::thread::sleep(Duration::from_secs(600));
             Some(Response::empty(504))
+        }
+    }
+}
+
+/// Which API a model request speaks, for the shape of its errors.
+enum Api {
+    Anthropic,
+    OpenAi,
+    Other,
+}
+
+impl Api {
+    fn of(path: &str) -> Api {
+        if path.starts_with("/v1/messages") {
+            Api::Anthropic
+        } else if path == "/v1/responses" || path.ends_with("/chat/completions") {
+            Api::OpenAi
+        } else {
+            Api::Other
         }
     }
 }

@@ -1,7 +1,10 @@
 //! OpenAI Responses API, as Codex calls it: `POST /v1/responses` with `stream: true`.
 //!
 //! The model acts through Codex's shell tool: `exec_command` (`{"cmd": "..."}`) when the
-//! request offers it, else the older `shell` (`{"command": [argv]}`).
+//! request offers it, else the older `shell` (`{"command": [argv]}`). Codex 0.171's default
+//! model is offered neither in `tools` but a JavaScript `exec` tool in an `additional_tools`
+//! input item; the fake then answers with a script calling the nested `exec_command`, or
+//! `apply_patch` to write a file, as that model does.
 
 use serde_json::{json, Value};
 
@@ -19,15 +22,7 @@ pub fn handle(request: &Request, recorder: &Recorder) -> Response {
     let id = recorder.next_id();
     let item = match step {
         Step::Read(path) => shell_call(&body, format!("cat {}", shell_quote(&path)), id),
-        Step::Write { path, content } => shell_call(
-            &body,
-            format!(
-                "printf '%s' {} > {}",
-                shell_quote(&content),
-                shell_quote(&path)
-            ),
-            id,
-        ),
+        Step::Write { path, content } => write_call(&body, &path, &content, id),
         Step::Run(command) => shell_call(&body, command, id),
         Step::Finish(text) => message(&text, id),
     };
@@ -65,11 +60,13 @@ fn error(status: u16, message: &str) -> Response {
     )
 }
 
+/// Usage as a real turn reports it: `input_tokens` counts the cached ones too, and
+/// `output_tokens` the reasoning ones.
 fn usage() -> Value {
     json!({
-        "input_tokens": 10, "input_tokens_details": { "cached_tokens": 0 },
-        "output_tokens": 5, "output_tokens_details": { "reasoning_tokens": 0 },
-        "total_tokens": 15,
+        "input_tokens": 5000, "input_tokens_details": { "cached_tokens": 4096 },
+        "output_tokens": 60, "output_tokens_details": { "reasoning_tokens": 20 },
+        "total_tokens": 5060,
     })
 }
 
@@ -83,26 +80,91 @@ fn message(text: &str, id: u64) -> Value {
 
 /// A call to the shell tool the request offers, or a message saying there is none.
 fn shell_call(body: &Value, cmd: String, id: u64) -> Value {
-    let offers = |name: &str| {
-        body["tools"]
-            .as_array()
-            .is_some_and(|tools| tools.iter().any(|t| t["name"] == name))
-    };
-    let (name, arguments) = if offers("exec_command") {
-        ("exec_command", json!({ "cmd": cmd }))
-    } else if offers("shell") {
-        ("shell", json!({ "command": ["bash", "-c", cmd] }))
+    let tools = offered_tools(body);
+    let offers =
+        |kind: &str, name: &str| tools.iter().any(|t| t["type"] == kind && t["name"] == name);
+    if offers("function", "exec_command") {
+        function_call("exec_command", &json!({ "cmd": cmd }), id)
+    } else if offers("function", "shell") {
+        function_call("shell", &json!({ "command": ["bash", "-c", cmd] }), id)
+    } else if offers("custom", "exec") {
+        let script = format!(
+            "const r = await tools.exec_command({{ cmd: {} }});\ntext(r.output);",
+            Value::String(cmd)
+        );
+        custom_call("exec", &script, id)
     } else {
-        return message("The request offers no shell tool I know.", id);
-    };
+        message("The request offers no shell tool I know.", id)
+    }
+}
+
+/// Write a file: with `apply_patch` inside the JavaScript `exec` tool when that is what the
+/// request offers (Codex then reports a `file_change`), else with a shell command.
+fn write_call(body: &Value, path: &str, content: &str, id: u64) -> Value {
+    let tools = offered_tools(body);
+    if tools
+        .iter()
+        .any(|t| t["type"] == "custom" && t["name"] == "exec")
+    {
+        let mut patch = format!("*** Begin Patch\n*** Add File: {path}\n");
+        for line in content.lines() {
+            patch.push_str(&format!("+{line}\n"));
+        }
+        patch.push_str("*** End Patch\n");
+        let script = format!(
+            "const r = await tools.apply_patch({});\ntext(r);",
+            Value::String(patch)
+        );
+        return custom_call("exec", &script, id);
+    }
+    let cmd = format!(
+        "printf '%s' {} > {}",
+        shell_quote(content),
+        shell_quote(path)
+    );
+    shell_call(body, cmd, id)
+}
+
+fn function_call(name: &str, arguments: &Value, id: u64) -> Value {
     json!({
         "type": "function_call", "id": format!("fc_fake_{id}"), "call_id": format!("call_fake_{id}"),
         "name": name, "arguments": arguments.to_string(), "status": "completed",
     })
 }
 
+/// A call to a freeform tool, whose input is plain text.
+fn custom_call(name: &str, input: &str, id: u64) -> Value {
+    json!({
+        "type": "custom_tool_call", "id": format!("ctc_fake_{id}"),
+        "call_id": format!("call_fake_{id}"), "name": name, "input": input,
+        "status": "completed",
+    })
+}
+
+/// Every tool the request offers: in `tools` and in `additional_tools` input items, with
+/// namespaces opened.
+fn offered_tools(body: &Value) -> Vec<&Value> {
+    fn open<'a>(tools: &'a Value, out: &mut Vec<&'a Value>) {
+        for tool in tools.as_array().into_iter().flatten() {
+            if tool["type"] == "namespace" {
+                open(&tool["tools"], out);
+            } else {
+                out.push(tool);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    open(&body["tools"], &mut out);
+    for item in body["input"].as_array().into_iter().flatten() {
+        if item["type"] == "additional_tools" {
+            open(&item["tools"], &mut out);
+        }
+    }
+    out
+}
+
 /// The user's text and the tool outputs, from the `input` array.
-fn conversation(body: &Value) -> Conversation {
+pub(super) fn conversation(body: &Value) -> Conversation {
     let mut c = Conversation {
         user_texts: Vec::new(),
         tool_results: Vec::new(),

@@ -1,11 +1,12 @@
 //! The HTTP paths the installed CLIs do not take today: chunked request bodies, several
 //! requests on one keep-alive connection, HEAD, a refused websocket upgrade, non-streaming
-//! answers. Raw bytes over a socket, so no HTTP client is needed.
+//! answers; and, without the CLIs installed, the answers Codex's default model needs and the
+//! APIs' error shapes. Raw bytes over a socket, so no HTTP client is needed.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 
-use super::FakeApi;
+use super::{Failure, FakeApi, Step};
 
 /// Read one response: status, headers (lowercased names) and body (none for HEAD).
 fn response(reader: &mut BufReader<TcpStream>, head: bool) -> (u16, String, String) {
@@ -80,4 +81,139 @@ fn chunked_bodies_keep_alive_head_and_a_refused_upgrade() {
     ] {
         assert!(summary.contains(expected), "{summary}");
     }
+}
+
+/// POST `body` to `target` on a fresh connection; status and body.
+fn post(api: &FakeApi, target: &str, body: &serde_json::Value) -> (u16, String) {
+    let mut stream = TcpStream::connect(api.base_url().trim_start_matches("http://")).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let body = body.to_string();
+    let request = format!(
+        "POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let (status, _, text) = response(&mut reader, false);
+    (status, text)
+}
+
+/// The `data:` objects of a server-sent event stream.
+fn events(sse: &str) -> Vec<serde_json::Value> {
+    sse.lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
+}
+
+#[test]
+fn codex_default_model_gets_scripts_for_its_javascript_exec_tool() {
+    use serde_json::json;
+    let tmp = tempfile::tempdir().unwrap();
+    let api = FakeApi::start(&tmp.path().join("api.jsonl"));
+    // Codex 0.171's default model: no `tools`, a namespaced freeform `exec` tool instead.
+    let offer = json!({ "type": "additional_tools", "role": "developer", "tools": [
+        { "type": "namespace", "name": "functions", "tools": [
+            { "type": "custom", "name": "exec", "format": { "type": "grammar" } },
+        ] },
+    ] });
+    let user = |text: &str| {
+        json!({ "type": "message", "role": "user",
+        "content": [{ "type": "input_text", "text": text }] })
+    };
+    let mut input = vec![offer, user("Read .claude/tasks/t.md and implement it.")];
+    let call = |input: &[serde_json::Value]| {
+        let (status, sse) = post(
+            &api,
+            "/v1/responses",
+            &json!({ "stream": true, "input": input }),
+        );
+        assert_eq!(status, 200, "{sse}");
+        let done = events(&sse)
+            .into_iter()
+            .find(|e| e["type"] == "response.completed")
+            .unwrap();
+        let usage = &done["response"]["usage"];
+        assert!(
+            usage["input_tokens_details"]["cached_tokens"]
+                .as_u64()
+                .unwrap()
+                > 0
+        );
+        done["response"]["output"][0].clone()
+    };
+    let read = call(&input);
+    assert_eq!(read["type"], "custom_tool_call", "{read}");
+    assert_eq!(read["name"], "exec");
+    let script = read["input"].as_str().unwrap();
+    assert!(script.contains("tools.exec_command"), "{script}");
+    assert!(script.contains(r#"cat '.claude/tasks/t.md'"#), "{script}");
+
+    input.push(read.clone());
+    input.push(
+        json!({ "type": "custom_tool_call_output", "call_id": read["call_id"],
+        "output": "Create a.txt containing \"x\". Then Run `echo ran > ran.txt`." }),
+    );
+    let write = call(&input);
+    let script = write["input"].as_str().unwrap();
+    assert!(
+        script.contains("tools.apply_patch") && script.contains("*** Add File: a.txt\\n+x\\n"),
+        "{script}"
+    );
+
+    input.push(write.clone());
+    input.push(
+        json!({ "type": "custom_tool_call_output", "call_id": write["call_id"], "output": "ok" }),
+    );
+    let run = call(&input);
+    let script = run["input"].as_str().unwrap();
+    assert!(script.contains(r#"cmd: "echo ran > ran.txt""#), "{script}");
+    assert_eq!(
+        api.steps(),
+        [
+            Step::Read(".claude/tasks/t.md".into()),
+            Step::Write {
+                path: "a.txt".into(),
+                content: "x\n".into()
+            },
+            Step::Run("echo ran > ran.txt".into()),
+        ]
+    );
+}
+
+#[test]
+fn failures_answer_in_each_apis_own_error_shape() {
+    use serde_json::{json, Value};
+    let tmp = tempfile::tempdir().unwrap();
+    let api = FakeApi::start_failing(&tmp.path().join("api.jsonl"), Failure::Unauthorized);
+    let (status, text) = post(&api, "/v1/messages?beta=true", &json!({ "messages": [] }));
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!((status, &body["type"]), (401, &json!("error")), "{text}");
+    assert_eq!(body["error"]["type"], "authentication_error", "{text}");
+    let (status, text) = post(&api, "/v1/responses", &json!({ "input": [] }));
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (401, &json!("invalid_api_key")),
+        "{text}"
+    );
+
+    let limited = Failure::RateLimited {
+        times: 1,
+        reset_secs: 7,
+    };
+    let api = FakeApi::start_failing(&tmp.path().join("429.jsonl"), limited);
+    let (status, text) = post(&api, "/v1/responses", &json!({ "input": [] }));
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (429, &json!("rate_limit_exceeded")),
+        "{text}"
+    );
+    assert!(text.contains("try again in 7s"), "{text}");
+    let (status, _) = post(
+        &api,
+        "/v1/responses",
+        &json!({ "stream": true, "input": [] }),
+    );
+    assert_eq!(status, 200, "only the first request is limited");
 }
