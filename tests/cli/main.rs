@@ -23,6 +23,7 @@ mod lifecycle;
 mod logs;
 mod merge;
 mod modes;
+mod more_agents;
 mod output;
 mod real_agents;
 mod sdk;

@@ -9,6 +9,7 @@ mod codex;
 mod copilot;
 mod gemini;
 mod opencode;
+mod qwen;
 mod render;
 
 use serde::{Deserialize, Serialize};
@@ -65,7 +66,8 @@ impl Format {
     pub fn adapter(self) -> Box<dyn Adapter> {
         match self {
             Format::Text => Box::new(Plain),
-            Format::Claude | Format::Qwen => Box::new(claude::Claude::default()),
+            Format::Claude => Box::new(claude::Claude::default()),
+            Format::Qwen => Box::new(qwen::Qwen::default()),
             Format::Codex => Box::new(codex::Codex::default()),
             Format::Gemini => Box::new(gemini::Gemini::default()),
             Format::Opencode => Box::new(opencode::Opencode::default()),

@@ -6,6 +6,8 @@
 //! together with the step the fake model chose, for reading when a test fails.
 
 mod anthropic;
+mod chat;
+mod gemini;
 mod http;
 mod openai;
 mod script;
@@ -253,6 +255,8 @@ fn route(request: &Request, recorder: &Recorder) -> Response {
         "HEAD" => Response::empty(200),
         "POST" if path.starts_with("/v1/messages") => anthropic::handle(request, recorder),
         "POST" if path == "/v1/responses" => openai::handle(request, recorder),
+        "POST" if path.ends_with("/chat/completions") => chat::handle(request, recorder),
+        "POST" if path.starts_with("/v1beta/models/") => gemini::handle(request, recorder),
         _ => Response::json(
             404,
             &json!({ "error": format!("the fake API has no {} {path}", request.method) }),
