@@ -172,12 +172,23 @@ fn tail_end(tail: &str) -> &str {
     &tail[start..]
 }
 
-/// The last non-empty line that is not git-agents' own.
+/// What the agent said last about its failure: among its last lines (not git-agents' own),
+/// the latest that names an error, else the latest with any words (not a stack trace's `}`).
 fn last_words(tail: &str) -> Option<String> {
-    tail.lines()
+    let lines: Vec<String> = tail
+        .lines()
         .rev()
         .map(crate::text::one_line)
-        .find(|l| !l.is_empty() && !l.starts_with("==> git-agents"))
+        .filter(|l| l.chars().any(char::is_alphanumeric) && !l.starts_with("==> git-agents"))
+        .take(12)
+        .collect();
+    let names_an_error = |l: &&String| {
+        let lower = l.to_lowercase();
+        ["error", "failed", "denied", "refused", "invalid", "not "]
+            .iter()
+            .any(|w| lower.contains(w))
+    };
+    lines.iter().find(names_an_error).or(lines.first()).cloned()
 }
 
 /// The failure kind that words like these usually mean.

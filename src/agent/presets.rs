@@ -13,6 +13,9 @@ pub struct Preset {
     pub options: &'static [&'static str],
     /// The words that pass the prompt, with `{prompt}` where it goes.
     pub prompt: &'static [&'static str],
+    /// The words that pass a prompt starting with `-`, when `prompt` would let the CLI read it
+    /// as an option.
+    pub dash_prompt: Option<&'static [&'static str]>,
     /// The stream its options ask for.
     pub format: Format,
     /// Option words swapped when git-agents confines the agent itself: the CLI's own sandbox
@@ -54,6 +57,16 @@ impl Preset {
         }
     }
 
+    /// `words` (a template made from this preset) with the prompt passed so the CLI cannot read
+    /// `prompt` as an option.
+    pub fn prompt_safely(&self, words: &mut Vec<String>, prompt: &str) {
+        if let Some(dash) = self.dash_prompt.filter(|_| prompt.starts_with('-')) {
+            let end = self.options_end(words);
+            words.truncate(end);
+            words.extend(dash.iter().map(|w| (*w).to_owned()));
+        }
+    }
+
     /// Whether a repo-relative path (`/`-separated) is one of the files it leaves behind.
     pub fn leaves_behind(&self, path: &str) -> bool {
         self.leaves.iter().any(|left| {
@@ -83,6 +96,7 @@ pub const PRESETS: &[Preset] = &[
             "acceptEdits",
         ],
         prompt: &["--", "{prompt}"],
+        dash_prompt: None,
         format: Format::Claude,
         when_confined: &[],
         resume: Some(&["--resume", "{session}"]),
@@ -102,6 +116,7 @@ pub const PRESETS: &[Preset] = &[
             "workspace-write",
         ],
         prompt: &["--", "{prompt}"],
+        dash_prompt: None,
         format: Format::Codex,
         when_confined: &[("workspace-write", "danger-full-access")],
         resume: Some(&["resume", "{session}"]),
@@ -121,6 +136,7 @@ pub const PRESETS: &[Preset] = &[
             "stream-json",
         ],
         prompt: &["--prompt={prompt}"],
+        dash_prompt: None,
         format: Format::Gemini,
         when_confined: &[],
         resume: Some(&["--resume", "{session}"]),
@@ -145,6 +161,7 @@ pub const PRESETS: &[Preset] = &[
             "/dev/null",
         ],
         prompt: &["--message={prompt}"],
+        dash_prompt: None,
         format: Format::Text,
         when_confined: &[],
         resume: None,
@@ -160,6 +177,7 @@ pub const PRESETS: &[Preset] = &[
         name: "opencode",
         options: &["opencode", "run", "--format", "json"],
         prompt: &["--", "{prompt}"],
+        dash_prompt: None,
         format: Format::Opencode,
         when_confined: &[],
         resume: Some(&["--session", "{session}"]),
@@ -184,18 +202,22 @@ pub const PRESETS: &[Preset] = &[
             "json",
         ],
         prompt: &["--prompt={prompt}"],
+        dash_prompt: None,
         format: Format::Copilot,
         when_confined: &[],
         resume: Some(&["--resume={session}"]),
         max_turns: None,
-        home_dirs: &[".copilot"],
+        // Each fresh HOME gets its bundled package unpacked into ~/.cache/copilot.
+        home_dirs: &[".copilot", ".cache/copilot"],
         leaves: &[],
     },
     Preset {
         name: "qwen",
-        // `-p` is deprecated: the prompt is positional, after `--`.
+        // `-p` is deprecated: the prompt is positional. qwen 0.15 reads no prompt after `--`,
+        // so one that starts with `-` goes as `--prompt=`, which it reads as the prompt.
         options: &["qwen", "--yolo", "--output-format", "stream-json"],
-        prompt: &["--", "{prompt}"],
+        prompt: &["{prompt}"],
+        dash_prompt: Some(&["--prompt={prompt}"]),
         format: Format::Qwen,
         when_confined: &[],
         resume: Some(&["--resume", "{session}"]),
@@ -217,7 +239,8 @@ mod tests {
     #[test]
     fn every_preset_passes_the_prompt_so_it_cannot_be_read_as_an_option() {
         for preset in PRESETS {
-            let prompt = preset.prompt;
+            // The words a prompt starting with `-` goes in.
+            let prompt = preset.dash_prompt.unwrap_or(preset.prompt);
             let safe = prompt == ["--", "{prompt}"]
                 || (prompt.len() == 1
                     && prompt[0].starts_with("--")
@@ -225,6 +248,17 @@ mod tests {
             assert!(safe, "{}: {prompt:?}", preset.name);
             assert_eq!(preset.options_end(&preset.words()), preset.options.len());
         }
+    }
+
+    #[test]
+    fn a_positional_prompt_that_starts_with_a_dash_is_passed_as_an_option_value() {
+        let qwen = find("qwen").unwrap();
+        let mut words = qwen.words();
+        qwen.prompt_safely(&mut words, "fix it");
+        assert_eq!(words.last().unwrap(), "{prompt}");
+        qwen.prompt_safely(&mut words, "--version");
+        assert_eq!(words.last().unwrap(), "--prompt={prompt}");
+        assert_eq!(words.len(), qwen.words().len());
     }
 
     #[test]

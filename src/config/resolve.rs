@@ -77,6 +77,17 @@ impl<'a> Resolver<'a> {
         Ok(Program { template, path })
     }
 
+    /// A preset by name, as [`Resolver::agent`] would run it (its added options, turn limit
+    /// and format applied): for `continue`, the preset a task last ran with.
+    pub fn preset(&self, name: &str) -> Result<Program> {
+        let value = self.finish_template(Template::preset(name)?);
+        let path = value.resolve(self.root)?;
+        Ok(Program {
+            template: Setting::default(value),
+            path,
+        })
+    }
+
     fn agent_template(&self, task: &Task) -> Result<Setting<Template>> {
         let settings = self.settings;
         let preset = |agent: &Setting<String>| -> Result<Setting<Template>> {

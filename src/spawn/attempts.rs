@@ -209,6 +209,7 @@ fn record_telemetry(
     cx.store.update(&task.task.name, |old| {
         let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
         let agent = &mut record.agent;
+        agent.preset = task.template.preset_info().map(|p| p.name.to_owned());
         agent.tokens = agent.tokens.plus(telemetry.tokens);
         if let Some(cost) = telemetry.cost_usd {
             agent.cost_usd = Some(agent.cost_usd.unwrap_or(0.0) + cost);
@@ -265,6 +266,7 @@ fn render(task: &TaskPlan, prompt: &str, session: Option<&str>) -> Vec<String> {
                 }
             }
         }
+        preset.prompt_safely(&mut template.words, prompt);
         if let (Some(resume), Some(session)) = (preset.resume, session) {
             let words: Vec<String> = resume
                 .iter()

@@ -4,6 +4,9 @@
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AgentRecord {
+    /// The preset its agent ran with, if it was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
     /// Tokens spent.
     #[serde(default)]
     pub tokens: crate::agent::stream::Tokens,

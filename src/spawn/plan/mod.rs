@@ -118,8 +118,9 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
             continue;
         }
         known.remove(&task.name);
-        let (plan, commands) = plan_task(&survey, &resolver, options, task)?;
+        let (mut plan, commands) = plan_task(&survey, &resolver, options, task)?;
         if options.continue_session {
+            same_agent(&survey, &resolver, options, &mut plan)?;
             can_continue(&survey, &plan)?;
         }
         from_repository.extend(commands);
@@ -161,6 +162,27 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
         origin,
         capabilities,
     })
+}
+
+/// `git agents continue` talks to the agent the task last ran, unless a flag names another.
+fn same_agent(
+    survey: &Survey,
+    resolver: &Resolver<'_>,
+    options: &SpawnOptions,
+    plan: &mut TaskPlan,
+) -> Result<()> {
+    let flagged = options.overrides.agent.is_some() || options.overrides.command.is_some();
+    let last = survey
+        .state
+        .tasks
+        .get(&plan.task.name)
+        .and_then(|r| r.agent.preset.as_deref());
+    if let Some(last) = last.filter(|last| !flagged && *last != plan.template.source) {
+        let program = resolver.preset(last)?;
+        plan.template = program.template.value;
+        plan.program = program.path;
+    }
+    Ok(())
 }
 
 /// `git agents continue` needs a conversation to pick up: a session the task's agent reported,

@@ -29,9 +29,9 @@ fn git_agents(
             None => cmd.env_remove(key),
         };
     }
-    // PWD is the directory git-agents was started in, not the agent's workspace, and
-    // opencode would work there; git-agents does not set it for the agent (yet).
-    cmd.env_remove("PWD");
+    // git-agents itself runs where PWD says otherwise: the agent must get its workspace as
+    // PWD all the same (opencode works where PWD points).
+    cmd.env("PWD", &env.repo);
     cmd.args(args).output().unwrap()
 }
 
