@@ -123,7 +123,13 @@ fn replay(env: &Env, i: usize, m: &Pinned) -> Replay {
     let started = Instant::now();
     let expected = git_merge_tree(env, &m.ours, &m.theirs);
     let (ours, theirs) = (format!("corpus/{i}/ours"), format!("corpus/{i}/theirs"));
+    // Merges of one repository run one at a time (merge.lock); git's side runs in parallel.
+    static ONE_MERGE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let landing = ONE_MERGE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let (code, report) = merge_json(env, &[&theirs, "--into", &ours]);
+    drop(landing);
     let branch = &report["branches"][0];
     let outcome = branch["outcome"].as_str().unwrap_or("none").to_owned();
     let conflicts = strings(&branch["conflicts"]);
