@@ -124,28 +124,11 @@ fn activity(name: &str, args: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::read_line;
+    use super::super::testing::{activities, errors, notes_of};
     use super::*;
 
     fn notes(fixture: &str) -> Vec<Note> {
-        let mut adapter = Copilot::default();
-        fixture
-            .lines()
-            .flat_map(|line| read_line(&mut adapter, line))
-            .collect()
-    }
-
-    fn errors(notes: &[Note]) -> Vec<(Option<ErrorKind>, &str, Option<i64>)> {
-        notes
-            .iter()
-            .filter_map(|n| match n {
-                Note::Error {
-                    kind,
-                    message,
-                    resets_at,
-                } => Some((*kind, message.as_str(), *resets_at)),
-                _ => None,
-            })
-            .collect()
+        notes_of::<Copilot>(fixture)
     }
 
     #[test]
@@ -153,15 +136,8 @@ mod tests {
         let notes = notes(include_str!(
             "../../../tests/fixtures/streams/copilot-success.jsonl"
         ));
-        let activities: Vec<_> = notes
-            .iter()
-            .filter_map(|n| match n {
-                Note::Activity(a) => Some(a.as_str()),
-                _ => None,
-            })
-            .collect();
         assert_eq!(
-            activities,
+            activities(&notes),
             [
                 "Read /tmp/git-agents-test/repo/.claude/tasks/hello.md",
                 "Write /tmp/git-agents-test/repo/hello.txt",

@@ -231,24 +231,11 @@ pub(super) fn timestamp(event: &Value) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::super::read_line;
+    use super::super::testing::{activities, notes_of};
     use super::*;
 
     fn notes(fixture: &str) -> Vec<Note> {
-        let mut adapter = Gemini::default();
-        fixture
-            .lines()
-            .flat_map(|line| read_line(&mut adapter, line))
-            .collect()
-    }
-
-    fn activities(notes: &[Note]) -> Vec<&str> {
-        notes
-            .iter()
-            .filter_map(|n| match n {
-                Note::Activity(a) => Some(a.as_str()),
-                _ => None,
-            })
-            .collect()
+        notes_of::<Gemini>(fixture)
     }
 
     #[test]

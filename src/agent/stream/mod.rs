@@ -11,6 +11,8 @@ mod gemini;
 mod opencode;
 mod qwen;
 mod render;
+#[cfg(test)]
+mod testing;
 
 use serde::{Deserialize, Serialize};
 

@@ -157,14 +157,11 @@ fn resets_at(headers: &Value, at_ms: Option<i64>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::super::read_line;
+    use super::super::testing::{activities, notes_of};
     use super::*;
 
     fn notes(fixture: &str) -> Vec<Note> {
-        let mut adapter = Opencode::default();
-        fixture
-            .lines()
-            .flat_map(|line| read_line(&mut adapter, line))
-            .collect()
+        notes_of::<Opencode>(fixture)
     }
 
     #[test]
@@ -172,15 +169,8 @@ mod tests {
         let notes = notes(include_str!(
             "../../../tests/fixtures/streams/opencode-success.jsonl"
         ));
-        let activities: Vec<_> = notes
-            .iter()
-            .filter_map(|n| match n {
-                Note::Activity(a) => Some(a.as_str()),
-                _ => None,
-            })
-            .collect();
         assert_eq!(
-            activities,
+            activities(&notes),
             [
                 "Read /tmp/git-agents-test/repo/.claude/tasks/hello.md",
                 "Write /tmp/git-agents-test/repo/hello.txt",

@@ -111,24 +111,11 @@ fn api_error(text: &str) -> Option<Note> {
 #[cfg(test)]
 mod tests {
     use super::super::read_line;
+    use super::super::testing::{activities, notes_of};
     use super::*;
 
     fn notes(fixture: &str) -> Vec<Note> {
-        let mut adapter = Qwen::default();
-        fixture
-            .lines()
-            .flat_map(|line| read_line(&mut adapter, line))
-            .collect()
-    }
-
-    fn activities(notes: &[Note]) -> Vec<&str> {
-        notes
-            .iter()
-            .filter_map(|n| match n {
-                Note::Activity(a) => Some(a.as_str()),
-                _ => None,
-            })
-            .collect()
+        notes_of::<Qwen>(fixture)
     }
 
     #[test]

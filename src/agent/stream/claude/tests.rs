@@ -3,10 +3,7 @@ use super::*;
 
 /// The notes of every line, as the runner reads them.
 fn read(text: &str) -> Vec<Note> {
-    let mut adapter = Claude::default();
-    text.lines()
-        .flat_map(|line| read_line(&mut adapter, line))
-        .collect()
+    super::super::testing::notes_of::<Claude>(text)
 }
 
 fn turn_tokens() -> Note {

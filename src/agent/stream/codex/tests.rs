@@ -3,9 +3,8 @@ use super::*;
 
 /// The notes of every line but Codex's plain stderr lines, as the runner reads them.
 fn read(text: &str) -> Vec<Note> {
-    let mut adapter = Codex::default();
-    text.lines()
-        .flat_map(|line| read_line(&mut adapter, line))
+    super::super::testing::notes_of::<Codex>(text)
+        .into_iter()
         .filter(|n| !matches!(n, Note::Text(_)))
         .collect()
 }
