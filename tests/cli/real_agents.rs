@@ -462,3 +462,57 @@ fn codex_with_a_rejected_key_fails_its_task() {
         assert_rejected_key_fails("codex", "401 Unauthorized");
     }
 }
+
+/// A model API that stops answering: the agent goes quiet, and the idle limit ends it as hung.
+#[test]
+fn claude_code_against_a_server_that_stops_answering_is_hung() {
+    if agent_dir("claude").is_none() {
+        return;
+    }
+    let env = hello_env("never written");
+    env.git(&["config", "agents.killGrace", "200ms"]);
+    let api = start_failing_api("claude-stalled", Failure::Stalled);
+    let started = Instant::now();
+    let out = spawn_agent(&env, "claude", &api, &["--idle-timeout", "3s"]);
+    let why = report(&env, Some(&api), &out);
+    assert_eq!(out.status.code(), Some(1), "{why}");
+    let task = &state(&env)["tasks"]["hello"];
+    assert_eq!(task["failure"], "hung", "{why}");
+    assert!(started.elapsed() < Duration::from_secs(60), "{why}");
+}
+
+/// A 429 that says when to try again: the run waits that long, then the task runs again
+/// without spending a retry, and the second attempt's work is committed.
+#[test]
+fn claude_code_rate_limited_waits_for_the_reset_and_is_retried_for_free() {
+    if agent_dir("claude").is_none() {
+        return;
+    }
+    let env = Env::new();
+    env.task(
+        "hello",
+        "# Hello\n\nCreate hello.txt containing \"after the limit\".\n",
+    );
+    let failure = Failure::RateLimited {
+        times: 1,
+        reset_secs: 2,
+    };
+    let api = start_failing_api("claude-429-pause", failure);
+    let out = spawn_agent(&env, "claude", &api, &["--retries", "0"]);
+    let why = report(&env, Some(&api), &out);
+    assert_eq!(out.status.code(), Some(0), "{why}");
+    assert_eq!(
+        env.git(&["show", "feature/hello:hello.txt"]),
+        "after the limit\n"
+    );
+    let task = &state(&env)["tasks"]["hello"];
+    assert_eq!(task["state"], "done", "{why}");
+    // With its own retries off (the suite's CLAUDE_CODE_MAX_RETRIES=0), Claude Code gives up
+    // at once, saying when to try again: git-agents waits that long, then runs it again.
+    assert!(
+        stderr(&out).contains("waiting: rate limit, resumes"),
+        "{why}"
+    );
+    assert_eq!(task["attempts"], 2, "{why}");
+    assert!(task["failure"].is_null(), "{why}");
+}
