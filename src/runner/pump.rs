@@ -117,7 +117,7 @@ fn push_capped(partial: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Text safe to show on one terminal line: lossy UTF-8, escape sequences dropped, control
-/// characters replaced (see [`crate::text::one_line`]).
+/// characters replaced (the text cleaner of the live view and status).
 pub fn display_line(bytes: &[u8]) -> String {
     crate::text::one_line(&String::from_utf8_lossy(bytes))
 }
