@@ -32,7 +32,8 @@ impl Project {
             .common_dir()
             .canonicalize()
             .context("resolving the git directory")?;
-        let settings = Settings::load(&repo, overrides)?;
+        let mut settings = Settings::load(&repo, overrides)?;
+        settings.place_defaults(&root, &common_dir.join(crate::gitops::STATE_DIR));
         Ok(Project {
             repo,
             root,

@@ -46,9 +46,9 @@ fn budget(raw: &str) -> Result<f64, String> {
 /// Run an agent per task, in parallel, each in its own branch and linked worktree.
 ///
 /// For every task file in .claude/tasks/ (or the TASKs named): create the branch
-/// feature/<task> at the base, a linked worktree ../workspaces/<task>, copy in the untracked
-/// contracts, task file and CLAUDE.md, run the agent there with its output in
-/// ../logs/<task>.log, and commit what it changed as "feat: <task> implementation".
+/// feature/<task> at the base, a linked worktree ../<repo>.agents/<task>, copy in the
+/// untracked contracts, task file and CLAUDE.md, run the agent there with its output in
+/// .git/agents/logs/<task>.log, and commit what it changed as "feat: <task> implementation".
 /// Finished tasks are skipped on the next run; unfinished ones resume in their worktrees.
 #[derive(Debug, Args)]
 #[command(after_help = "\

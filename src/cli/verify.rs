@@ -5,7 +5,7 @@ use clap::Args;
 /// For each task with a workspace: the built-in check (contract files copied into the
 /// workspace are byte-identical to the main worktree's, and no contract changed on the
 /// branch), then the task's own check command, run in its workspace with its output in
-/// ../logs/<task>.verify.log. Results are recorded in state; `git agents status` shows them,
+/// .git/agents/logs/<task>.verify.log. Results are recorded in state; `git agents status` shows them,
 /// and `git agents merge` skips tasks whose last check failed.
 #[derive(Debug, Args)]
 #[command(after_help = "\

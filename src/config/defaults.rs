@@ -5,6 +5,9 @@ use std::time::Duration;
 pub const TASKS_DIR: &str = ".claude/tasks";
 pub const CONTRACTS_DIR: &str = ".claude/contracts";
 pub const BRANCH_PREFIX: &str = "feature/";
+/// The seed's places (`agents.layout seed`), shared by every repository in the same parent
+/// directory; the default layout puts worktrees in `../<repo>.agents` and logs in
+/// `<git-common-dir>/agents/logs` instead (see `Settings::place_defaults`).
 pub const WORKSPACE_ROOT: &str = "../workspaces";
 pub const LOG_DIR: &str = "../logs";
 pub const JOBS: usize = 4;

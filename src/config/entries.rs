@@ -59,6 +59,7 @@ impl Settings {
             entry(keys::TASKS_DIR, Some(&path(&self.tasks_dir))),
             entry(keys::CONTRACTS_DIR, Some(&path(&self.contracts_dir))),
             entry(keys::BRANCH_PREFIX, Some(&self.branch_prefix)),
+            entry(keys::LAYOUT, Some(&self.layout)),
             entry(keys::WORKSPACE_ROOT, Some(&path(&self.workspace_root))),
             entry(keys::LOG_DIR, Some(&path(&self.log_dir))),
             entry(keys::RETRIES, Some(&self.retries)),

@@ -5,6 +5,7 @@ pub const CONTRACTS_DIR: &str = "agents.contractsDir";
 pub const BRANCH_PREFIX: &str = "agents.branchPrefix";
 pub const WORKSPACE_ROOT: &str = "agents.workspaceRoot";
 pub const LOG_DIR: &str = "agents.logDir";
+pub const LAYOUT: &str = "agents.layout";
 pub const JOBS: &str = "agents.jobs";
 pub const AGENT: &str = "agents.agent";
 pub const COMMAND: &str = "agents.command";

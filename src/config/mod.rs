@@ -183,6 +183,9 @@ pub struct Settings {
     /// Where the agents' logs go (`agents.logDir`), as configured;
     /// [`Project::log_dir`](crate::Project::log_dir) makes it absolute.
     pub log_dir: Setting<PathBuf>,
+    /// Where worktrees and logs go unless set one by one (`agents.layout`): `repo`, a place of
+    /// the repository's own, or `seed`, the seed's `../workspaces` and `../logs`.
+    pub layout: Setting<Layout>,
     /// How many agents (or checks) run at once (`agents.jobs`); at least 1.
     pub jobs: Setting<usize>,
     /// An agent preset name, known to exist.
@@ -235,7 +238,57 @@ fn valid_branch_prefix(prefix: &str) -> bool {
     !prefix.starts_with('-') && gix::validate::reference::name(probe.as_str().into()).is_ok()
 }
 
+/// Where a repository's worktrees and logs go by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// `../<repo>.agents/<task>` and `<git-common-dir>/agents/logs/`: never shared with
+    /// another repository.
+    Repo,
+    /// The seed's `../workspaces/<task>` and `../logs/`.
+    Seed,
+}
+
+impl std::str::FromStr for Layout {
+    type Err = ();
+    fn from_str(raw: &str) -> Result<Layout, ()> {
+        match raw {
+            "repo" => Ok(Layout::Repo),
+            "seed" => Ok(Layout::Seed),
+            _ => Err(()),
+        }
+    }
+}
+
+impl std::fmt::Display for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Layout::Repo => "repo",
+            Layout::Seed => "seed",
+        })
+    }
+}
+
 impl Settings {
+    /// The places of the default layout, once the repository is known: worktrees in
+    /// `../<name>.agents` beside the main worktree `root`, logs in `<state_dir>/logs`. Places
+    /// set in git config or `agents.layout seed` stay as they are.
+    pub(crate) fn place_defaults(&mut self, root: &std::path::Path, state_dir: &std::path::Path) {
+        if self.layout.value != Layout::Repo {
+            return;
+        }
+        if self.workspace_root.origin == Origin::Default {
+            let name = root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "repo".into());
+            self.workspace_root.value = PathBuf::from(format!("../{name}.agents"));
+        }
+        if self.log_dir.origin == Origin::Default {
+            self.log_dir.value = state_dir.join("logs");
+        }
+    }
+
     /// Resolve every setting from `repo`'s configuration and the command-line `overrides`,
     /// refusing any bad value, even one a flag overrides.
     pub(crate) fn load(repo: &gix::Repository, overrides: &Overrides) -> Result<Settings> {
@@ -268,6 +321,10 @@ impl Settings {
             .unwrap_or_else(|| Setting::default(defaults::BRANCH_PREFIX.into())),
             workspace_root: read::path(config, keys::WORKSPACE_ROOT, defaults::WORKSPACE_ROOT),
             log_dir: read::path(config, keys::LOG_DIR, defaults::LOG_DIR),
+            layout: read::parsed(config, keys::LAYOUT, "is not repo or seed", "repo", |raw| {
+                raw.trim().parse().ok()
+            })?
+            .unwrap_or(Setting::default(Layout::Repo)),
             jobs: or_flag(overrides.jobs.as_ref(), jobs(config)?)
                 .unwrap_or(Setting::default(defaults::JOBS)),
             agent: or_flag(overrides.agent.as_ref(), read::agent(config, keys::AGENT)?)

@@ -32,7 +32,7 @@ fn assert_untouched(env: &Env, case: &str) {
         "{case}: {worktrees}"
     );
     assert!(!env.repo.join(".git/agents/state.json").exists(), "{case}");
-    assert!(!env.tmp.path().join("logs").exists(), "{case}");
+    assert!(!env.repo.join(".git/agents/logs").exists(), "{case}");
 }
 
 #[test]

@@ -47,7 +47,7 @@ fn clean(env: &Env, args: &[&str]) -> (Option<i32>, String) {
 
 /// No trash directory, nothing prunable, and git's object store intact.
 fn tidy(env: &Env) {
-    let leftovers: Vec<_> = std::fs::read_dir(env.root().join("workspaces"))
+    let leftovers: Vec<_> = std::fs::read_dir(env.root().join("repo.agents"))
         .unwrap()
         .flatten()
         .filter(|e| {
@@ -70,7 +70,7 @@ fn merged_clean_work_is_removed() {
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(
         out,
-        "alpha: removed worktree ../workspaces/alpha, deleted branch feature/alpha\n"
+        "alpha: removed worktree ../repo.agents/alpha, deleted branch feature/alpha\n"
     );
     assert!(!worktrees(&env).contains(&alpha_ws.display().to_string()));
     assert!(!alpha_ws.exists());
@@ -103,7 +103,7 @@ fn dirty_and_unmerged_work_is_kept_with_the_reason() {
         lines,
         [
             "edited: kept: uncommitted changes in 1 path (README.md) (use --force to remove anyway)",
-            "merged: removed worktree ../workspaces/merged, deleted branch feature/merged",
+            "merged: removed worktree ../repo.agents/merged, deleted branch feature/merged",
             "unmerged: kept: branch feature/unmerged has 1 commit not in main (use --force to remove anyway)",
             "untracked: kept: uncommitted changes in 1 path (notes.txt) (use --force to remove anyway)",
         ]
@@ -139,7 +139,7 @@ fn force_removes_everything() {
     let (code, out) = clean(&env, &["--force"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(
-        out.contains("alpha: removed worktree ../workspaces/alpha, deleted branch feature/alpha, despite branch feature/alpha has 1 commit not in main\n"),
+        out.contains("alpha: removed worktree ../repo.agents/alpha, deleted branch feature/alpha, despite branch feature/alpha has 1 commit not in main\n"),
         "{out}"
     );
     assert_eq!(
@@ -160,7 +160,7 @@ fn keep_branches_removes_worktrees_only() {
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(
         out,
-        "alpha: removed worktree ../workspaces/alpha, kept branch feature/alpha (--keep-branches)\n"
+        "alpha: removed worktree ../repo.agents/alpha, kept branch feature/alpha (--keep-branches)\n"
     );
     assert_eq!(branches(&env), ["feature/alpha", "main"]);
     assert!(!env.workspace("alpha").exists());

@@ -90,8 +90,9 @@ impl Env {
         self.tmp.path()
     }
 
+    /// Where a task's worktree goes by default: `../<repo>.agents/<task>`.
     pub fn workspace(&self, task: &str) -> PathBuf {
-        self.root().join("workspaces").join(task)
+        self.root().join("repo.agents").join(task)
     }
 
     /// A path in a directory outside every worktree that agents may write to (their pid and
@@ -111,8 +112,11 @@ impl Env {
         dir.join(name)
     }
 
+    /// Where a task's log goes by default: `<git-common-dir>/agents/logs/<task>.log`.
     pub fn log(&self, task: &str) -> PathBuf {
-        self.root().join("logs").join(format!("{task}.log"))
+        self.repo
+            .join(".git/agents/logs")
+            .join(format!("{task}.log"))
     }
 
     /// A sealed `git` command running in `dir`.

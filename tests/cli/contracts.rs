@@ -145,7 +145,7 @@ fn dependency_cycles_and_unknown_names_are_refused() {
         "{}",
         stderr(&out)
     );
-    assert!(!env.root().join("workspaces").exists());
+    assert!(!env.root().join("repo.agents").exists());
 }
 
 #[test]
@@ -236,7 +236,7 @@ fn the_verify_command_checks_spawned_tasks_and_records_the_result() {
         serde_json::from_str(&env.read(&env.repo.join(".git/agents/state.json"))).unwrap();
     assert_eq!(state["tasks"]["one"]["verify"]["passed"], true);
     assert_eq!(state["tasks"]["two"]["verify"]["passed"], false);
-    assert!(env.root().join("logs/two.verify.log").exists());
+    assert!(env.log("two").with_file_name("two.verify.log").exists());
     let status = stdout(&env.cmd().args(["status", "--json"]).output().unwrap());
     let status: serde_json::Value = serde_json::from_str(&status).unwrap();
     assert_eq!(status["tasks"][1]["verify"]["passed"], false, "{status}");

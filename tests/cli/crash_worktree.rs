@@ -136,7 +136,7 @@ fn a_config_lock_not_ours_is_reported_and_left() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("alpha: removed worktree ../workspaces/alpha\n"),
+        text.contains("alpha: removed worktree ../repo.agents/alpha\n"),
         "{text}"
     );
     assert!(
@@ -238,7 +238,7 @@ fn an_entry_an_older_spawn_left_half_made_is_finished_by_clean() {
     );
     assert!(
         out.ends_with(
-            "alpha: removed worktree ../workspaces/alpha, deleted branch feature/alpha\n"
+            "alpha: removed worktree ../repo.agents/alpha, deleted branch feature/alpha\n"
         ),
         "{out}"
     );

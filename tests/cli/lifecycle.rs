@@ -352,7 +352,7 @@ fn a_full_disk_while_logging_is_reported_and_the_task_still_finishes() {
         "full",
         "---\ncommand: fake-agent echo hello write full.txt 1\n---\n",
     );
-    std::fs::create_dir_all(env.root().join("logs")).unwrap();
+    std::fs::create_dir_all(env.log("full").parent().unwrap()).unwrap();
     std::os::unix::fs::symlink("/dev/full", env.log("full")).unwrap();
     let out = env.cmd().arg("spawn").output().unwrap();
     let st = state(&env);

@@ -90,7 +90,9 @@ fn unknown_task_and_missing_log_are_clear_errors() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains("error: task 'later' has no log yet: ../logs/later.log does not exist"),
+        err.contains(
+            "error: task 'later' has no log yet: .git/agents/logs/later.log does not exist"
+        ),
         "{err}"
     );
     assert!(err.contains("hint: "), "{err}");

@@ -81,7 +81,7 @@ fn dir_mode_with_landlock_prevents_writes_outside_the_scope() {
     }
     assert_eq!(env.git(&["status", "--porcelain"]), "?? .claude/\n");
     assert!(
-        !env.root().join("workspaces").exists(),
+        !env.root().join("repo.agents").exists(),
         "no worktrees in dir mode"
     );
 }
@@ -193,7 +193,7 @@ fn branch_mode_gives_each_task_its_own_branch_and_returns_home() {
         env.repo.join("src/lib.txt").exists(),
         "the main worktree is back at main"
     );
-    assert!(!env.root().join("workspaces").exists());
+    assert!(!env.root().join("repo.agents").exists());
     env.git(&["fsck", "--strict"]);
     let reflog = env.git(&["reflog", "-1", "--format=%gs", "HEAD"]);
     assert_eq!(reflog, "checkout: moving from feature/two to main\n");

@@ -151,7 +151,9 @@ fn color_always_paints_the_summary_and_the_warnings_of_plain_progress() {
     let rows: Vec<String> = strip(&summary).lines().map(str::to_owned).collect();
     let log = rows[0].find("LOG").unwrap();
     assert!(
-        rows[1..].iter().all(|r| r.find("../logs/") == Some(log)),
+        rows[1..]
+            .iter()
+            .all(|r| r.find(".git/agents/logs/") == Some(log)),
         "{rows:?}"
     );
 }

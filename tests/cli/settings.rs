@@ -206,7 +206,7 @@ fn timeout_flags_that_are_not_durations_are_usage_errors() {
             "{value}: {err}"
         );
     }
-    assert!(!env.root().join("workspaces").exists());
+    assert!(!env.root().join("repo.agents").exists());
 }
 
 /// The summary's message for each task of a `spawn --json` run, by task name.

@@ -321,7 +321,7 @@ fn agents_get_argv_environment_and_closed_stdin() {
         &["--command", "fake-agent stdin env argv '{task}' --ws={workspace} {branch} '$(touch pwned)' {prompt}"],
     );
     let slug = "a-b-";
-    let log_dir = env.root().join("logs");
+    let log_dir = env.log("x").parent().unwrap().to_owned();
     let log = std::fs::read_dir(&log_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -388,4 +388,67 @@ fn git_finds_the_subcommand() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(env.git(&["show", "feature/viagit:v.txt"]), "1\n");
+}
+
+#[test]
+fn sibling_repositories_never_share_worktrees_or_logs() {
+    let env = Env::new();
+    env.task("t", "---\ncommand: fake-agent write mine.txt first\n---\n");
+    let out = env.cmd().args(["spawn", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A second repository beside the first, with a task of the same name.
+    let sibling = env.root().join("other");
+    std::fs::create_dir_all(&sibling).unwrap();
+    let git = |args: &[&str]| {
+        let out = env.git_cmd(&sibling).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.name", "Test User"]);
+    git(&["config", "user.email", "test@example.com"]);
+    std::fs::create_dir_all(sibling.join(".claude/tasks")).unwrap();
+    std::fs::write(
+        sibling.join(".claude/tasks/t.md"),
+        "---\ncommand: fake-agent write theirs.txt second\n---\n",
+    )
+    .unwrap();
+    std::fs::write(sibling.join("README.md"), "# other\n").unwrap();
+    git(&["add", "README.md"]);
+    git(&["commit", "-q", "-m", "initial"]);
+    let out = env
+        .cmd_in(&sibling)
+        .args(["spawn", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(env.root().join("other.agents/t/theirs.txt").exists());
+    assert!(env.workspace("t").join("mine.txt").exists());
+    assert!(sibling.join(".git/agents/logs/t.log").exists());
+    assert!(env.log("t").exists());
+}
+
+#[test]
+fn the_seeds_layout_is_one_setting_away_and_old_worktrees_keep_working() {
+    let env = Env::new();
+    env.git(&["config", "agents.layout", "seed"]);
+    env.task(
+        "t",
+        "---\ncommand: fake-agent fail-once m write a.txt 1\n---\n",
+    );
+    let out = env.cmd().args(["spawn", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let old = env.root().join("workspaces/t");
+    assert!(old.join("m").exists(), "the seed's place");
+    assert!(env.root().join("logs/t.log").exists());
+    // Back to the default layout: the unfinished task goes on in its worktree where it is.
+    env.git(&["config", "--unset", "agents.layout"]);
+    let out = env.cmd().args(["spawn", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(old.join("a.txt").exists());
+    assert!(!env.workspace("t").exists());
+    assert_eq!(env.git(&["show", "feature/t:a.txt"]), "1\n");
 }

@@ -24,8 +24,14 @@ fn refused(env: &Env, args: &[&str], what: &str) -> String {
     );
     assert!(lines[1].starts_with("hint: "), "{err}");
     assert!(out.stdout.is_empty());
-    assert!(!env.root().join("workspaces").exists(), "no workspace made");
-    assert!(!env.root().join("logs").exists(), "no log dir made");
+    assert!(
+        !env.root().join("repo.agents").exists(),
+        "no workspace made"
+    );
+    assert!(
+        !env.repo.join(".git/agents/logs").exists(),
+        "no log dir made"
+    );
     if env.repo.join(".git").exists() {
         assert_eq!(branches(env), before, "no branch made");
         assert!(!env.repo.join(".git/agents/state.json").exists());
@@ -84,7 +90,7 @@ fn a_destination_that_is_not_our_worktree() {
     let env = Env::new();
     env.task("t", "# x\n");
     env.task("u", "# x\n");
-    let squatter = env.root().join("workspaces/u");
+    let squatter = env.root().join("repo.agents/u");
     std::fs::create_dir_all(&squatter).unwrap();
     std::fs::write(squatter.join("precious.txt"), "mine").unwrap();
     let out = env
@@ -107,7 +113,7 @@ fn a_destination_that_is_not_our_worktree() {
         "refs/heads/main\n",
         "not even the other task's branch"
     );
-    assert!(!env.root().join("workspaces/t").exists());
+    assert!(!env.root().join("repo.agents/t").exists());
 }
 
 #[test]

@@ -119,7 +119,7 @@ fn our_own_moved_worktree_is_reported_and_pruned_only_with_prune() {
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(
         out,
-        "alpha: pruned the entry of its missing worktree ../workspaces/alpha, deleted branch feature/alpha\n"
+        "alpha: pruned the entry of its missing worktree ../repo.agents/alpha, deleted branch feature/alpha\n"
     );
     assert!(!worktrees(&env).contains("prunable"));
     assert!(
@@ -188,7 +188,7 @@ fn a_submodule_commit_found_nowhere_else_keeps_the_worktree_without_force() {
     let (code, out) = clean(&env, &[]);
     assert_eq!(code, Some(1), "{out}");
     assert!(
-        out.contains("plain: removed worktree ../workspaces/plain"),
+        out.contains("plain: removed worktree ../repo.agents/plain"),
         "its submodule's HEAD is on its remote's branch: {out}"
     );
     assert!(

@@ -29,12 +29,19 @@ impl super::Driver for Driver {
 /// A linked worktree of its own under the workspace root, with the untracked contracts,
 /// CLAUDE.md and task file copied in.
 pub fn place(survey: &Survey, task: &Task, branch: String, full: &str) -> Result<Placement> {
-    let workspace = survey.project.workspace_root().join(&task.slug);
     let recorded = survey
         .state
         .tasks
         .get(&task.name)
         .map(|r| r.workspace.as_path());
+    // A worktree of ours at an older place (the seed's layout, say) keeps being used.
+    let workspace = recorded
+        .filter(|at| {
+            worktree::find_at(&survey.registered, at)
+                .is_some_and(|e| !e.prunable && e.made_for(&task.name, Some(at)))
+        })
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| survey.project.workspace_root().join(&task.slug));
     let existing = existing(&survey.registered, task, recorded, &workspace, full)?;
     let mut copies = survey.shared_copies.clone();
     if !survey.tracked(&task.rel_file)? {

@@ -14,7 +14,14 @@ pub fn check(project: &Project, mode: Mode) -> Result<()> {
     if mode == Mode::Worktree {
         workspace_root(project)?;
     }
-    log_dir(&project.log_dir())
+    // Logs in a state dir that is not a directory: that one is the problem, reported when the
+    // state is read (no agents.logDir to blame).
+    let state_dir = project.state_dir();
+    let logs = project.log_dir();
+    if logs.starts_with(&state_dir) && state_dir.exists() && !state_dir.is_dir() {
+        return Ok(());
+    }
+    log_dir(&logs)
 }
 
 fn workspace_root(project: &Project) -> Result<()> {

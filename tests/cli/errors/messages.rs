@@ -194,7 +194,7 @@ fn agents_and_checks() {
 #[test]
 fn workspaces_and_branches() {
     let env = with_task("# t\n");
-    let squatter = env.root().join("workspaces/t");
+    let squatter = env.root().join("repo.agents/t");
     std::fs::create_dir_all(&squatter).unwrap();
     std::fs::write(squatter.join("mine.txt"), "mine").unwrap();
     snap("workspace_taken", &env, &["spawn", "--command", "true"]);
@@ -388,7 +388,7 @@ fn places_and_files_that_cannot_be_used() {
 #[test]
 fn worktrees_whose_directory_is_missing() {
     let env = spawned();
-    let workspace = env.root().join("workspaces/t");
+    let workspace = env.root().join("repo.agents/t");
     std::fs::rename(&workspace, env.root().join("away")).unwrap();
     snap(
         "worktree_directory_missing",
@@ -398,7 +398,7 @@ fn worktrees_whose_directory_is_missing() {
     snap_report("clean_worktree_directory_missing", &env, &["clean"]);
 
     let env = with_task("# t\n");
-    let path = env.root().join("workspaces/t");
+    let path = env.root().join("repo.agents/t");
     env.git(&[
         "worktree",
         "add",
@@ -450,7 +450,7 @@ fn commits_only_a_submodule_holds() {
     let out = env.cmd().args(["spawn", "--quiet"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     env.git(&["merge", "-q", "--no-ff", "-m", "merge", "feature/t"]);
-    let workspace = env.root().join("workspaces/t");
+    let workspace = env.root().join("repo.agents/t");
     env.git_in(
         &workspace,
         &[&file[..], &["submodule", "update", "-q", "--init"]].concat(),
