@@ -30,6 +30,9 @@ _git__agents() {
             git__agents,continue)
                 cmd="git__agents__subcmd__continue"
                 ;;
+            git__agents,done)
+                cmd="git__agents__subcmd__done"
+                ;;
             git__agents,help)
                 cmd="git__agents__subcmd__help"
                 ;;
@@ -66,6 +69,9 @@ _git__agents() {
             git__agents__subcmd__help,continue)
                 cmd="git__agents__subcmd__help__subcmd__continue"
                 ;;
+            git__agents__subcmd__help,done)
+                cmd="git__agents__subcmd__help__subcmd__done"
+                ;;
             git__agents__subcmd__help,help)
                 cmd="git__agents__subcmd__help__subcmd__help"
                 ;;
@@ -100,7 +106,7 @@ _git__agents() {
 
     case "${cmd}" in
         git__agents)
-            opts="-C -h -V --color --help --version init status continue merge config trust install-extras spawn logs clean verify help"
+            opts="-C -h -V --color --help --version init status continue done merge config trust install-extras spawn logs clean verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,8 +237,33 @@ _git__agents() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__agents__subcmd__done)
+            opts="-C -h -V --force --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__agents__subcmd__help)
-            opts="init status continue merge config trust install-extras spawn logs clean verify help"
+            opts="init status continue done merge config trust install-extras spawn logs clean verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +305,20 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__help__subcmd__continue)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__help__subcmd__done)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -602,7 +647,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__status)
-            opts="-C -h -V --json --watch --into --color --help --version"
+            opts="-a -C -h -V --json --watch --into --all --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

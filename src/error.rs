@@ -298,6 +298,11 @@ pub enum Fix {
     },
     /// Another merge is landing: wait for it, then merge again.
     WaitForMerge,
+    /// A task is not finished: finish it, or retire its file anyway.
+    RetireAnyway {
+        /// The task.
+        task: String,
+    },
     /// An interrupted merge is in the way: finish it or go back to where it started.
     ContinueOrAbortMerge,
     /// The target moved since the interrupted merge: only going back (forgetting it) is possible.

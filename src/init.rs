@@ -74,7 +74,8 @@ pub fn init(cwd: &Path) -> Result<InitReport> {
     let contracts = project.settings.contracts_dir.value.clone();
     let mut files = vec![(contracts.join("README.md"), CONTRACTS_README)];
     if existing_tasks == 0 {
-        files.push((project.tasks_dir().join("example.md"), EXAMPLE_TASK));
+        // Not a task until renamed to <task>.md: spawn runs only *.md files.
+        files.push((project.tasks_dir().join("example.md.sample"), EXAMPLE_TASK));
     }
     for (rel, text) in files {
         let path = project.root.join(&rel);

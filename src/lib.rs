@@ -64,6 +64,7 @@ mod text;
 pub mod agent;
 pub mod clean;
 pub mod config;
+pub mod done;
 pub mod error;
 pub mod gitops;
 pub mod init;

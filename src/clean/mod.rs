@@ -205,7 +205,14 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
             || done.pruned_entry.is_some()
             || (item.entry.is_none() && item.missing.is_none());
         let branch_gone = item.tip.is_none() || done.deleted_branch.is_some();
-        if item.task.record.is_some() && done.complete() && worktree_gone && branch_gone {
+        // A merged task's record is its history: it stays (status --all shows it).
+        let merged = item
+            .task
+            .record
+            .as_ref()
+            .is_some_and(|r| r.merged.is_some());
+        if item.task.record.is_some() && !merged && done.complete() && worktree_gone && branch_gone
+        {
             done.forgot_state = store.remove(&item.task.name)?.is_some();
         }
     }

@@ -3,6 +3,7 @@
 pub mod clean;
 pub mod config;
 pub mod continue_task;
+pub mod done;
 pub mod init;
 pub mod install_extras;
 pub mod logs;
@@ -79,6 +80,7 @@ pub enum Command {
     Status(status::StatusArgs),
     Logs(logs::LogsArgs),
     Continue(continue_task::ContinueArgs),
+    Done(done::DoneArgs),
     Verify(verify::VerifyArgs),
     Merge(merge::MergeArgs),
     Clean(clean::CleanArgs),

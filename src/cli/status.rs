@@ -20,6 +20,7 @@ Examples:
   git agents status auth api        two tasks
   git agents status --watch         redraw every 2 seconds until Ctrl-C
   git agents status --watch 10      every 10 seconds
+  git agents status --all           also merged tasks whose task files were retired
   git agents status --json | jq '.tasks[] | select(.worktree == \"dirty\") | .task'
 
 Columns: TRIES attempts so far; TIME duration, or time so far while running; AHEAD and
@@ -49,4 +50,8 @@ pub struct StatusArgs {
     /// Count ahead and behind against this branch instead of the main worktree's.
     #[arg(long, value_name = "BRANCH")]
     pub into: Option<String>,
+
+    /// Also the history: merged tasks whose task file is gone (git agents done retires them).
+    #[arg(short, long)]
+    pub all: bool,
 }

@@ -95,6 +95,9 @@ fn tasks(fix: &Fix) -> Option<String> {
         Fix::StartTask { task } => {
             format!("it appears once the task starts (git agents spawn {task})")
         }
+        Fix::RetireAnyway { task } => format!(
+            "finish it first (git agents spawn {task}), or retire it anyway: git agents done --force {task}"
+        ),
         _ => return None,
     })
 }
@@ -270,6 +273,7 @@ mod tests {
             Fix::SpawnFirst { task: None },
             Fix::SpawnOrNameBranch { task: "t".into() },
             Fix::StartTask { task: "t".into() },
+            Fix::RetireAnyway { task: "t".into() },
             Fix::NameBranch {
                 known_tasks: vec![],
             },

@@ -44,7 +44,8 @@ pub fn run(ui: &mut Ui, cwd: &Path, _args: InitArgs) -> Result<i32> {
     }
     writeln!(
         out,
-        "\nNext:\n  1. write one .claude/tasks/<task>.md per task (and shared contracts in .claude/contracts/)\n  2. git agents spawn            run an agent per task, each in its own worktree and branch\n  3. git agents status           watch them; git agents logs <task> for one\n  4. git agents merge --dry-run  forecast conflicts, then git agents merge"
+        "\nNext:\n  1. write one .claude/tasks/<task>.md per task (example.md.sample shows the settings; it is
+     not a task until renamed), and shared contracts in .claude/contracts/\n  2. git agents spawn            run an agent per task, each in its own worktree and branch\n  3. git agents status           watch them; git agents logs <task> for one\n  4. git agents merge --dry-run  forecast conflicts, then git agents merge"
     )?;
     Ok(0)
 }

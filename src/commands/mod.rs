@@ -7,6 +7,7 @@ mod color;
 mod complete_tasks;
 mod config;
 mod continue_task;
+mod done;
 mod failure;
 mod generate;
 mod hints;
@@ -95,6 +96,7 @@ fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<i32> {
         Command::Status(args) => status::run(ui, &cwd, args),
         Command::Logs(args) => logs::run(ui, &cwd, args),
         Command::Continue(args) => continue_task::run(ui, &cwd, args),
+        Command::Done(args) => done::run(ui, &cwd, args),
         Command::Clean(args) => clean::run(ui, &cwd, args),
         Command::Merge(args) => merge::run(ui, &cwd, args),
         Command::Verify(args) => verify::run(ui, &cwd, args),

@@ -16,6 +16,7 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: StatusArgs) -> Result<i32> {
     let mut options = StatusOptions::new();
     options.tasks = args.tasks.clone();
     options.into = args.into.clone();
+    options.all = args.all;
     match args.watch {
         None => {
             // A signal while a worktree's stat data is refreshed must not leave its index.lock.

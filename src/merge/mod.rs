@@ -17,6 +17,7 @@ pub mod journal;
 pub mod local;
 pub mod objects;
 pub mod plan;
+mod record;
 mod recursive;
 pub mod report;
 pub mod resume;
@@ -175,6 +176,7 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
     };
     let mut report = report::build(project, &selection, &plan, options, landed);
     report.warnings.extend(warnings);
+    record::merged_tasks(project, &report)?;
     Ok(report)
 }
 

@@ -207,11 +207,14 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
     let store = Store::new(plan.project.state_dir());
     create_dirs(&plan)?;
     for skipped in &plan.skipped {
+        let already = match &skipped.merged {
+            Some(merged) => format!("merged into {}", merged.into),
+            None => skipped.state.label().to_owned(),
+        };
         reporter.event(&Event::Warning {
             message: format!(
-                "{}: already {}, skipped (pass --rerun to run it again)",
-                skipped.task,
-                skipped.state.label()
+                "{}: already {already}, skipped (pass --rerun to run it again)",
+                skipped.task
             ),
         });
     }
@@ -349,6 +352,7 @@ fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
         failure: None,
         agent: Default::default(),
         waiting_until: None,
+        merged: None,
     }
 }
 

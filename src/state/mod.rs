@@ -70,6 +70,23 @@ pub struct TaskState {
     /// Waiting for a rate limit to reset until then, in seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_until: Option<f64>,
+    /// Its branch was merged (`git agents merge`): when, into what, at which commit. A merged
+    /// task is never run again unless asked, and its record outlives `clean`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<Merged>,
+}
+
+/// Where and when a task's branch was merged.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Merged {
+    /// When, in seconds since the Unix epoch.
+    pub at: f64,
+    /// The branch merged into (short name).
+    pub into: String,
+    /// The target's tip once the task's branch was in it (the merge commit, or the branch's
+    /// own tip for a fast-forward).
+    pub commit: crate::ids::CommitId,
 }
 
 mod agent;

@@ -32,6 +32,9 @@ pub struct StatusOptions {
     pub tasks: Vec<String>,
     /// Measure branches against this branch (or revision) instead of the main worktree's branch.
     pub into: Option<String>,
+    /// Also the history: tasks merged whose task file is gone (retired with `git agents done`,
+    /// or deleted).
+    pub all: bool,
 }
 
 crate::builder::setters!(StatusOptions {
@@ -39,6 +42,8 @@ crate::builder::setters!(StatusOptions {
     tasks: list String,
     /// Measure branches against this branch or revision.
     into: some String,
+    /// Also merged tasks whose task file is gone.
+    all: value bool,
 });
 
 /// Every selected task, in task order.
@@ -148,6 +153,9 @@ pub struct TaskStatus {
     /// Waiting for a rate limit to reset until then, in seconds since the Unix epoch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_until: Option<f64>,
+    /// When, into what and at which commit its branch was merged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged: Option<crate::state::Merged>,
 }
 
 impl TaskStatus {
@@ -156,6 +164,7 @@ impl TaskStatus {
         match self.state {
             None => "not started".to_owned(),
             Some(state) if self.stale => format!("{} (stale)", state.label()),
+            Some(_) if self.merged.is_some() => "merged".to_owned(),
             Some(_) if self.waiting_until.is_some() => "waiting".to_owned(),
             Some(state) => match self.failure.filter(|k| k.is_telling()) {
                 Some(kind) => format!("{} ({})", state.label(), kind.label()),
@@ -194,7 +203,11 @@ fn state_or_not_started<S: serde::Serializer>(
 /// [`Worktree::Unreadable`].
 pub fn collect(cwd: &Path, options: &StatusOptions) -> Result<StatusReport> {
     let inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
-    let known = inventory.select(&options.tasks)?;
+    let mut known = inventory.select(&options.tasks)?;
+    if !options.all && options.tasks.is_empty() {
+        // History: merged, and no task file any more.
+        known.retain(|t| t.file.is_some() || t.record.as_ref().is_none_or(|r| r.merged.is_none()));
+    }
     let target = inventory.target(options.into.as_deref())?;
     let (project, registered) = (&inventory.project, &inventory.worktrees);
     let tasks = for_each_parallel(&project.repo, &known, |repo, task| {
@@ -282,6 +295,7 @@ fn task_status(
         waiting_until: record
             .filter(|r| !r.state.is_terminal() && !known::is_stale(r))
             .and_then(|r| r.waiting_until),
+        merged: record.and_then(|r| r.merged.clone()),
     })
 }
 

@@ -367,3 +367,70 @@ fn a_full_disk_while_logging_is_reported_and_the_task_still_finishes() {
         other => panic!("unexpected exit {other:?}: {}", stderr(&out)),
     }
 }
+
+#[test]
+fn merged_tasks_stay_merged_through_clean_and_are_never_run_again_unless_asked() {
+    let env = Env::new();
+    env.task("a", "---\ncommand: fake-agent write a.txt 1\n---\n");
+    env.task("b", "---\ncommand: fake-agent write b.txt 1\n---\n");
+    env.commit_all("tasks");
+    env.git(&["config", "agents.trust", "true"]);
+    let run = |args: &[&str]| env.cmd().args(args).output().unwrap();
+    assert_eq!(run(&["spawn", "--quiet"]).status.code(), Some(0));
+    assert_eq!(run(&["merge"]).status.code(), Some(0));
+    let merged = state(&env)["tasks"]["a"]["merged"].clone();
+    assert_eq!(merged["into"], "main", "{merged}");
+    // Each task's commit is where main was once its branch was in: b landed last.
+    assert_eq!(
+        state(&env)["tasks"]["b"]["merged"]["commit"],
+        env.rev("main")
+    );
+    let a_at = merged["commit"].as_str().unwrap();
+    env.git(&["merge-base", "--is-ancestor", a_at, "main"]);
+    assert_eq!(env.git(&["show", &format!("{a_at}:a.txt")]), "1\n");
+    assert_eq!(run(&["clean"]).status.code(), Some(0));
+    assert!(!env.workspace("a").exists());
+    assert_eq!(state(&env)["tasks"]["a"]["merged"]["into"], "main");
+
+    let again = run(&["spawn"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let err = stderr(&again);
+    assert!(
+        err.contains("a: already merged into main, skipped"),
+        "{err}"
+    );
+    assert!(!env.workspace("a").exists(), "nothing ran: {err}");
+    let status = stdout(&run(&["status"]));
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("a ") && l.contains("merged")),
+        "{status}"
+    );
+
+    // Retired, a task leaves status (status --all keeps the history) and spawn for good.
+    let done = run(&["done", "a"]);
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    assert!(env.repo.join(".claude/tasks/done/a.md").exists());
+    let status = stdout(&run(&["status"]));
+    assert!(!status.lines().any(|l| l.starts_with("a ")), "{status}");
+    let all = stdout(&run(&["status", "--all"]));
+    assert!(all.lines().any(|l| l.starts_with("a ")), "{all}");
+
+    // An unfinished task is not retired unless forced; nothing moves.
+    env.task("c", "---\ncommand: fake-agent exit 3\n---\n");
+    let _ = run(&["spawn", "--quiet", "c"]);
+    let refused = run(&["done", "b", "c"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("task 'c' is not finished (failed)"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        env.repo.join(".claude/tasks/b.md").exists(),
+        "nothing moved"
+    );
+    let forced = run(&["done", "--force", "c"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+}

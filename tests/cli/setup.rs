@@ -33,16 +33,21 @@ fn init_scaffolds_an_empty_repository_and_spawn_runs_the_example() {
         text.contains("created .claude/contracts/README.md"),
         "{text}"
     );
-    assert!(text.contains("created .claude/tasks/example.md"), "{text}");
+    assert!(
+        text.contains("created .claude/tasks/example.md.sample"),
+        "{text}"
+    );
     assert!(text.contains("Agent CLIs on PATH: codex"), "{text}");
     assert!(text.contains("git config agents.agent codex"), "{text}");
     assert!(text.contains("git agents spawn"), "{text}");
 
-    let out = env
-        .cmd()
-        .args(["spawn", "--command", "fake-agent write done.txt 1"])
-        .output()
-        .unwrap();
+    // The sample is no task until renamed.
+    let spawn = ["spawn", "--command", "fake-agent write done.txt 1"];
+    let out = env.cmd().args(spawn).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let tasks = env.repo.join(".claude/tasks");
+    std::fs::rename(tasks.join("example.md.sample"), tasks.join("example.md")).unwrap();
+    let out = env.cmd().args(spawn).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(env.git(&["show", "feature/example:done.txt"]), "1\n");
 }
@@ -60,7 +65,7 @@ fn init_never_writes_over_existing_files() {
         "{text}"
     );
     assert!(text.contains("found   1 task file(s) already"), "{text}");
-    assert!(!env.repo.join(".claude/tasks/example.md").exists());
+    assert!(!env.repo.join(".claude/tasks/example.md.sample").exists());
     assert_eq!(
         env.read(&env.repo.join(".claude/contracts/README.md")),
         "my contracts\n"

@@ -76,12 +76,8 @@ impl Survey {
 
     /// The commit a finished task's dependents start from; `None` while it is not finished.
     pub fn finished_head(&self, task: &Task) -> Option<gix::ObjectId> {
-        let done = self
-            .state
-            .tasks
-            .get(&task.name)
-            .is_some_and(|r| r.state.is_finished());
-        if !done {
+        let record = self.state.tasks.get(&task.name)?;
+        if !record.state.is_finished() {
             return None;
         }
         if self.mode == Mode::Dir {
@@ -89,9 +85,11 @@ impl Survey {
             return Some(self.base);
         }
         let branch = format!("refs/heads/{}", self.project.branch_for(&task.slug));
-        worktree::branch_tip(&self.project.repo, &branch)
+        let tip = worktree::branch_tip(&self.project.repo, &branch)
             .ok()
-            .flatten()
+            .flatten();
+        // Merged and cleaned: its work is in the commit it was merged at.
+        tip.or_else(|| record.merged.as_ref().map(|m| m.commit.to_gix()))
     }
 
     /// Whether `rel` is tracked at the base.
