@@ -106,7 +106,7 @@ _git__agents() {
 
     case "${cmd}" in
         git__agents)
-            opts="-C -h -V --color --help --version init status continue done merge config trust install-extras spawn logs clean verify help"
+            opts="-C -h -V --color --help --version init merge config trust install-extras spawn logs clean verify status continue done help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,7 +205,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__continue)
-            opts="-p -q -y -C -h -V --prompt --json --quiet --yes --color --help --version"
+            opts="-p -q -y -C -h -V --prompt --json --quiet --yes --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,7 +238,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__done)
-            opts="-C -h -V --force --color --help --version"
+            opts="-C -h -V --force --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,7 +263,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__help)
-            opts="init status continue done merge config trust install-extras spawn logs clean verify help"
+            opts="init merge config trust install-extras spawn logs clean verify status continue done help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -647,7 +647,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__status)
-            opts="-a -C -h -V --json --watch --into --all --color --help --version"
+            opts="-a -C -h -V --json --watch --into --all --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

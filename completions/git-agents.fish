@@ -36,9 +36,6 @@ never\t''"
 complete -c git-agents -n "__fish_git_agents_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_needs_command" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "init" -d 'Set up a repository for git agents'
-complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
-complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
-complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "done" -d 'Retire finished tasks: move their task files into <tasksDir>/done/'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "trust" -d 'Approve the agent and check commands of the repository\'s committed task files'
@@ -47,6 +44,9 @@ complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "spawn" -d 'Ru
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "done" -d 'Retire finished tasks: move their task files into <tasksDir>/done/'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
@@ -54,33 +54,6 @@ always\t''
 never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l watch -d 'Refresh every SECS seconds (default 2) until Ctrl-C; redraws in place on a terminal' -r
-complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l into -d 'Count ahead and behind against this branch instead of the main worktree\'s' -r
-complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
-complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l json -d 'Print the report as JSON on stdout (one line per refresh with --watch)'
-complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s a -l all -d 'Also the history: merged tasks whose task file is gone (git agents done retires them)'
-complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s p -l prompt -d 'What to tell the agent; it may start with `-`' -r
-complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
-complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -l json -d 'Stream events as JSON lines on stdout, ending with a "summary" line'
-complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s q -l quiet -d 'No progress output on stderr; only the summary on stdout'
-complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s y -l yes -d 'Run an agent command from a committed task file without its approval, for this run'
-complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
-complete -c git-agents -n "__fish_git_agents_using_subcommand done" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c git-agents -n "__fish_git_agents_using_subcommand done" -l force -d 'Retire them even if they are not finished'
-complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l into -d 'Branch to merge into (default: the branch checked out in the main worktree)' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
@@ -176,25 +149,55 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l json -d
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s y -l yes -d 'Run checks from committed task files without their approval (git agents trust), for this run only; git config agents.trust=true always does'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "init" -d 'Set up a repository for git agents'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "done" -d 'Retire finished tasks: move their task files into <tasksDir>/done/'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "trust" -d 'Approve the agent and check commands of the repository\'s committed task files'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init status continue done merge config trust install-extras spawn logs clean verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l watch -d 'Refresh every SECS seconds (default 2) until Ctrl-C; redraws in place on a terminal' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l into -d 'Count ahead and behind against this branch instead of the main worktree\'s' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l json -d 'Print the report as JSON on stdout (one line per refresh with --watch)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s a -l all -d 'Also the history: merged tasks whose task file is gone (git agents done retires them)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s p -l prompt -d 'What to tell the agent; it may start with `-`' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -l json -d 'Stream events as JSON lines on stdout, ending with a "summary" line'
+complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s q -l quiet -d 'No progress output on stderr; only the summary on stdout'
+complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s y -l yes -d 'Run an agent command from a committed task file without its approval, for this run'
+complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand done" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand done" -l force -d 'Retire them even if they are not finished'
+complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "init" -d 'Set up a repository for git agents'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "trust" -d 'Approve the agent and check commands of the repository\'s committed task files'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "done" -d 'Retire finished tasks: move their task files into <tasksDir>/done/'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 
 # Task names.
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
+complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
+complete -c git-agents -n "__fish_git_agents_using_subcommand done" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 
 # --- git agents <TAB> ------------------------------------------------------------------------
 # fish autoloads completions/git-agents.fish only for the git-agents command, so this part also

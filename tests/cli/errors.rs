@@ -180,10 +180,13 @@ fn help_snapshots() {
         "spawn",
         "status",
         "logs",
+        "continue",
+        "done",
         "verify",
         "merge",
         "clean",
         "config",
+        "trust",
         "install-extras",
     ] {
         pages.push((sub, vec![sub, "--help"]));

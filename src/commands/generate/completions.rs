@@ -10,7 +10,9 @@ pub const ZSH: &str = "_git-agents";
 pub const FISH: &str = "git-agents.fish";
 
 /// Subcommands whose TASK arguments complete to task names, when they exist.
-pub const TASK_COMMANDS: &[&str] = &["spawn", "logs", "clean", "merge", "verify"];
+pub const TASK_COMMANDS: &[&str] = &[
+    "spawn", "logs", "clean", "merge", "verify", "status", "continue", "done",
+];
 
 /// The one value clap_complete is told a TASK argument takes; each script's glue turns it into
 /// a call to `git-agents __complete-tasks`.
