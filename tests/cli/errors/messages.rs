@@ -590,3 +590,27 @@ fn merges_that_cannot_write_the_target() {
     assert!(update.wait().unwrap().success());
     snap("merge_unmerged_index", &env, &["merge"]);
 }
+
+#[test]
+fn continuing_and_retiring_tasks() {
+    let env = spawned();
+    snap(
+        "continue_a_custom_command",
+        &env,
+        &["continue", "t", "-p", "more"],
+    );
+    let fresh = with_task("---\ncommand: fake-agent exit 3\n---\n");
+    let _ = fresh.cmd().args(["spawn", "--quiet"]).output().unwrap();
+    snap("done_unfinished", &fresh, &["done", "t"]);
+    snap("done_unknown", &fresh, &["done", "nope"]);
+    let out = env.cmd().args(["done", "t"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    snap("done_twice", &env, &["done", "t"]);
+    snap("budget_not_a_number", &env, &["spawn", "--budget", "lots"]);
+    snap("idle_timeout_zero", &env, &["spawn", "--idle-timeout", "0"]);
+    env.git(&["config", "agents.format", "xml"]);
+    snap("format_unknown", &env, &["spawn"]);
+    env.git(&["config", "--unset", "agents.format"]);
+    env.git(&["config", "agents.layout", "flat"]);
+    snap("layout_unknown", &env, &["spawn"]);
+}
