@@ -149,7 +149,7 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l json -d
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s y -l yes -d 'Run checks from committed task files without their approval (git agents trust), for this run only; git config agents.trust=true always does'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l watch -d 'Refresh every SECS seconds (default 2) until Ctrl-C; redraws in place on a terminal' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l watch -d 'Refresh every 2 seconds (--watch=SECS: every SECS) until Ctrl-C; redraws in place on a terminal. Task names may follow it: git agents status --watch auth' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l into -d 'Count ahead and behind against this branch instead of the main worktree\'s' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand status" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand status" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''

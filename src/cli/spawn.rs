@@ -64,6 +64,9 @@ Examples:
 Placeholders in --command: {prompt} {task} {task_file} {workspace} {branch}
 The command is split like a shell would split it, but never run by a shell.
 
+Every agent sees GIT_AGENTS_TASK, GIT_AGENTS_TASK_FILE, GIT_AGENTS_WORKSPACE,
+GIT_AGENTS_BRANCH and GIT_AGENTS_BASE, and PWD set to its workspace.
+
 Exit status: 0 all tasks done, 1 a task failed, 2 usage or configuration error,
 130 interrupted.")]
 pub struct SpawnArgs {

@@ -19,7 +19,8 @@ Examples:
   git agents status                 every task
   git agents status auth api        two tasks
   git agents status --watch         redraw every 2 seconds until Ctrl-C
-  git agents status --watch 10      every 10 seconds
+  git agents status --watch=10      every 10 seconds
+  git agents status --watch auth    one task, every 2 seconds
   git agents status --all           also merged tasks whose task files were retired
   git agents status --json | jq '.tasks[] | select(.worktree == \"dirty\") | .task'
 
@@ -38,11 +39,13 @@ pub struct StatusArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Refresh every SECS seconds (default 2) until Ctrl-C; redraws in place on a terminal.
+    /// Refresh every 2 seconds (--watch=SECS: every SECS) until Ctrl-C; redraws in place on a
+    /// terminal. Task names may follow it: git agents status --watch auth.
     #[arg(
         long,
         value_name = "SECS",
         num_args = 0..=1,
+        require_equals = true,
         default_missing_value = "2"
     )]
     pub watch: Option<f64>,

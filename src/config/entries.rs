@@ -47,13 +47,36 @@ fn command(setting: &Setting<Template>) -> Setting<String> {
 }
 
 impl Settings {
+    /// The command that runs: the one set, else the agent's preset (as a default).
+    fn command_in_effect(&self) -> Setting<String> {
+        match &self.command {
+            Some(set) => command(set),
+            None => Setting::default(
+                Template::preset(&self.agent.value)
+                    .map(|t| t.command_line())
+                    .unwrap_or_default(),
+            ),
+        }
+    }
+
+    /// The prompt that is given: the one set, else the built-in one.
+    fn prompt_in_effect(&self) -> Setting<String> {
+        self.prompt.clone().unwrap_or_else(|| {
+            let task_file = self.tasks_dir.value.join("<task>.md");
+            Setting::default(crate::agent::default_prompt(
+                &task_file,
+                &self.contracts_dir.value,
+            ))
+        })
+    }
+
     /// Every setting with its value in effect and where that came from, in a stable order;
     /// `agents.scope.<task>` entries follow from `repo`'s configuration.
     pub(crate) fn entries(&self, repo: &gix::Repository) -> Vec<Entry> {
         let mut entries = vec![
             entry(keys::AGENT, Some(&self.agent)),
-            entry(keys::COMMAND, self.command.as_ref().map(command).as_ref()),
-            entry(keys::PROMPT, self.prompt.as_ref()),
+            entry(keys::COMMAND, Some(&self.command_in_effect())),
+            entry(keys::PROMPT, Some(&self.prompt_in_effect())),
             entry(keys::JOBS, Some(&self.jobs)),
             entry(keys::MODE, Some(&self.mode)),
             entry(keys::TASKS_DIR, Some(&path(&self.tasks_dir))),

@@ -51,7 +51,7 @@ fn a_closed_stdout_ends_every_command_quietly_with_141() {
         &["config", "--json"],
         &["status"],
         &["status", "--json"],
-        &["status", "--watch", "0.1"],
+        &["status", "--watch=0.1"],
         &["logs", "t"],
         &["logs", "--follow", "t"],
         &["verify", "--command", "true"],

@@ -126,6 +126,12 @@ fn config_shows_each_setting_with_its_origin() {
         line(&table, "agents.timeout"),
         ["agents.timeout", "1h", "default"]
     );
+    // What will run, even when nothing is set: the preset's command and the built-in prompt.
+    let command = line(&table, "agents.command");
+    assert_eq!(command[1], "codex", "{command:?}");
+    assert_eq!(command.last(), Some(&"default"), "{command:?}");
+    let prompt = line(&table, "agents.prompt");
+    assert_eq!(prompt[1], "Read", "{prompt:?}");
     assert_eq!(
         line(&table, "agents.budget"),
         ["agents.budget", "-", "unset"]

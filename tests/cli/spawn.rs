@@ -452,3 +452,25 @@ fn the_seeds_layout_is_one_setting_away_and_old_worktrees_keep_working() {
     assert!(!env.workspace("t").exists());
     assert_eq!(env.git(&["show", "feature/t:a.txt"]), "1\n");
 }
+
+#[test]
+fn uncommitted_changes_the_agents_will_not_see_are_pointed_out() {
+    let env = Env::new();
+    env.task("t", "---\ncommand: fake-agent write t.txt 1\n---\n");
+    env.write("README.md", "# changed, not committed\n");
+    let out = env.cmd().args(["spawn"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: the main worktree has uncommitted changes (README.md) that the agents will not see"),
+        "{err}"
+    );
+    // The task's own untracked file is copied in, so it is no such change.
+    env.git(&["checkout", "README.md"]);
+    let out = env.cmd().args(["spawn", "--rerun"]).output().unwrap();
+    assert!(
+        !stderr(&out).contains("uncommitted changes"),
+        "{}",
+        stderr(&out)
+    );
+}

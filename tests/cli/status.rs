@@ -269,7 +269,7 @@ fn unknown_task_is_a_usage_error() {
 fn watch_repeats_the_table_until_interrupted() {
     let env = three_task_env();
     spawn(&env, &["alpha"]);
-    let child = background(&env, &["status", "--watch", "0.2"]);
+    let child = background(&env, &["status", "--watch=0.2", "alpha"]);
     std::thread::sleep(Duration::from_millis(900));
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
@@ -277,6 +277,7 @@ fn watch_repeats_the_table_until_interrupted() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.matches("TASK ").count() >= 2, "{text}");
+    assert!(!text.contains("beta"), "only the task named: {text}");
     assert!(
         !text.contains('\x1b'),
         "no escape codes off a terminal: {text:?}"

@@ -59,6 +59,9 @@ impl Survey {
             }
         }
         let main_branch = crate::gitops::head::read(&project.repo)?.branch;
+        if mode == Mode::Worktree && options.base.is_none() {
+            warnings.extend(unseen_changes(&project, &untracked_material));
+        }
         Ok(Survey {
             warnings,
             project,
@@ -162,4 +165,24 @@ fn collect_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<()> 
 fn tracked(repo: &gix::Repository, base: gix::ObjectId, rel: &Path) -> Result<bool> {
     let tree = repo.find_commit(base)?.tree()?;
     Ok(tree.lookup_entry_by_path(rel)?.is_some())
+}
+
+/// Uncommitted changes in the main worktree, which agents starting from its HEAD do not see
+/// (the untracked task files and contracts aside: those are copied in). A warning, not a
+/// refusal: they may be meant to stay out.
+fn unseen_changes(project: &Project, copied: &[PathBuf]) -> Option<String> {
+    let copied: Vec<String> = copied
+        .iter()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect();
+    let paths =
+        crate::status::scan::uncommitted(&project.repo, &project.root, &copied, false).ok()?;
+    let first = paths.first()?;
+    let more = match paths.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    Some(format!(
+        "the main worktree has uncommitted changes ({first}{more}) that the agents will not see: they start from its last commit; commit them first for the agents to have them"
+    ))
 }

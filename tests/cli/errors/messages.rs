@@ -319,7 +319,7 @@ fn merging() {
 #[test]
 fn the_command_line_itself() {
     let env = with_task("# t\n");
-    snap("watch_interval", &env, &["status", "--watch", "0"]);
+    snap("watch_interval", &env, &["status", "--watch=0"]);
     snap("unknown_flag", &env, &["spawn", "--no-such-flag"]);
     let mut cmd = env.cmd();
     cmd.env_remove("HOME");
