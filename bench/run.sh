@@ -197,6 +197,8 @@ build_fixture() { # the 5,000-file repository, one commit, packed; contracts lef
         cd "$FIXTURE"
         export GIT_AUTHOR_DATE="2025-01-01T00:00:00Z" GIT_COMMITTER_DATE="2025-01-01T00:00:00Z"
         git init -q
+        # The seed's places (../workspaces, ../logs), so both sides write the same trees.
+        git config agents.layout seed
         git add -A -- . ':!.claude/contracts'
         git commit -q -m "synthetic 5,000-file repository"
         git repack -adq
@@ -343,7 +345,8 @@ section_clean() {
     s="$T/clean"
     cd "$repo"
     branches=$(task_names . | sed 's|^|feature/|' | tr '\n' ' ')
-    local prepare="bash $(q "$BENCH/lib/reset.sh") $(q "$repo") --add-worktrees"
+    # Worktrees git agents made (clean removes no other kind; the seed's script removes any).
+    local prepare="bash $(q "$BENCH/lib/reset.sh") $(q "$repo") && git agents spawn --command true -j 4 --quiet >/dev/null"
     local seed="bash $(q "$BENCH/seed/cleanup-worktrees.sh") && git branch -q -D $branches"
 
     eval "$prepare"
