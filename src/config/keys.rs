@@ -23,3 +23,4 @@ pub const KILL_GRACE: &str = "agents.killGrace";
 pub const ALLOW_WRITE: &str = "agents.allowWrite";
 pub const LANDLOCK: &str = "agents.landlock";
 pub const TRUST: &str = "agents.trust";
+pub const COPY: &str = "agents.copy";

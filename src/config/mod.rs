@@ -229,6 +229,8 @@ pub struct Settings {
     pub retry_delay: Setting<Duration>,
     /// Time between SIGTERM and SIGKILL for an agent's process group.
     pub kill_grace: Setting<Duration>,
+    /// Gitignore-style patterns of ignored files to copy into new worktrees (`agents.copy`).
+    pub copy: Vec<String>,
 }
 
 /// Whether branches named `<prefix><task>` are branches git accepts and can name on its command
@@ -365,6 +367,11 @@ impl Settings {
                 .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
             kill_grace: read::duration(config, keys::KILL_GRACE)?
                 .unwrap_or(Setting::default(defaults::KILL_GRACE)),
+            copy: read::paths(config, keys::COPY)
+                .0
+                .into_iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
         })
     }
 }

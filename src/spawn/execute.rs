@@ -30,6 +30,8 @@ pub struct Context<'a> {
     pub verify: bool,
     /// Hand a failed check back to the agent this many times.
     pub fix_attempts: u32,
+    /// The note that ignored files were copied without copy-on-write has been given.
+    pub plain_copy_noted: std::sync::atomic::AtomicBool,
 }
 
 /// How a task ended.
@@ -298,7 +300,7 @@ fn commit_task(
         .with_context(|| format!("opening {}", task.workspace.display()))?;
     let preset = task.template.preset_info();
     let exclude = |path: &BStr| {
-        copied.iter().any(|c| c.as_bytes() == path.as_bytes())
+        super::include::covers(copied, path)
             || preset.is_some_and(|p| p.leaves_behind(&path.to_str_lossy()))
     };
     let outcome = commit::commit_all(&repo, &subject(task), &exclude).with_context(|| {

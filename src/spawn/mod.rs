@@ -4,6 +4,7 @@
 mod attempts;
 mod deps;
 mod execute;
+mod include;
 mod mode;
 mod plan;
 mod pool;
@@ -243,6 +244,7 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
         pause: &rate_pause::RatePause::default(),
         verify: plan.verify,
         fix_attempts: plan.fix_attempts,
+        plain_copy_noted: Default::default(),
     };
     let driver = mode::driver(&plan);
     let ran = pool::run_all(&context, driver.as_ref(), pool::Work::of(&plan))?;
