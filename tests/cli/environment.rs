@@ -140,3 +140,16 @@ fn filesystem(dir: &Path) -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
 }
+
+#[test]
+fn copied_files_stay_out_of_commits_even_when_the_agent_adds_them() {
+    let env = with_ignored_files();
+    env.write(".worktreeinclude", INCLUDE);
+    env.task(
+        "t",
+        "---\ncommand: git add -f .env config/local/top.json config/local/a link-to-env\n---\n",
+    );
+    spawn_ok(&env, &["spawn"]);
+    let committed = env.git(&["log", "--name-only", "--format=", "main..feature/t"]);
+    assert_eq!(committed, "", "nothing copied is committed");
+}
