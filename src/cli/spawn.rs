@@ -61,7 +61,7 @@ Examples:
   git agents spawn --verify --fix-attempts 2
                                             check contracts, hand failures back twice
 
-Placeholders in --command: {prompt} {task} {task_file} {workspace} {branch}
+Placeholders in --command: {prompt} {task} {task_file} {workspace} {branch} {port}
 The command is split like a shell would split it, but never run by a shell.
 
 Exit status: 0 all tasks done, 1 a task failed, 2 usage or configuration error,

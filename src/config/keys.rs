@@ -24,3 +24,4 @@ pub const ALLOW_WRITE: &str = "agents.allowWrite";
 pub const LANDLOCK: &str = "agents.landlock";
 pub const TRUST: &str = "agents.trust";
 pub const COPY: &str = "agents.copy";
+pub const PORT_RANGE: &str = "agents.portRange";

@@ -29,6 +29,8 @@ pub use read::parse_duration;
 pub use resolve::{Program, Resolver, TaskSettings};
 
 pub mod keys;
+mod ports;
+pub use ports::PortRange;
 
 pub mod defaults;
 
@@ -231,6 +233,8 @@ pub struct Settings {
     pub kill_grace: Setting<Duration>,
     /// Gitignore-style patterns of ignored files to copy into new worktrees (`agents.copy`).
     pub copy: Vec<String>,
+    /// The ports running tasks are given (`agents.portRange`).
+    pub port_range: Setting<PortRange>,
 }
 
 /// Whether branches named `<prefix><task>` are branches git accepts and can name on its command
@@ -372,6 +376,14 @@ impl Settings {
                 .into_iter()
                 .map(|p| p.to_string_lossy().into_owned())
                 .collect(),
+            port_range: read::parsed(
+                config,
+                keys::PORT_RANGE,
+                "is not a range of ports like 4000-4999 (from 1 to 65535, the first no higher than the last)",
+                "4000-4999",
+                PortRange::parse,
+            )?
+            .unwrap_or_else(|| Setting::default(PortRange::default())),
         })
     }
 }

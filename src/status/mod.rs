@@ -148,6 +148,9 @@ pub struct TaskStatus {
     /// Waiting for a rate limit to reset until then, in seconds since the Unix epoch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_until: Option<f64>,
+    /// The port it was given when its agent last started (`GIT_AGENTS_PORT`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
 }
 
 impl TaskStatus {
@@ -282,6 +285,7 @@ fn task_status(
         waiting_until: record
             .filter(|r| !r.state.is_terminal() && !known::is_stale(r))
             .and_then(|r| r.waiting_until),
+        port: record.and_then(|r| r.port),
     })
 }
 

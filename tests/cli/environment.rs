@@ -1,10 +1,11 @@
 //! The environment agents need: ignored files brought into new worktrees (`.worktreeinclude`,
-//! `agents.copy`).
+//! `agents.copy`) and a port of its own for each running task (`agents.portRange`).
 
+use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::common::{stderr, Env};
+use crate::common::{stderr, stdout, Env};
 
 /// A repository with ignored files of every kind, and a tracked `settings.json` changed (not
 /// committed) in the main worktree.
@@ -152,4 +153,96 @@ fn copied_files_stay_out_of_commits_even_when_the_agent_adds_them() {
     spawn_ok(&env, &["spawn"]);
     let committed = env.git(&["log", "--name-only", "--format=", "main..feature/t"]);
     assert_eq!(committed, "", "nothing copied is committed");
+}
+
+/// The `GIT_AGENTS_PORT` a task's log shows.
+fn port_in_log(env: &Env, task: &str) -> u16 {
+    let log = env.read(&env.log(task));
+    log.lines()
+        .find_map(|l| l.strip_prefix("GIT_AGENTS_PORT="))
+        .unwrap_or_else(|| panic!("no port in {log}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn sixteen_tasks_at_once_get_sixteen_ports_of_the_range() {
+    let env = Env::new();
+    env.git(&["config", "agents.portRange", "41000-41999"]);
+    for i in 0..16 {
+        env.task(
+            &format!("t{i:02}"),
+            "---\ncommand: fake-agent env sleep 1\n---\n",
+        );
+    }
+    spawn_ok(&env, &["spawn", "-j", "16"]);
+    let ports: BTreeSet<u16> = (0..16)
+        .map(|i| port_in_log(&env, &format!("t{i:02}")))
+        .collect();
+    assert_eq!(ports.len(), 16, "{ports:?}");
+    assert!(
+        ports.iter().all(|p| (41000..=41999).contains(p)),
+        "{ports:?}"
+    );
+    let out = env.cmd().args(["status", "--json"]).output().unwrap();
+    let status = stdout(&out);
+    let t00 = port_in_log(&env, "t00");
+    assert!(status.contains(&format!("\"port\": {t00}")), "{status}");
+}
+
+#[test]
+fn a_port_someone_holds_is_skipped_and_port_fills_the_command() {
+    let held = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let first = held.local_addr().unwrap().port();
+    let last = first.saturating_add(2);
+    let env = Env::new();
+    env.git(&["config", "agents.portRange", &format!("{first}-{last}")]);
+    env.task("a", "---\ncommand: fake-agent env sleep 0.5\n---\n");
+    env.task("b", "---\ncommand: fake-agent env sleep 0.5\n---\n");
+    spawn_ok(&env, &["spawn", "-j", "2"]);
+    let (a, b) = (port_in_log(&env, "a"), port_in_log(&env, "b"));
+    assert_ne!(a, b);
+    for port in [a, b] {
+        assert!(port != first && port <= last, "{port} of {first}-{last}");
+    }
+    drop(held);
+
+    spawn_ok(
+        &env,
+        &[
+            "spawn",
+            "a",
+            "--rerun",
+            "--command",
+            "fake-agent echo port={port}",
+        ],
+    );
+    let log = env.read(&env.log("a"));
+    let port = port_in_log_line(&log);
+    assert!((first..=last).contains(&port), "{log}");
+}
+
+fn port_in_log_line(log: &str) -> u16 {
+    log.lines()
+        .find_map(|l| l.strip_prefix("port="))
+        .unwrap_or_else(|| panic!("no port= in {log}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_task_with_no_free_port_fails_saying_so() {
+    let held = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = held.local_addr().unwrap().port();
+    let env = Env::new();
+    env.git(&["config", "agents.portRange", &format!("{port}-{port}")]);
+    env.task("t", "---\ncommand: fake-agent env\n---\n");
+    let out = env.cmd().args(["spawn"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let status = stdout(&env.cmd().args(["status", "--json"]).output().unwrap());
+    assert!(
+        status.contains(&format!("no free port in agents.portRange {port}-{port}")),
+        "{status}"
+    );
+    drop(held);
 }
