@@ -374,16 +374,12 @@ impl Settings {
                 .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
             kill_grace: read::duration(config, keys::KILL_GRACE)?
                 .unwrap_or(Setting::default(defaults::KILL_GRACE)),
-            copy: copy.into_iter().map(|p| p.to_string_lossy().into_owned()).collect(),
+            copy: copy
+                .into_iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
             copy_origin,
-            port_range: read::parsed(
-                config,
-                keys::PORT_RANGE,
-                "is not a range of ports like 4000-4999 (from 1 to 65535, the first no higher than the last)",
-                "4000-4999",
-                PortRange::parse,
-            )?
-            .unwrap_or_else(|| Setting::default(PortRange::default())),
+            port_range: ports::read(config)?,
         })
     }
 }

@@ -2,6 +2,23 @@
 
 use std::fmt;
 
+use anyhow::Result;
+
+use super::{keys, read, Setting};
+
+/// `agents.portRange`, or the default range; a value that is not a range is refused.
+pub(super) fn read(config: &gix::config::File) -> Result<Setting<PortRange>> {
+    let problem = "is not a range of ports like 4000-4999 (from 1 to 65535, the first no higher than the last)";
+    Ok(read::parsed(
+        config,
+        keys::PORT_RANGE,
+        problem,
+        "4000-4999",
+        PortRange::parse,
+    )?
+    .unwrap_or_else(|| Setting::default(PortRange::default())))
+}
+
 /// A range of ports, both ends included, never port 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PortRange {

@@ -110,22 +110,16 @@ fn run(
     base: gix::ObjectId,
 ) -> Result<TaskEnd> {
     let (started, copied) = prepare(cx, driver, task, base)?;
-    let lease = take_port(cx, task)?;
+    // Held until the task ends, through its retries and fix attempts.
+    let lease = super::ports::lease(cx, task)?;
+    let port = Some(lease.port);
     let live = Live::default();
     cx.reporter.attach(&task.task.name, live.line.clone());
     let mut prompt = task.prompt.clone();
     let mut session = started.agent.last_session().map(str::to_owned);
     let rounds = if cx.verify { cx.fix_attempts + 1 } else { 1 };
     for round in 1..=rounds {
-        let ran = attempts::run_agent(
-            cx,
-            task,
-            base,
-            &prompt,
-            &live,
-            session.take(),
-            Some(lease.port),
-        )?;
+        let ran = attempts::run_agent(cx, task, base, &prompt, &live, session.take(), port)?;
         if !ran.succeeded() {
             return agent_failed(cx, task, ran).map(TaskEnd::from);
         }
@@ -178,32 +172,6 @@ fn run(
         );
     }
     unreachable!("the loop returns in its last round")
-}
-
-/// A port of the task's own while it runs, recorded in its state.
-fn take_port<'a>(cx: &Context<'a>, task: &TaskPlan) -> Result<super::ports::Lease<'a>> {
-    let Some(lease) = cx.ports.take() else {
-        let range = cx.ports.range();
-        return Err(crate::error::Error::failed(format!(
-            "no free port in {} {range} for task '{}'",
-            crate::config::keys::PORT_RANGE,
-            task.task.name
-        ))
-        .with_fix(crate::error::Fix::Text(format!(
-            "widen the range: git config {} {}-{}",
-            crate::config::keys::PORT_RANGE,
-            range.first,
-            range.last.saturating_add(1000).max(range.first)
-        )))
-        .into());
-    };
-    let port = lease.port;
-    cx.store.update(&task.task.name, move |old| {
-        let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
-        record.port = Some(port);
-        record
-    })?;
-    Ok(lease)
 }
 
 /// Make the task's workspace ready; its record as it then stands, and the files copied in.

@@ -7,7 +7,12 @@ use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Mutex;
 
-use crate::config::PortRange;
+use anyhow::Result;
+
+use super::execute::Context;
+use super::plan::TaskPlan;
+use crate::config::{keys, PortRange};
+use crate::error::{Error, Fix};
 
 /// The ports the run's tasks hold.
 pub struct Ports {
@@ -49,6 +54,32 @@ impl Drop for Lease<'_> {
         let mut held = self.ports.held.lock().unwrap_or_else(|e| e.into_inner());
         held.remove(&self.port);
     }
+}
+
+/// A port of the task's own while it runs, recorded in its state.
+pub fn lease<'a>(cx: &Context<'a>, task: &TaskPlan) -> Result<Lease<'a>> {
+    let Some(lease) = cx.ports.take() else {
+        let range = cx.ports.range();
+        return Err(Error::failed(format!(
+            "no free port in {} {range} for task '{}'",
+            keys::PORT_RANGE,
+            task.task.name
+        ))
+        .with_fix(Fix::Text(format!(
+            "free a port of the range, or widen it: git config {} {}-{}",
+            keys::PORT_RANGE,
+            range.first,
+            range.last.saturating_add(100)
+        )))
+        .into());
+    };
+    let port = lease.port;
+    cx.store.update(&task.task.name, move |old| {
+        let mut record = old.unwrap_or_else(|| crate::spawn::queued_record(task, None));
+        record.port = Some(port);
+        record
+    })?;
+    Ok(lease)
 }
 
 fn free(port: u16) -> bool {
