@@ -89,8 +89,11 @@ impl Walk<'_> {
     /// Look through `rel`; `ignored` when it is, `all` when everything untracked in it is wanted.
     fn dir(&mut self, rel: &Path, ignored: bool, all: bool) -> Result<()> {
         let full = self.root.join(rel);
-        let entries =
-            std::fs::read_dir(&full).with_context(|| format!("reading {}", full.display()))?;
+        let entries = match std::fs::read_dir(&full) {
+            // Nothing in a directory we may not read can be copied either; git skips it too.
+            Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => return Ok(()),
+            read => read.with_context(|| format!("reading {}", full.display()))?,
+        };
         let mut entries: Vec<_> = entries.collect::<std::io::Result<_>>()?;
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
