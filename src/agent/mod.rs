@@ -25,6 +25,7 @@ pub const PLACEHOLDERS: &[&str] = &[
     "{task_file}",
     "{workspace}",
     "{branch}",
+    "{port}",
 ];
 
 /// An agent command before placeholders are filled in.
@@ -51,6 +52,8 @@ pub struct Values<'a> {
     pub workspace: &'a str,
     /// Replaces `{branch}`: the branch its work is committed on (short name).
     pub branch: &'a str,
+    /// Replaces `{port}`: the port the task holds while it runs (empty where it has none).
+    pub port: &'a str,
 }
 
 impl Template {
@@ -173,6 +176,7 @@ fn substitute(word: &str, values: &Values<'_>) -> String {
             ("{task}", values.task),
             ("{workspace}", values.workspace),
             ("{branch}", values.branch),
+            ("{port}", values.port),
         ]
         .into_iter()
         .find(|(name, _)| tail.starts_with(name));
@@ -206,17 +210,26 @@ mod tests {
 
     #[test]
     fn templates_split_like_a_shell_and_substitute_inside_words() {
-        let t = Template::parse("my-agent --task={task} 'say {prompt}' \"$(rm -rf /)\"").unwrap();
+        let t =
+            Template::parse("my-agent --task={task} 'say {prompt}' \"$(rm -rf /)\" --port={port}")
+                .unwrap();
         let argv = t.render(&Values {
             prompt: "do it; `id`",
             task: "a b",
             task_file: ".claude/tasks/a b.md",
             workspace: "/w/a b",
             branch: "feature/a-b",
+            port: "4001",
         });
         assert_eq!(
             argv,
-            vec!["my-agent", "--task=a b", "say do it; `id`", "$(rm -rf /)"]
+            vec![
+                "my-agent",
+                "--task=a b",
+                "say do it; `id`",
+                "$(rm -rf /)",
+                "--port=4001"
+            ]
         );
     }
 
@@ -229,6 +242,7 @@ mod tests {
             task_file: "f",
             workspace: "w",
             branch: "b",
+            port: "4000",
         });
         assert_eq!(argv, vec!["a", "x {task}"]);
     }

@@ -61,7 +61,7 @@ Examples:
   git agents spawn --verify --fix-attempts 2
                                             check contracts, hand failures back twice
 
-Placeholders in --command: {prompt} {task} {task_file} {workspace} {branch}
+Placeholders in --command: {prompt} {task} {task_file} {workspace} {branch} {port}
 The command is split like a shell would split it, but never run by a shell.
 
 Every agent sees GIT_AGENTS_TASK, GIT_AGENTS_TASK_FILE, GIT_AGENTS_WORKSPACE,

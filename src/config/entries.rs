@@ -96,6 +96,12 @@ impl Settings {
             entry(keys::VERIFY, self.verify.as_ref().map(command).as_ref()),
             entry(keys::LANDLOCK, Some(&self.landlock)),
             entry(keys::TRUST, Some(&self.trust)),
+            entry(keys::PORT_RANGE, Some(&self.port_range)),
+            Entry {
+                key: keys::COPY.to_owned(),
+                value: self.copy.join(", "),
+                origin: self.copy_origin,
+            },
             Entry {
                 key: keys::ALLOW_WRITE.to_owned(),
                 value: self

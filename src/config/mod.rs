@@ -29,6 +29,8 @@ pub use read::parse_duration;
 pub use resolve::{Program, Resolver, TaskSettings};
 
 pub mod keys;
+mod ports;
+pub use ports::PortRange;
 
 pub mod defaults;
 
@@ -229,6 +231,12 @@ pub struct Settings {
     pub retry_delay: Setting<Duration>,
     /// Time between SIGTERM and SIGKILL for an agent's process group.
     pub kill_grace: Setting<Duration>,
+    /// Gitignore-style patterns of ignored files to copy into new worktrees (`agents.copy`).
+    pub copy: Vec<String>,
+    /// Where the last `agents.copy` was set.
+    pub copy_origin: Option<Origin>,
+    /// The ports running tasks are given (`agents.portRange`).
+    pub port_range: Setting<PortRange>,
 }
 
 /// Whether branches named `<prefix><task>` are branches git accepts and can name on its command
@@ -308,6 +316,7 @@ impl Settings {
             (flag, _) => or_flag(flag.as_ref(), configured_command),
         };
         let (allow_write, allow_write_origin) = read::paths(config, keys::ALLOW_WRITE);
+        let (copy, copy_origin) = read::paths(config, keys::COPY);
         Ok(Settings {
             tasks_dir: read::path(config, keys::TASKS_DIR, defaults::TASKS_DIR),
             contracts_dir: read::path(config, keys::CONTRACTS_DIR, defaults::CONTRACTS_DIR),
@@ -365,6 +374,12 @@ impl Settings {
                 .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
             kill_grace: read::duration(config, keys::KILL_GRACE)?
                 .unwrap_or(Setting::default(defaults::KILL_GRACE)),
+            copy: copy
+                .into_iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
+            copy_origin,
+            port_range: ports::read(config)?,
         })
     }
 }

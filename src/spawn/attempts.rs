@@ -59,12 +59,17 @@ pub fn run_agent(
     prompt: &str,
     live: &Live,
     mut session: Option<String>,
+    port: Option<u16>,
 ) -> Result<Ran> {
     let sink = Sink {
         reporter: cx.reporter,
         task: &task.task.name,
     };
     let mut env = environment(task, base);
+    let port = port.map(|p| p.to_string()).unwrap_or_default();
+    if !port.is_empty() {
+        env.push(("GIT_AGENTS_PORT".into(), port.clone()));
+    }
     let mut write_scope = task.write_scope.clone();
     if let Some(scope) = &mut write_scope {
         let tmp = crate::sandbox::private_tmp(&task.task.slug);
@@ -79,7 +84,7 @@ pub fn run_agent(
         if !cx.pause.wait(cx, task) {
             return Ok(interrupted());
         }
-        let argv = render(task, prompt, session.as_deref());
+        let argv = render(task, prompt, session.as_deref(), &port);
         super::execute::set_state(cx, task, Status::Running, |r| {
             r.attempts += 1;
             r.waiting_until = None;
@@ -254,7 +259,7 @@ fn backoff(cx: &Context<'_>, attempt: u32) -> bool {
 
 /// The argv for one attempt: under git-agents' own confinement a preset's own sandbox is
 /// swapped out (it cannot start inside ours), and a session is continued where the preset can.
-fn render(task: &TaskPlan, prompt: &str, session: Option<&str>) -> Vec<String> {
+fn render(task: &TaskPlan, prompt: &str, session: Option<&str>, port: &str) -> Vec<String> {
     let workspace = task.workspace.to_string_lossy();
     let task_file = task.workspace.join(&task.task.rel_file);
     let mut template = task.template.clone();
@@ -281,6 +286,7 @@ fn render(task: &TaskPlan, prompt: &str, session: Option<&str>) -> Vec<String> {
         task_file: &task_file.to_string_lossy(),
         workspace: &workspace,
         branch: &task.branch,
+        port,
     })
 }
 

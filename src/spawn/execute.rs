@@ -30,6 +30,10 @@ pub struct Context<'a> {
     pub verify: bool,
     /// Hand a failed check back to the agent this many times.
     pub fix_attempts: u32,
+    /// The ports the run's tasks hold.
+    pub ports: &'a super::ports::Ports,
+    /// The note that ignored files were copied without copy-on-write has been given.
+    pub plain_copy_noted: std::sync::atomic::AtomicBool,
 }
 
 /// How a task ended.
@@ -106,13 +110,16 @@ fn run(
     base: gix::ObjectId,
 ) -> Result<TaskEnd> {
     let (started, copied) = prepare(cx, driver, task, base)?;
+    // Held until the task ends, through its retries and fix attempts.
+    let lease = super::ports::lease(cx, task)?;
+    let port = Some(lease.port);
     let live = Live::default();
     cx.reporter.attach(&task.task.name, live.line.clone());
     let mut prompt = task.prompt.clone();
     let mut session = started.agent.last_session().map(str::to_owned);
     let rounds = if cx.verify { cx.fix_attempts + 1 } else { 1 };
     for round in 1..=rounds {
-        let ran = attempts::run_agent(cx, task, base, &prompt, &live, session.take())?;
+        let ran = attempts::run_agent(cx, task, base, &prompt, &live, session.take(), port)?;
         if !ran.succeeded() {
             return agent_failed(cx, task, ran).map(TaskEnd::from);
         }
@@ -298,7 +305,7 @@ fn commit_task(
         .with_context(|| format!("opening {}", task.workspace.display()))?;
     let preset = task.template.preset_info();
     let exclude = |path: &BStr| {
-        copied.iter().any(|c| c.as_bytes() == path.as_bytes())
+        super::include::covers(copied, path)
             || preset.is_some_and(|p| p.leaves_behind(&path.to_str_lossy()))
     };
     let outcome = commit::commit_all(&repo, &subject(task), &exclude).with_context(|| {

@@ -4,9 +4,11 @@
 mod attempts;
 mod deps;
 mod execute;
+mod include;
 mod mode;
 mod plan;
 mod pool;
+mod ports;
 mod rate_pause;
 mod schedule;
 mod test_hooks;
@@ -246,6 +248,8 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
         pause: &rate_pause::RatePause::default(),
         verify: plan.verify,
         fix_attempts: plan.fix_attempts,
+        ports: &ports::Ports::new(plan.project.settings.port_range.value),
+        plain_copy_noted: Default::default(),
     };
     let driver = mode::driver(&plan);
     let ran = pool::run_all(&context, driver.as_ref(), pool::Work::of(&plan))?;
@@ -343,6 +347,7 @@ fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
         branch: task.branch.clone(),
         log: task.log.clone(),
         copied: Vec::new(),
+        port: None,
         commits: 0,
         files_changed: 0,
         message: None,

@@ -40,9 +40,13 @@ pub struct TaskState {
     pub branch: String,
     /// Its agent's log.
     pub log: PathBuf,
-    /// Files git-agents copied into the workspace (repo-relative); never committed.
+    /// Files git-agents copied into the workspace (repo-relative, a directory copied whole
+    /// with a trailing `/`); never committed.
     #[serde(default)]
     pub copied: Vec<String>,
+    /// The port it was given when its agent last started (`GIT_AGENTS_PORT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     /// Commits on its branch since its base.
     #[serde(default)]
     pub commits: u32,

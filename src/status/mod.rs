@@ -156,6 +156,9 @@ pub struct TaskStatus {
     /// When, into what and at which commit its branch was merged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged: Option<crate::state::Merged>,
+    /// The port it was given when its agent last started (`GIT_AGENTS_PORT`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
 }
 
 impl TaskStatus {
@@ -296,6 +299,7 @@ fn task_status(
             .filter(|r| !r.state.is_terminal() && !known::is_stale(r))
             .and_then(|r| r.waiting_until),
         merged: record.and_then(|r| r.merged.clone()),
+        port: record.and_then(|r| r.port),
     })
 }
 

@@ -62,6 +62,7 @@ pub fn run(runner: &Runner, check: &Check<'_>) -> Result<VerifyResult> {
             task_file: "",
             workspace: &workspace,
             branch: check.branch,
+            port: "",
         });
         let job = Job {
             header: Some(format!(

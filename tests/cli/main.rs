@@ -16,6 +16,7 @@ mod contracts;
 mod crash_worktree;
 mod docs;
 mod engine;
+mod environment;
 mod errors;
 mod fake_api;
 mod hostile_names;

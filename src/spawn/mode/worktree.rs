@@ -2,15 +2,15 @@
 //! the untracked contracts, task file and CLAUDE.md are copied in and never committed.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 
 use crate::error::{Error, Fix};
 use crate::gitops::worktree::{self, Registered};
 use crate::progress::Event;
-use crate::spawn::execute;
 use crate::spawn::plan::{Existing, Placement, Survey, TaskPlan};
+use crate::spawn::{execute, include};
 use crate::tasks::Task;
 
 pub struct Driver;
@@ -144,6 +144,7 @@ fn prepare(
 ) -> Result<Vec<String>> {
     let full = format!("refs/heads/{}", task.branch);
     let state_dir = cx.store.dir();
+    let new = matches!(task.existing, Existing::Nothing | Existing::HalfMade(_));
     match &task.existing {
         Existing::Worktree | Existing::InPlace => {}
         Existing::HalfMade(entry) => {
@@ -158,7 +159,29 @@ fn prepare(
             worktree::add(repo, state_dir, name, &task.workspace, &full, &interrupt)?;
         }
     }
-    copy_files(&cx.root, &task.workspace, &task.copies)
+    let mut copied = copy_files(&cx.root, &task.workspace, &task.copies)?;
+    copied.extend(include_ignored(cx, task, new)?);
+    Ok(copied)
+}
+
+/// Copy the ignored files `.worktreeinclude` and `agents.copy` select into a new worktree;
+/// a reused one keeps what it has, and those of them still there stay out of its commits.
+fn include_ignored(cx: &execute::Context<'_>, task: &TaskPlan, new: bool) -> Result<Vec<String>> {
+    if !new {
+        return Ok(task
+            .includes
+            .iter()
+            .filter(|i| task.workspace.join(&i.rel).symlink_metadata().is_ok())
+            .map(include::Include::recorded)
+            .collect());
+    }
+    let (copied, how) = include::copy_into(&cx.root, &task.workspace, &task.includes)?;
+    if how.plain && !cx.plain_copy_noted.swap(true, Ordering::Relaxed) {
+        cx.reporter.event(&Event::Note {
+            message: "this filesystem cannot clone files; ignored files are copied into new worktrees byte by byte".into(),
+        });
+    }
+    Ok(copied)
 }
 
 /// Copy files that are not tracked at the base; an existing copy is left as the agent has it.

@@ -59,6 +59,8 @@ pub struct TaskPlan {
     pub retries: u32,
     /// Repo-relative files to copy from the main worktree (untracked at the base).
     pub copies: Vec<PathBuf>,
+    /// Ignored files to copy into the worktree when it is new.
+    pub includes: Vec<super::include::Include>,
     pub existing: Existing,
     /// Directories the task may change (empty: anywhere).
     pub scope: Vec<String>,
@@ -278,6 +280,7 @@ fn plan_task(
         template: settings.agent.template.value,
         program: settings.agent.path,
         copies: place.copies,
+        includes: survey.includes.clone(),
         existing: place.existing,
     };
     Ok((plan, commands))

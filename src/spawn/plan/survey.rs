@@ -10,6 +10,7 @@ use crate::config::Resolver;
 use crate::error::{Error, Fix};
 use crate::gitops::worktree::{self, Registered};
 use crate::repo::{self, Project};
+use crate::spawn::include::{self, Include};
 use crate::spawn::Mode;
 use crate::state::{State, Store};
 use crate::tasks::{self, Task};
@@ -27,6 +28,9 @@ pub struct Survey {
     pub mode: Mode,
     /// Contracts and CLAUDE.md untracked at the base: copied into every worktree.
     pub shared_copies: Vec<PathBuf>,
+    /// Worktree mode: the ignored files `.worktreeinclude` and `agents.copy` select, copied into
+    /// each new worktree.
+    pub includes: Vec<Include>,
     /// Those plus the untracked task files: kept out of commits made in the main worktree.
     pub untracked_material: Vec<PathBuf>,
     /// The main worktree's branch (full name), `None` when detached.
@@ -62,6 +66,12 @@ impl Survey {
         if mode == Mode::Worktree && options.base.is_none() {
             warnings.extend(unseen_changes(&project, &untracked_material));
         }
+        let includes = match mode {
+            Mode::Worktree => {
+                include::select(&project.repo, &project.root, &project.settings.copy)?
+            }
+            Mode::Dir | Mode::Branch => Vec::new(),
+        };
         Ok(Survey {
             warnings,
             project,
@@ -72,6 +82,7 @@ impl Survey {
             state,
             mode,
             shared_copies,
+            includes,
             untracked_material,
             main_branch,
         })

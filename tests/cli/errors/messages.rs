@@ -119,6 +119,21 @@ fn configuration() {
 }
 
 #[test]
+fn port_ranges() {
+    let env = with_task("# t\n");
+    for (name, range) in [
+        ("port_range_not_a_range", "abc"),
+        ("port_range_backwards", "5-1"),
+        ("port_range_from_zero", "0-10"),
+    ] {
+        env.git(&["config", "agents.portRange", range]);
+        snap(name, &env, &["spawn", "--command", "true"]);
+    }
+    let branches = env.git(&["branch", "--list", "feature/*"]);
+    assert_eq!(branches, "", "a bad range creates nothing");
+}
+
+#[test]
 fn task_files() {
     let env = Env::new();
     snap("no_tasks_dir", &env, &["spawn"]);
