@@ -7,9 +7,10 @@ use anyhow::Result;
 
 use super::{CleanOptions, Reason};
 use crate::gitops::reach;
+use crate::gitops::scan;
 use crate::gitops::worktree::{self, Registered};
 use crate::inventory::{self as known, KnownTask, Target};
-use crate::status::{probe, scan};
+use crate::status::probe;
 
 /// What was found before anything is touched.
 pub(super) struct Assessment {

@@ -9,6 +9,7 @@
 
 pub mod command_line;
 mod entries;
+mod layout;
 mod limit;
 mod mode;
 pub mod read;
@@ -23,6 +24,7 @@ use crate::agent::Template;
 use crate::error::{Error, Fix};
 
 pub use entries::Entry;
+pub use layout::Layout;
 pub use limit::Limit;
 pub use mode::Mode;
 pub use read::parse_duration;
@@ -246,57 +248,7 @@ fn valid_branch_prefix(prefix: &str) -> bool {
     !prefix.starts_with('-') && gix::validate::reference::name(probe.as_str().into()).is_ok()
 }
 
-/// Where a repository's worktrees and logs go by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Layout {
-    /// `../<repo>.agents/<task>` and `<git-common-dir>/agents/logs/`: never shared with
-    /// another repository.
-    Repo,
-    /// The seed's `../workspaces/<task>` and `../logs/`.
-    Seed,
-}
-
-impl std::str::FromStr for Layout {
-    type Err = ();
-    fn from_str(raw: &str) -> Result<Layout, ()> {
-        match raw {
-            "repo" => Ok(Layout::Repo),
-            "seed" => Ok(Layout::Seed),
-            _ => Err(()),
-        }
-    }
-}
-
-impl std::fmt::Display for Layout {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Layout::Repo => "repo",
-            Layout::Seed => "seed",
-        })
-    }
-}
-
 impl Settings {
-    /// The places of the default layout, once the repository is known: worktrees in
-    /// `../<name>.agents` beside the main worktree `root`, logs in `<state_dir>/logs`. Places
-    /// set in git config or `agents.layout seed` stay as they are.
-    pub(crate) fn place_defaults(&mut self, root: &std::path::Path, state_dir: &std::path::Path) {
-        if self.layout.value != Layout::Repo {
-            return;
-        }
-        if self.workspace_root.origin == Origin::Default {
-            let name = root
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "repo".into());
-            self.workspace_root.value = PathBuf::from(format!("../{name}.agents"));
-        }
-        if self.log_dir.origin == Origin::Default {
-            self.log_dir.value = state_dir.join("logs");
-        }
-    }
-
     /// Resolve every setting from `repo`'s configuration and the command-line `overrides`,
     /// refusing any bad value, even one a flag overrides.
     pub(crate) fn load(repo: &gix::Repository, overrides: &Overrides) -> Result<Settings> {
@@ -330,11 +282,8 @@ impl Settings {
             .unwrap_or_else(|| Setting::default(defaults::BRANCH_PREFIX.into())),
             workspace_root: read::path(config, keys::WORKSPACE_ROOT, defaults::WORKSPACE_ROOT),
             log_dir: read::path(config, keys::LOG_DIR, defaults::LOG_DIR),
-            layout: read::parsed(config, keys::LAYOUT, "is not repo or seed", "repo", |raw| {
-                raw.trim().parse().ok()
-            })?
-            .unwrap_or(Setting::default(Layout::Repo)),
-            jobs: or_flag(overrides.jobs.as_ref(), jobs(config)?)
+            layout: read::layout(config)?,
+            jobs: or_flag(overrides.jobs.as_ref(), read::jobs(config)?)
                 .unwrap_or(Setting::default(defaults::JOBS)),
             agent: or_flag(overrides.agent.as_ref(), read::agent(config, keys::AGENT)?)
                 .unwrap_or_else(|| Setting::default(defaults::AGENT.into())),
@@ -348,20 +297,23 @@ impl Settings {
                 read::number(config, keys::RETRIES)?,
             )
             .unwrap_or(Setting::default(defaults::RETRIES)),
-            timeout: or_flag(overrides.timeout.as_ref(), limit(config, keys::TIMEOUT)?)
-                .unwrap_or(Setting::default(Limit::After(defaults::TIMEOUT))),
+            timeout: or_flag(
+                overrides.timeout.as_ref(),
+                read::limit(config, keys::TIMEOUT)?,
+            )
+            .unwrap_or(Setting::default(Limit::After(defaults::TIMEOUT))),
             idle_timeout: or_flag(
                 overrides.idle_timeout.as_ref(),
-                limit(config, keys::IDLE_TIMEOUT)?,
+                read::limit(config, keys::IDLE_TIMEOUT)?,
             )
             .unwrap_or(Setting::default(Limit::After(defaults::IDLE_TIMEOUT))),
             format: read::format(config, keys::FORMAT)?,
-            max_turns: positive(config, keys::MAX_TURNS)?,
+            max_turns: read::positive(config, keys::MAX_TURNS)?,
             budget: or_flag(
                 overrides.budget.as_ref(),
                 read::budget(config, keys::BUDGET)?,
             ),
-            preset_args: preset_args(config)?,
+            preset_args: read::all_preset_args(config)?,
             verify: read::template(config, keys::VERIFY, "make test")?,
             mode: or_flag(overrides.mode.as_ref(), read::mode(config, keys::MODE)?)
                 .unwrap_or(Setting::default(Mode::default())),
@@ -386,40 +338,6 @@ impl Settings {
 
 fn or_flag<T: Clone>(flag: Option<&T>, configured: Option<Setting<T>>) -> Option<Setting<T>> {
     flag.cloned().map(Setting::flag).or(configured)
-}
-
-fn jobs(config: &gix::config::File) -> Result<Option<Setting<usize>>> {
-    let jobs = read::number(config, keys::JOBS)?;
-    if jobs.as_ref().is_some_and(|jobs| jobs.value == 0) {
-        let found = read::lookup(config, keys::JOBS).expect("just read");
-        return Err(found.refuse("must be at least 1", "4"));
-    }
-    Ok(jobs)
-}
-
-fn preset_args(config: &gix::config::File) -> Result<Vec<(String, Vec<String>)>> {
-    let mut all = Vec::new();
-    for preset in crate::agent::PRESETS {
-        let args = read::preset_args(config, preset.name)?;
-        if !args.is_empty() {
-            all.push((preset.name.to_owned(), args));
-        }
-    }
-    Ok(all)
-}
-
-fn limit(config: &gix::config::File, key: &str) -> Result<Option<Setting<Limit>>> {
-    let problem = "is not off or a duration above zero like 90s, 30m or 1h";
-    read::parsed(config, key, problem, "30m", Limit::parse)
-}
-
-fn positive(config: &gix::config::File, key: &str) -> Result<Option<Setting<u32>>> {
-    let value = read::number(config, key)?;
-    if value.as_ref().is_some_and(|v| v.value == 0) {
-        let found = read::lookup(config, key).expect("just read");
-        return Err(found.refuse("must be at least 1", "50"));
-    }
-    Ok(value)
 }
 
 /// What the command line cannot rule out by its types alone.

@@ -235,3 +235,46 @@ pub fn preset_args(config: &gix::config::File, preset: &str) -> Result<Vec<Strin
     .map(|s| s.value)
     .unwrap_or_default())
 }
+
+pub fn jobs(config: &gix::config::File) -> Result<Option<Setting<usize>>> {
+    let jobs = number(config, super::keys::JOBS)?;
+    if jobs.as_ref().is_some_and(|jobs| jobs.value == 0) {
+        let found = lookup(config, super::keys::JOBS).expect("just read");
+        return Err(found.refuse("must be at least 1", "4"));
+    }
+    Ok(jobs)
+}
+
+pub fn all_preset_args(config: &gix::config::File) -> Result<Vec<(String, Vec<String>)>> {
+    let mut all = Vec::new();
+    for preset in crate::agent::PRESETS {
+        let args = preset_args(config, preset.name)?;
+        if !args.is_empty() {
+            all.push((preset.name.to_owned(), args));
+        }
+    }
+    Ok(all)
+}
+
+pub fn limit(config: &gix::config::File, key: &str) -> Result<Option<Setting<super::Limit>>> {
+    let problem = "is not off or a duration above zero like 90s, 30m or 1h";
+    parsed(config, key, problem, "30m", super::Limit::parse)
+}
+
+pub fn positive(config: &gix::config::File, key: &str) -> Result<Option<Setting<u32>>> {
+    let value = number(config, key)?;
+    if value.as_ref().is_some_and(|v| v.value == 0) {
+        let found = lookup(config, key).expect("just read");
+        return Err(found.refuse("must be at least 1", "50"));
+    }
+    Ok(value)
+}
+
+/// `agents.layout`: `repo` unless set.
+pub fn layout(config: &gix::config::File) -> Result<Setting<super::Layout>> {
+    let key = super::keys::LAYOUT;
+    Ok(parsed(config, key, "is not repo or seed", "repo", |raw| {
+        raw.trim().parse().ok()
+    })?
+    .unwrap_or(Setting::default(super::Layout::Repo)))
+}

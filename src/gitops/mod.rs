@@ -9,6 +9,7 @@ pub mod index_lock;
 pub mod ledger;
 pub mod reach;
 pub mod refs;
+pub mod scan;
 pub mod update;
 pub mod worktree;
 

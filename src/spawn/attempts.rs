@@ -65,18 +65,8 @@ pub fn run_agent(
         reporter: cx.reporter,
         task: &task.task.name,
     };
-    let mut env = environment(task, base);
     let port = port.map(|p| p.to_string()).unwrap_or_default();
-    if !port.is_empty() {
-        env.push(("GIT_AGENTS_PORT".into(), port.clone()));
-    }
-    let mut write_scope = task.write_scope.clone();
-    if let Some(scope) = &mut write_scope {
-        let tmp = crate::sandbox::private_tmp(&task.task.slug);
-        std::fs::create_dir_all(&tmp)?;
-        env.push(("TMPDIR".into(), tmp.to_string_lossy().into_owned()));
-        scope.extend(super::mode::confine::admin_dir(&task.workspace));
-    }
+    let (env, write_scope) = surroundings(task, base, &port)?;
     let max_attempts = task.retries + 1;
     let mut attempt = 1;
     let mut rate_waits = 0;
@@ -134,6 +124,30 @@ pub fn run_agent(
         // A retry after any other failure starts a fresh conversation.
         session = None;
     }
+}
+
+/// Variables added to an agent's environment.
+type Env = Vec<(String, String)>;
+
+/// The agent's environment (git-agents' variables, its port, a private TMPDIR when confined)
+/// and its write scope (with the worktree's admin dir, known only now).
+fn surroundings(
+    task: &TaskPlan,
+    base: gix::ObjectId,
+    port: &str,
+) -> Result<(Env, Option<Vec<std::path::PathBuf>>)> {
+    let mut env = environment(task, base);
+    if !port.is_empty() {
+        env.push(("GIT_AGENTS_PORT".into(), port.to_owned()));
+    }
+    let mut write_scope = task.write_scope.clone();
+    if let Some(scope) = &mut write_scope {
+        let tmp = crate::sandbox::private_tmp(&task.task.slug);
+        std::fs::create_dir_all(&tmp)?;
+        env.push(("TMPDIR".into(), tmp.to_string_lossy().into_owned()));
+        scope.extend(super::mode::confine::admin_dir(&task.workspace));
+    }
+    Ok((env, write_scope))
 }
 
 /// The job of one attempt (`attempt` of `max`).

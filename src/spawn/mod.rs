@@ -208,34 +208,7 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
     announce(&plan, reporter, runner)?;
     let store = Store::new(plan.project.state_dir());
     create_dirs(&plan)?;
-    for skipped in &plan.skipped {
-        let already = match &skipped.merged {
-            Some(merged) => format!("merged into {}", merged.into),
-            None => skipped.state.label().to_owned(),
-        };
-        reporter.event(&Event::Warning {
-            message: format!(
-                "{}: already {already}, skipped (pass --rerun to run it again)",
-                skipped.task
-            ),
-        });
-    }
-    for task in &plan.tasks {
-        store.update(&task.task.name, |old| {
-            let mut record = queued_record(task, None);
-            // An interrupted agent's conversation is picked up where the preset can.
-            let picked_up = |o: &TaskState| o.state == Status::Interrupted || plan.continuing;
-            if let Some(old) = old.filter(picked_up) {
-                record.agent.sessions = old.agent.sessions;
-            }
-            record
-        })?;
-        reporter.event(&Event::Queued {
-            task: task.task.name.clone(),
-        });
-    }
-    // Readers (status, logs -f) see every task of this run from the start.
-    store.flush()?;
+    queue_all(&plan, &store, reporter)?;
 
     let context = execute::Context {
         repo: plan.project.repo.clone().into_sync(),
@@ -359,6 +332,39 @@ fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
         waiting_until: None,
         merged: None,
     }
+}
+
+/// Say which tasks are skipped, and record every task of the run as queued: readers (status,
+/// logs -f) see them all from the start.
+fn queue_all(plan: &Plan, store: &Store, reporter: &dyn Reporter) -> Result<()> {
+    for skipped in &plan.skipped {
+        let already = match &skipped.merged {
+            Some(merged) => format!("merged into {}", merged.into),
+            None => skipped.state.label().to_owned(),
+        };
+        reporter.event(&Event::Warning {
+            message: format!(
+                "{}: already {already}, skipped (pass --rerun to run it again)",
+                skipped.task
+            ),
+        });
+    }
+    for task in &plan.tasks {
+        store.update(&task.task.name, |old| {
+            let mut record = queued_record(task, None);
+            // An interrupted agent's conversation is picked up where the preset can.
+            let picked_up = |o: &TaskState| o.state == Status::Interrupted || plan.continuing;
+            if let Some(old) = old.filter(picked_up) {
+                record.agent.sessions = old.agent.sessions;
+            }
+            record
+        })?;
+        reporter.event(&Event::Queued {
+            task: task.task.name.clone(),
+        });
+    }
+    store.flush()?;
+    Ok(())
 }
 
 /// Seconds between two state timestamps, for display.

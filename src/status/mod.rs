@@ -3,7 +3,7 @@
 #![doc(hidden)]
 
 pub mod probe;
-pub mod scan;
+use crate::gitops::scan;
 mod table;
 
 use std::path::{Path, PathBuf};

@@ -187,7 +187,7 @@ fn unseen_changes(project: &Project, copied: &[PathBuf]) -> Option<String> {
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .collect();
     let paths =
-        crate::status::scan::uncommitted(&project.repo, &project.root, &copied, false).ok()?;
+        crate::gitops::scan::uncommitted(&project.repo, &project.root, &copied, false).ok()?;
     let first = paths.first()?;
     let more = match paths.len() {
         1 => String::new(),
