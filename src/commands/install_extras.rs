@@ -97,13 +97,20 @@ impl Dirs {
                 man_root.display()
             ));
         }
-        if on_path("bash")
-            && !bash_completion_dirs().contains(&git_agents::repo::normalize(&self.bash))
-        {
-            todo.push(format!(
-                "bash: add to ~/.bashrc: source {}",
-                self.bash.join("git-agents").display()
-            ));
+        if on_path("bash") {
+            let script = self.bash.join("git-agents");
+            if !bash_completion_installed() {
+                // Its directories load completions on demand only where bash-completion runs.
+                todo.push(format!(
+                    "bash: install bash-completion (apt install bash-completion, brew install bash-completion@2), or add to ~/.bashrc: source {}",
+                    script.display()
+                ));
+            } else if !bash_completion_dirs().contains(&git_agents::repo::normalize(&self.bash)) {
+                todo.push(format!(
+                    "bash: add to ~/.bashrc: source {}",
+                    script.display()
+                ));
+            }
         }
         if on_path("zsh") && !zsh_default_fpath().contains(&self.zsh) {
             todo.push(format!(
@@ -113,6 +120,19 @@ impl Dirs {
         }
         todo
     }
+}
+
+/// Whether bash-completion itself is installed where distributions and Homebrew put it.
+fn bash_completion_installed() -> bool {
+    [
+        "/usr/share/bash-completion/bash_completion",
+        "/usr/local/share/bash-completion/bash_completion",
+        "/etc/bash_completion",
+        "/opt/homebrew/etc/profile.d/bash_completion.sh",
+        "/usr/local/etc/profile.d/bash_completion.sh",
+    ]
+    .iter()
+    .any(|p| Path::new(p).is_file())
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
