@@ -352,9 +352,13 @@ fn queue_all(plan: &Plan, store: &Store, reporter: &dyn Reporter) -> Result<()> 
     for task in &plan.tasks {
         store.update(&task.task.name, |old| {
             let mut record = queued_record(task, None);
+            let Some(old) = old else { return record };
+            // Files copied into a worktree being reused are still its own, not the agent's work.
+            if old.workspace == record.workspace {
+                record.copied = old.copied;
+            }
             // An interrupted agent's conversation is picked up where the preset can.
-            let picked_up = |o: &TaskState| o.state == Status::Interrupted || plan.continuing;
-            if let Some(old) = old.filter(picked_up) {
+            if old.state == Status::Interrupted || plan.continuing {
                 record.agent.sessions = old.agent.sessions;
             }
             record

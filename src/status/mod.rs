@@ -289,7 +289,12 @@ fn task_status(
         uncommitted,
         worktree_error,
         log: task.log.clone(),
-        last_line: crate::logs::last_line(&task.log),
+        // A task queued again has no line of this run yet: its log's end is an older run's.
+        last_line: record
+            .filter(|r| {
+                !matches!(r.state, Status::Queued | Status::Preparing) || known::is_stale(r)
+            })
+            .and_then(|_| crate::logs::last_line(&task.log)),
         message: record.and_then(|r| r.message.clone()),
         verify: record.and_then(|r| r.verify.clone()),
         violations: record.map(|r| r.violations.clone()).unwrap_or_default(),

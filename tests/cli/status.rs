@@ -323,3 +323,39 @@ fn stale_stat_data_is_refreshed_in_a_way_git_accepts() {
     assert_eq!(env.git_in(&ws, &["ls-files", "-s"]).lines().count(), 3);
     env.git(&["fsck", "--strict"]);
 }
+
+#[test]
+fn a_task_queued_again_is_neither_dirty_nor_showing_an_old_runs_last_line() {
+    let env = Env::new();
+    env.write(".claude/contracts/api.md", "# the API\n");
+    env.task("a", "---\ncommand: fake-agent sleep 3\n---\n");
+    env.task("b", "---\ncommand: fake-agent echo old-run-line\n---\n");
+    let out = env.cmd().args(["spawn", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let child = background(&env, &["spawn", "--rerun", "-j", "1", "a", "b"]);
+    let status = || -> Value {
+        let out = env.cmd().args(["status", "--json"]).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let row = |report: &Value, name: &str| {
+        report["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["task"] == name)
+            .unwrap()
+            .clone()
+    };
+    wait_for("a running, b queued", || {
+        let report = status();
+        row(&report, "a")["state"] == "running" && row(&report, "b")["state"] == "queued"
+    });
+    let b = row(&status(), "b");
+    assert_eq!(
+        b["worktree"], "clean",
+        "its copied contract is no work: {b}"
+    );
+    assert!(b["last_line"].is_null(), "{b}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
