@@ -89,3 +89,51 @@ fn the_example_orchestrator_stops_on_ctrl_c_and_leaves_no_agent() {
     let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(agent), None).is_err();
     assert!(gone, "agent {agent} survived the interrupt");
 }
+
+/// The README's first command ends with the demo example: it must run on a bare machine (no
+/// agent CLI, no git identity, sealed HOME) and leave a repository git accepts, both tasks
+/// merged into main.
+#[test]
+fn the_readmes_demo_spawns_and_merges_two_tasks() {
+    let example = crate::common::bin().parent().unwrap().join("examples/demo");
+    if !example.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--example", "demo"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let env = Env::bare_dir();
+    let keep = env.root().join("kept");
+    let mut cmd = Command::new(example);
+    crate::common::seal(&mut cmd, &env.home);
+    let out = cmd
+        .arg(&keep)
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("spawn: 2 tasks, exit 0"),
+        "{}",
+        stdout(&out)
+    );
+    let repo = keep.join("demo");
+    let git = |args: &[&str]| {
+        let mut cmd = env.git_cmd(&repo);
+        let out = cmd.args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        git(&["ls-tree", "--name-only", "main"]),
+        "bye.txt\nhello.txt\n"
+    );
+    git(&["fsck", "--no-progress"]);
+}
