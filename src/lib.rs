@@ -20,16 +20,14 @@
 //! # let dir = tempfile::tempdir()?;
 //! # let repo = &dir.path().join("repo");
 //! # std::fs::create_dir(repo)?;
-//! # let git = |args: &[&str]| {
-//! #     let ok = std::process::Command::new("git").args(args).current_dir(repo)
-//! #         .env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1")
-//! #         .status().unwrap().success();
-//! #     assert!(ok, "git {args:?}");
-//! # };
-//! # git(&["init", "-q", "-b", "main"]);
-//! # git(&["config", "user.name", "Doc"]);
-//! # git(&["config", "user.email", "doc@example.com"]);
-//! # git(&["commit", "-q", "--allow-empty", "-m", "init"]);
+//! # // A repository with one empty commit on main and an identity of its own, made with gix.
+//! # let config = gix::init(repo)?.git_dir().join("config");
+//! # let mut text = std::fs::read_to_string(&config)?;
+//! # text.push_str("[user]\n\tname = Doc\n\temail = doc@example.com\n");
+//! # std::fs::write(&config, text)?;
+//! # let git = gix::open(repo)?;
+//! # let tree = git.write_object(gix::objs::Tree::empty())?.detach();
+//! # git.commit("refs/heads/main", "init", tree, gix::commit::NO_PARENT_IDS)?;
 //! # std::fs::create_dir_all(repo.join(".claude/tasks"))?;
 //! # std::fs::write(repo.join(".claude/tasks/hello.md"), "# Write hello.txt\n")?;
 //! // In a repository with the task file .claude/tasks/hello.md:

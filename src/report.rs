@@ -84,18 +84,11 @@ fn totals(records: &[TaskState]) -> Option<String> {
     }
     let mut parts = Vec::new();
     if let Some(all) = crate::report::tokens(&tokens) {
-        let short = |n: u64| {
-            crate::report::tokens(&crate::agent::stream::Tokens {
-                input: n,
-                ..Default::default()
-            })
-            .unwrap_or_else(|| "0".into())
-        };
         parts.push(format!(
             "{all} tokens (in {}, {} cached, out {})",
-            short(tokens.input),
-            short(tokens.cached),
-            short(tokens.output)
+            count(tokens.input),
+            count(tokens.cached),
+            count(tokens.output)
         ));
     }
     if !costs.is_empty() {
@@ -119,11 +112,16 @@ pub fn clock(at: std::time::SystemTime) -> String {
 /// Tokens in and out together, short: `950`, `12.3k`, `4.1M`.
 pub fn tokens(tokens: &crate::agent::stream::Tokens) -> Option<String> {
     let n = tokens.input + tokens.output;
-    (n > 0).then(|| match n {
+    (n > 0).then(|| count(n))
+}
+
+/// A count, short: `950`, `12.3k`, `4.1M`.
+fn count(n: u64) -> String {
+    match n {
         0..1_000 => n.to_string(),
         1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
         _ => format!("{:.1}M", n as f64 / 1e6),
-    })
+    }
 }
 
 /// US dollars: `$0.0123` below a dollar, `$4.56` above.

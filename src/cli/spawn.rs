@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use git_agents::config::{parse_duration, Limit, Mode};
+use git_agents::config::{parse_budget, parse_duration, Limit, Mode};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ModeArg {
@@ -35,12 +35,7 @@ fn limit(raw: &str) -> Result<Limit, String> {
 
 /// `--budget`: US dollars above zero.
 fn budget(raw: &str) -> Result<f64, String> {
-    raw.trim()
-        .trim_start_matches('$')
-        .parse::<f64>()
-        .ok()
-        .filter(|b| *b > 0.0 && b.is_finite())
-        .ok_or_else(|| "not an amount above zero in US dollars, like 2.50".into())
+    parse_budget(raw).ok_or_else(|| "not an amount above zero in US dollars, like 2.50".into())
 }
 
 /// Run an agent per task, in parallel, each in its own branch and linked worktree.

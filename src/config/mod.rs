@@ -27,7 +27,7 @@ pub use entries::Entry;
 pub use layout::Layout;
 pub use limit::Limit;
 pub use mode::Mode;
-pub use read::parse_duration;
+pub use read::{parse_budget, parse_duration};
 pub use resolve::{Program, Resolver, TaskSettings};
 
 pub mod keys;

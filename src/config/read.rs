@@ -216,13 +216,16 @@ pub fn format(
 /// An amount of US dollars above zero (`agents.budget`).
 pub fn budget(config: &gix::config::File, key: &str) -> Result<Option<Setting<f64>>> {
     let problem = "is not an amount above zero in US dollars, like 2.50";
-    parsed(config, key, problem, "2.50", |raw| {
-        raw.trim()
-            .trim_start_matches('$')
-            .parse::<f64>()
-            .ok()
-            .filter(|b| *b > 0.0 && b.is_finite())
-    })
+    parsed(config, key, problem, "2.50", parse_budget)
+}
+
+/// US dollars above zero, `2.50` or `$2.50`.
+pub fn parse_budget(raw: &str) -> Option<f64> {
+    raw.trim()
+        .trim_start_matches('$')
+        .parse::<f64>()
+        .ok()
+        .filter(|b| *b > 0.0 && b.is_finite())
 }
 
 /// The words of `agents.preset.<name>.args`, split like a shell would (never run by one).

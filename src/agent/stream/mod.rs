@@ -205,7 +205,6 @@ impl Adapter for Plain {
 
 /// A short one-line form of a tool call's input, for an activity: the first string among
 /// `keys`, cut to `max` characters.
-#[allow(dead_code)] // used by the adapters as they are filled in
 pub(crate) fn short_arg(input: &serde_json::Value, keys: &[&str], max: usize) -> Option<String> {
     keys.iter()
         .find_map(|key| input.get(*key).and_then(|v| v.as_str()))
