@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::stream::ErrorKind;
+use super::stream::{kind_in_words, ErrorKind};
 use super::telemetry::Telemetry;
 
 /// The kind of a task's failure.
@@ -98,7 +98,7 @@ pub fn classify(ending: Ending, telemetry: &Telemetry, tail: &str, now: i64) -> 
         })
         .or_else(|| last_words(tail))
         .map(|words| shortened(&words, 240));
-    let from_words = |text: &str| kind_in_words(text);
+    let from_words = |text: &str| kind_in_words(text).map(FailureKind::from);
     let found = |default: FailureKind| {
         // A kind the stream names beats the words, unless it is the catch-all agent error.
         let named = reported.and_then(|e| e.kind.map(FailureKind::from));
@@ -145,7 +145,7 @@ pub fn classify(ending: Ending, telemetry: &Telemetry, tail: &str, now: i64) -> 
             }
             // A plain-text agent that exits 0 on a refused key (aider does) says so last.
             let refused = telemetry.result.is_none()
-                && kind_in_words(tail_end(tail)) == Some(FailureKind::Auth);
+                && kind_in_words(tail_end(tail)) == Some(ErrorKind::Auth);
             refused.then(|| found(FailureKind::Auth)).flatten()
         }
         Ending::Code(_) => found(FailureKind::Exit),
@@ -189,60 +189,6 @@ fn last_words(tail: &str) -> Option<String> {
             .any(|w| lower.contains(w))
     };
     lines.iter().find(names_an_error).or(lines.first()).cloned()
-}
-
-/// The failure kind that words like these usually mean.
-pub fn kind_in_words(text: &str) -> Option<FailureKind> {
-    let lower = text.to_lowercase();
-    let any = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    if any(&[
-        "rate limit",
-        "rate_limit",
-        "ratelimit",
-        "usage limit",
-        "too many requests",
-        "429",
-        "resource_exhausted",
-        "quota exceeded",
-        "exceeded your current quota",
-    ]) {
-        return Some(FailureKind::RateLimit);
-    }
-    if any(&[
-        "401",
-        "unauthorized",
-        "unauthenticated",
-        "authentication_error",
-        "authenticationerror",
-        "authentication failed",
-        "invalid api key",
-        "invalid x-api-key",
-        "incorrect api key",
-        "api key not valid",
-        "not logged in",
-        "please run /login",
-        "no auth type",
-        "missing api key",
-        "403 forbidden",
-    ]) {
-        return Some(FailureKind::Auth);
-    }
-    if any(&[
-        "econnrefused",
-        "connection refused",
-        "enotfound",
-        "getaddrinfo",
-        "etimedout",
-        "econnreset",
-        "network error",
-        "fetch failed",
-        "waiting for network",
-        "unable to connect",
-        "could not resolve host",
-    ]) {
-        return Some(FailureKind::Network);
-    }
-    None
 }
 
 /// When a limit resets, from words like "try again in 20s", "resets in 5 minutes",

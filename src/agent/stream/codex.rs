@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::claude::{retry_in, status_kind};
-use super::{short_arg, Adapter, ErrorKind, Note, Tokens};
+use super::{kind_in_words, short_arg, Adapter, ErrorKind, Note, Tokens};
 
 /// How long an activity's argument may be.
 const ARG_MAX: usize = 100;
@@ -190,8 +190,8 @@ fn tokens(usage: &Value) -> Tokens {
 }
 
 /// The kind an error message makes clear: the HTTP status Codex quotes
-/// (`unexpected status 401 Unauthorized`, `last status: 429`), a usage limit, or a
-/// connection that failed (`Reconnecting... waiting for network (Connection failed: …)`).
+/// (`unexpected status 401 Unauthorized`, `last status: 429`), else its words (a usage limit,
+/// `Reconnecting... waiting for network (Connection failed: …)`).
 fn error_kind(message: &str) -> Option<ErrorKind> {
     let lower = message.to_ascii_lowercase();
     let status = lower.match_indices("status").find_map(|(at, word)| {
@@ -199,26 +199,8 @@ fn error_kind(message: &str) -> Option<ErrorKind> {
         let number: String = rest.chars().take_while(char::is_ascii_digit).collect();
         number.parse().ok().and_then(status_kind)
     });
-    if status.is_some() {
-        status
-    } else if lower.contains("usage limit") {
-        Some(ErrorKind::RateLimit)
-    } else if NETWORK.iter().any(|words| lower.contains(words)) {
-        Some(ErrorKind::Network)
-    } else {
-        None
-    }
+    status.or_else(|| kind_in_words(message))
 }
-
-/// What Codex says when it cannot reach the API.
-const NETWORK: &[&str] = &[
-    "waiting for network",
-    "connection failed",
-    "connection refused",
-    "error sending request",
-    "stream disconnected",
-    "dns error",
-];
 
 #[cfg(test)]
 mod tests;

@@ -186,19 +186,13 @@ pub(super) fn kind_of(message: &str) -> Option<ErrorKind> {
         "API key not valid",
     ]) {
         Some(ErrorKind::Auth)
-    } else if has(&["\"code\":429", "RESOURCE_EXHAUSTED"])
+    } else if has(&["\"code\":429", "RESOURCE_EXHAUSTED"]) {
+        Some(ErrorKind::RateLimit)
+    } else {
         // After its retries gemini no longer quotes the API: "[API Error: Rate limit
         // reached…] Please wait and try again later. To increase your limits, request a
-        // quota increase…".
-        || ["rate limit", "too many requests", "quota increase"]
-            .iter()
-            .any(|w| message.to_lowercase().contains(w))
-    {
-        Some(ErrorKind::RateLimit)
-    } else if has(&["ECONNREFUSED", "ENOTFOUND", "fetch failed", "ETIMEDOUT"]) {
-        Some(ErrorKind::Network)
-    } else {
-        None
+        // quota increase…"; network failures come as Node's error codes.
+        super::kind_in_words(message)
     }
 }
 

@@ -176,6 +176,66 @@ pub enum Note {
     },
 }
 
+/// The kind that words like these usually mean, wherever they come from: an adapter's error
+/// message without a status or type, or a plain-text agent's last lines.
+pub fn kind_in_words(text: &str) -> Option<ErrorKind> {
+    let lower = text.to_lowercase();
+    let any = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    if any(&[
+        "rate limit",
+        "rate_limit",
+        "ratelimit",
+        "usage limit",
+        "too many requests",
+        "429",
+        "resource_exhausted",
+        "quota exceeded",
+        "exceeded your current quota",
+        "quota increase",
+    ]) {
+        return Some(ErrorKind::RateLimit);
+    }
+    if any(&[
+        "401",
+        "unauthorized",
+        "unauthenticated",
+        "authentication_error",
+        "authenticationerror",
+        "authentication failed",
+        "invalid api key",
+        "invalid x-api-key",
+        "incorrect api key",
+        "api key not valid",
+        "not logged in",
+        "please run /login",
+        "no auth type",
+        "missing api key",
+        "403 forbidden",
+    ]) {
+        return Some(ErrorKind::Auth);
+    }
+    if any(&[
+        "econnrefused",
+        "connection refused",
+        "enotfound",
+        "getaddrinfo",
+        "etimedout",
+        "econnreset",
+        "network error",
+        "fetch failed",
+        "waiting for network",
+        "connection failed",
+        "error sending request",
+        "stream disconnected",
+        "dns error",
+        "unable to connect",
+        "could not resolve host",
+    ]) {
+        return Some(ErrorKind::Network);
+    }
+    None
+}
+
 /// Reads one stream format, line by line; holds what it needs between lines (tool names
 /// by id, text being streamed in fragments).
 pub trait Adapter: Send {
