@@ -38,6 +38,8 @@ pub enum Event {
         /// 1 for the first attempt, one more for each retry; back to 1 when a failed check
         /// hands the task back to its agent.
         attempt: u32,
+        /// How many attempts the task may have: its retries and one.
+        attempts: u32,
         /// The command run, placeholders filled in.
         argv: Vec<String>,
     },
@@ -220,8 +222,14 @@ impl<W: Write + Send> Reporter for Plain<W> {
         let line = match event {
             Event::Queued { task } => format!("{}: queued", display_name(task)),
             Event::State { task, state } => format!("{}: {}", display_name(task), state.label()),
-            Event::Started { task, attempt, .. } if *attempt > 1 => {
-                format!("{}: running (attempt {attempt})", display_name(task))
+            Event::Started {
+                task,
+                attempt,
+                attempts,
+                ..
+            } if *attempt > 1 => {
+                let of = attempts.max(attempt);
+                format!("{}: running (attempt {attempt}/{of})", display_name(task))
             }
             Event::Started { .. } | Event::Output { .. } | Event::Committed { .. } => return,
             Event::Waiting { task, until } => {

@@ -82,6 +82,7 @@ pub fn run_agent(
         cx.reporter.event(&Event::Started {
             task: task.task.name.clone(),
             attempt,
+            attempts: max_attempts,
             argv: argv.clone(),
         });
         let attempt_of = (attempt, max_attempts);

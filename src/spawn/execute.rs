@@ -65,7 +65,7 @@ pub fn run_task(
             task,
             Status::Interrupted,
             None,
-            Some("not started: interrupted".into()),
+            Some("not started".into()),
         )
         .map(TaskEnd::from)
     } else {

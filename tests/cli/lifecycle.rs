@@ -209,7 +209,7 @@ fn retries_count_attempts_with_bounded_backoff() {
     assert_eq!(headers.len(), 3, "{log}");
     assert!(headers[2].contains("attempt 3/3"), "{log}");
     assert!(
-        stderr(&out).contains("flaky: running (attempt 2)"),
+        stderr(&out).contains("flaky: running (attempt 2/3)"),
         "{}",
         stderr(&out)
     );

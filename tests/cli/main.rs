@@ -21,6 +21,7 @@ mod errors;
 mod fake_api;
 mod hostile_names;
 mod lifecycle;
+mod live_view;
 mod logs;
 mod merge;
 mod modes;

@@ -14,9 +14,12 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{finished_text, format_elapsed, Event, Paint, Reporter, Tone};
-use crate::state::Status;
+mod echo;
+mod line;
+
+use super::{Event, Paint, Reporter, Tone};
 use crate::tasks::display_name;
+use line::{name_width, Line};
 
 /// Quiet time before the first draw.
 const FIRST_DRAW: Duration = Duration::from_millis(250);
@@ -24,19 +27,6 @@ const FIRST_DRAW: Duration = Duration::from_millis(250);
 const MIN_GAP: Duration = Duration::from_millis(100);
 /// How often lines are redrawn without any event.
 const TICK: Duration = Duration::from_millis(250);
-
-const TICK_CHARS: &str = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ ";
-
-struct Line {
-    bar: ProgressBar,
-    state: Status,
-    since: Instant,
-    last_line: Option<Arc<Mutex<String>>>,
-    /// The final mark and text once the task ended, put on the bar by the next draw.
-    ended: Option<(bool, String)>,
-    /// The final text is on the bar; the line no longer changes.
-    settled: bool,
-}
 
 struct Live {
     lines: HashMap<String, Line>,
@@ -56,7 +46,8 @@ struct Shared {
     wake: Mutex<Wake>,
     bell: Condvar,
     multi: MultiProgress,
-    width: usize,
+    /// The widest task name, in columns.
+    longest: usize,
     paint: Paint,
 }
 
@@ -64,6 +55,7 @@ struct Shared {
 pub struct Terminal {
     shared: Arc<Shared>,
     drawer: Mutex<Option<JoinHandle<()>>>,
+    quiet_controls: Mutex<echo::QuietControls>,
 }
 
 impl Terminal {
@@ -71,34 +63,23 @@ impl Terminal {
     pub fn new(tasks: &[String], paint: Paint) -> Terminal {
         // Hidden until the first draw, so nothing reaches the screen before it.
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::hidden());
-        let width = tasks
+        let longest = tasks
             .iter()
-            .map(|t| t.chars().count())
+            .map(|t| console::measure_text_width(&display_name(t)))
             .max()
-            .unwrap_or(4)
-            .min(32);
-        let style = ProgressStyle::with_template("{spinner} {prefix} {wide_msg}")
-            .expect("valid template")
-            .tick_chars(TICK_CHARS);
+            .unwrap_or(4);
+        let style = ProgressStyle::with_template("{wide_msg}").expect("valid template");
         let mut lines = HashMap::new();
         for task in tasks {
-            let bar = ProgressBar::new_spinner()
-                .with_style(style.clone())
-                .with_prefix(format!("{:<width$}", truncate(&display_name(task), width)))
-                .with_message("queued");
-            let line = Line {
-                bar: multi.add(bar),
-                state: Status::Queued,
-                since: Instant::now(),
-                last_line: None,
-                ended: None,
-                settled: false,
-            };
-            lines.insert(task.clone(), line);
+            let bar = multi.add(ProgressBar::new_spinner().with_style(style.clone()));
+            lines.insert(
+                task.clone(),
+                Line::new(bar, display_name(task).into_owned()),
+            );
         }
         let total = multi.add(
             ProgressBar::new_spinner()
-                .with_style(ProgressStyle::with_template("  {wide_msg}").expect("valid template")),
+                .with_style(ProgressStyle::with_template("  {msg}").expect("valid template")),
         );
         let live = Live {
             lines,
@@ -110,7 +91,7 @@ impl Terminal {
             wake: Mutex::new(Wake::default()),
             bell: Condvar::new(),
             multi,
-            width,
+            longest,
             paint,
         });
         let drawer = {
@@ -120,6 +101,7 @@ impl Terminal {
         Terminal {
             shared,
             drawer: Mutex::new(Some(drawer)),
+            quiet_controls: Mutex::new(echo::QuietControls::new()),
         }
     }
 
@@ -184,51 +166,28 @@ impl Shared {
                 .set_draw_target(ProgressDrawTarget::stderr_with_hz(1));
             live.drawn = true;
         }
-        for (task, line) in &mut live.lines {
-            self.update(task, line, tick);
+        // Read at every draw, so names are cut to the terminal as it is after a resize.
+        let cols = console::Term::stderr().size().1 as usize;
+        let width = name_width(cols, self.longest);
+        for line in live.lines.values_mut() {
+            self.update(line, width, tick);
         }
-        live.total.set_message(total(&live.lines));
+        // Short of the last columns, so a ^C the terminal echoes stays on this line, where the
+        // next draw clears it, instead of wrapping to a new line the view knows nothing of.
+        let total = total(&live.lines);
+        live.total
+            .set_message(console::truncate_str(&total, cols.saturating_sub(6), "…").into_owned());
         live.total.force_draw();
     }
 
-    fn update(&self, task: &str, line: &mut Line, tick: bool) {
-        if line.settled {
-            return;
+    fn update(&self, line: &mut Line, width: usize, tick: bool) {
+        if tick && line.ended.is_none() {
+            line.spin += 1;
         }
-        if let Some((ok, text)) = line.ended.take() {
-            let (mark, tone) = if ok {
-                ("✓", Tone::Good)
-            } else {
-                ("✗", Tone::Bad)
-            };
-            let name = truncate(&display_name(task), self.width);
-            line.bar.set_style(
-                ProgressStyle::with_template("{prefix} {wide_msg}").expect("valid template"),
-            );
-            let mark = (self.paint)(tone, mark);
-            line.bar
-                .set_prefix(format!("{mark} {name:<w$}", w = self.width));
-            line.bar.set_message(text);
-            line.settled = true;
-            return;
-        }
-        if line.state == Status::Queued {
-            // Still the text the bar was made with.
-            return;
-        }
-        let label = line.state.label();
-        let elapsed = format_elapsed(line.since.elapsed());
-        let tail = line
-            .last_line
-            .as_ref()
-            .map(|l| l.lock().unwrap().clone())
-            .unwrap_or_default();
-        let padding = " ".repeat(10usize.saturating_sub(label.chars().count()));
-        let label = (self.paint)(Tone::of(line.state), label);
-        line.bar
-            .set_message(format!("{label}{padding} {elapsed:>6}  {tail}"));
-        if tick {
-            line.bar.tick();
+        let text = line.text(width, self.paint);
+        if text != line.shown {
+            line.bar.set_message(text.clone());
+            line.shown = text;
         }
     }
 
@@ -265,10 +224,6 @@ fn total(lines: &HashMap<String, Line>) -> String {
     parts.join(" · ")
 }
 
-fn truncate(text: &str, width: usize) -> String {
-    text.chars().take(width).collect()
-}
-
 impl Reporter for Terminal {
     fn event(&self, event: &Event) {
         let paint = self.shared.paint;
@@ -276,10 +231,18 @@ impl Reporter for Terminal {
         match event {
             Event::State { task, state } => {
                 if let Some(line) = live.lines.get_mut(task) {
-                    if line.state == Status::Queued || *state == Status::Running {
-                        line.since = Instant::now();
-                    }
-                    line.state = *state;
+                    line.moved(*state);
+                }
+            }
+            Event::Started {
+                task,
+                attempt,
+                attempts,
+                ..
+            } => {
+                if let Some(line) = live.lines.get_mut(task) {
+                    line.attempt = *attempt;
+                    line.attempts = *attempts;
                 }
             }
             Event::Waiting { task, until } => {
@@ -295,13 +258,9 @@ impl Reporter for Terminal {
                 ..
             } => {
                 if let Some(line) = live.lines.get_mut(task) {
-                    line.state = *state;
-                    let text = format!(
-                        "{} {}",
-                        finished_text(*state, *exit_code, message.as_deref()),
-                        format_elapsed(line.since.elapsed())
-                    );
-                    line.ended = Some((state.is_finished(), text));
+                    let exit = exit_code.filter(|c| *c != 0).map(|c| format!("exit {c}"));
+                    let reason = message.clone().or(exit);
+                    line.end(state.is_finished(), *state, reason.as_deref());
                 }
             }
             Event::Warning { message } => {
@@ -339,6 +298,7 @@ impl Reporter for Terminal {
             }
         }
         live.total.finish();
+        self.quiet_controls.lock().unwrap().restore();
     }
 }
 
