@@ -197,9 +197,16 @@ fn small_repo(task: &str) -> Env {
 #[test]
 fn git_can_widen_and_undo_our_sparse_checkout() {
     let env = small_repo("---\nscope: pkg/a\n---\n# A\n");
-    spawn(&env, &["--command", "true"]);
+    spawn(
+        &env,
+        &["--verify", "--command", "fake-agent write pkg/a/new.txt n"],
+    );
     let wt = env.workspace("a");
     assert!(!wt.join("src/lib.txt").exists());
+    assert_eq!(row(&status_json(&env, &[]), "a")["verify"]["passed"], true);
+    ok(&env, &["verify", "a"]);
+    ok(&env, &["merge"]);
+    assert_eq!(env.read(&env.repo.join("pkg/a/new.txt")), "n\n");
     env.git_in(&wt, &["sparse-checkout", "add", "src"]);
     assert!(wt.join("src/lib.txt").exists());
     assert!(!wt.join("pkg/b/two.txt").exists());
