@@ -338,13 +338,18 @@ impl Settings {
                 .collect(),
             copy_origin,
             port_range: ports::read(config)?,
-            sparse: or_flag(
-                overrides.sparse.as_ref(),
-                read::boolean(config, keys::SPARSE)?,
-            )
-            .unwrap_or(Setting::default(defaults::SPARSE)),
+            sparse: sparse(config, overrides)?,
         })
     }
+}
+
+/// `--sparse`/`--no-sparse`, else `agents.sparse`, else not sparse.
+fn sparse(config: &gix::config::File, overrides: &Overrides) -> Result<Setting<bool>> {
+    let configured = read::boolean(config, keys::SPARSE)?;
+    Ok(
+        or_flag(overrides.sparse.as_ref(), configured)
+            .unwrap_or(Setting::default(defaults::SPARSE)),
+    )
 }
 
 fn or_flag<T: Clone>(flag: Option<&T>, configured: Option<Setting<T>>) -> Option<Setting<T>> {

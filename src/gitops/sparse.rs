@@ -101,7 +101,7 @@ pub fn enable_worktree_config(repo: &gix::Repository, state_dir: &Path) -> Resul
         return Ok(false);
     }
     let (mut file, path) = common_config(repo)?;
-    file.set_raw_value(&"extensions.worktreeConfig", "true")
+    file.set_raw_value("extensions.worktreeConfig", "true")
         .context("setting extensions.worktreeConfig")?;
     let lock = path.with_file_name("config.lock");
     let _noted = super::ledger::hold(state_dir, std::slice::from_ref(&lock))?;
@@ -144,8 +144,8 @@ pub fn write_admin(admin: &Path, dirs: &[String]) -> Result<()> {
             gix::config::Source::Worktree,
         )),
     };
-    file.set_raw_value(&"core.sparseCheckout", "true")?;
-    file.set_raw_value(&"core.sparseCheckoutCone", "true")?;
+    file.set_raw_value("core.sparseCheckout", "true")?;
+    file.set_raw_value("core.sparseCheckoutCone", "true")?;
     let mut out = fs::File::create(&config)?;
     file.write_to(&mut out)?;
     out.flush()?;
