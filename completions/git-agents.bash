@@ -570,7 +570,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__spawn)
-            opts="-j -q -y -C -h -V --mode --jobs --agent --command --prompt --base --rerun --retries --timeout --idle-timeout --budget --verify --verify-command --fix-attempts --json --quiet --yes --color --help --version __git_agents_task__"
+            opts="-j -q -y -C -h -V --mode --sparse --no-sparse --jobs --agent --command --prompt --base --rerun --retries --timeout --idle-timeout --budget --verify --verify-command --fix-attempts --json --quiet --yes --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

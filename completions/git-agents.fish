@@ -113,6 +113,8 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s C -d 'Ru
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l sparse -d 'Check each new worktree out sparse (git\'s cone mode): only its task\'s scope, the contracts, the tasks directory and the top-level files [front matter sparse, agents.sparse; worktree mode only]'
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l no-sparse -d 'Check new worktrees out whole, whatever agents.sparse or the front matter say'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l rerun -d 'Run tasks again that already finished'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l verify -d 'Run each task\'s contract check after it: the built-in one (contracts unchanged) and the task\'s `verify` command [front matter verify, agents.verify]'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l json -d 'Stream events as JSON lines on stdout (queued, state, started, output, committed, finished, warning), ending with a "summary" line'

@@ -9,7 +9,8 @@ use crate::error::{Error, Fix};
 use crate::tasks::Task;
 
 /// A task's scope: front matter `scope`, else git config `agents.scope.<task>` (may repeat,
-/// each value one directory).
+/// each value one directory). A directory may be written as a glob of all it holds, `src/api/**`,
+/// and `**` alone is the whole repository (`.`).
 /// Entries are checked: relative, inside the repository, and existing in the main worktree.
 pub fn for_task(repo: &gix::Repository, root: &Path, task: &Task) -> Result<Vec<String>> {
     let raw: Vec<String> = if task.meta.scope.is_empty() {
@@ -35,6 +36,11 @@ fn configured(repo: &gix::Repository, task: &str) -> Vec<String> {
 
 fn validate(root: &Path, task: &str, entry: &str) -> Result<String> {
     let trimmed = entry.trim().trim_end_matches('/');
+    let trimmed = match trimmed.strip_suffix("**") {
+        Some("") => ".",
+        Some(dir) if dir.ends_with('/') => dir.trim_end_matches('/'),
+        _ => trimmed,
+    };
     let path = Path::new(trimmed);
     let escapes = trimmed.is_empty()
         || path.is_absolute()
@@ -58,7 +64,10 @@ fn validate(root: &Path, task: &str, entry: &str) -> Result<String> {
         .filter(|c| !matches!(c, Component::CurDir))
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    let normalized = normalized.join("/");
+    let normalized = match normalized.join("/") {
+        root if root.is_empty() => ".".to_owned(),
+        path => path,
+    };
     if !root.join(&normalized).exists() {
         return Err(Error::usage(format!(
             "scope '{entry}' of task '{task}' does not exist in the main worktree"
@@ -145,5 +154,11 @@ mod tests {
             assert!(validate(dir.path(), "t", bad).is_err(), "{bad}");
         }
         assert!(validate(dir.path(), "t", "src/missing").is_err());
+        assert_eq!(
+            validate(dir.path(), "t", "src/auth/**").unwrap(),
+            "src/auth"
+        );
+        assert_eq!(validate(dir.path(), "t", "**").unwrap(), ".");
+        assert_eq!(validate(dir.path(), "t", "./").unwrap(), ".");
     }
 }

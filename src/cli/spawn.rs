@@ -75,6 +75,16 @@ pub struct SpawnArgs {
     #[arg(long, value_enum, value_name = "MODE")]
     pub mode: Option<ModeArg>,
 
+    /// Check each new worktree out sparse (git's cone mode): only its task's scope, the
+    /// contracts, the tasks directory and the top-level files [front matter sparse,
+    /// agents.sparse; worktree mode only].
+    #[arg(long, overrides_with = "no_sparse")]
+    pub sparse: bool,
+
+    /// Check new worktrees out whole, whatever agents.sparse or the front matter say.
+    #[arg(long, overrides_with = "sparse")]
+    pub no_sparse: bool,
+
     /// Run at most N agents at once [git config agents.jobs, default 4].
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,

@@ -22,6 +22,11 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: SpawnArgs) -> Result<i32> {
     overrides.idle_timeout = args.idle_timeout;
     overrides.budget = args.budget;
     overrides.mode = args.mode.map(ModeArg::mode);
+    overrides.sparse = match (args.sparse, args.no_sparse) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
     let mut options = SpawnOptions::new().overrides(overrides);
     options.tasks = args.tasks.clone();
     options.base = args.base.clone();

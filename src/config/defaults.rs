@@ -21,3 +21,5 @@ pub const LANDLOCK: bool = true;
 pub const TRUST: bool = false;
 /// The ports handed to running tasks (`GIT_AGENTS_PORT`), both ends included.
 pub const PORT_RANGE: (u16, u16) = (4000, 4999);
+/// New worktrees check out everything, not only their task's cone (`agents.sparse`).
+pub const SPARSE: bool = false;

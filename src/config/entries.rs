@@ -97,6 +97,7 @@ impl Settings {
             entry(keys::LANDLOCK, Some(&self.landlock)),
             entry(keys::TRUST, Some(&self.trust)),
             entry(keys::PORT_RANGE, Some(&self.port_range)),
+            entry(keys::SPARSE, Some(&self.sparse)),
             Entry {
                 key: keys::COPY.to_owned(),
                 value: self.copy.join(", "),

@@ -146,6 +146,8 @@ pub struct Overrides {
     pub budget: Option<f64>,
     /// Where agents work.
     pub mode: Option<Mode>,
+    /// Check new worktrees out sparse, over the task's scope (`--sparse`, `--no-sparse`).
+    pub sparse: Option<bool>,
 }
 
 crate::builder::setters!(Overrides {
@@ -167,6 +169,8 @@ crate::builder::setters!(Overrides {
     budget: some f64,
     /// Where agents work (`agents.mode`).
     mode: some Mode,
+    /// Check new worktrees out sparse over the task's scope (`agents.sparse`).
+    sparse: some bool,
 });
 
 /// Every `agents.*` setting in effect: flags applied over git config over the defaults.
@@ -239,6 +243,8 @@ pub struct Settings {
     pub copy_origin: Option<Origin>,
     /// The ports running tasks are given (`agents.portRange`).
     pub port_range: Setting<PortRange>,
+    /// New worktrees are checked out sparse, over their task's scope (`agents.sparse`).
+    pub sparse: Setting<bool>,
 }
 
 /// Whether branches named `<prefix><task>` are branches git accepts and can name on its command
@@ -332,8 +338,18 @@ impl Settings {
                 .collect(),
             copy_origin,
             port_range: ports::read(config)?,
+            sparse: sparse(config, overrides)?,
         })
     }
+}
+
+/// `--sparse`/`--no-sparse`, else `agents.sparse`, else not sparse.
+fn sparse(config: &gix::config::File, overrides: &Overrides) -> Result<Setting<bool>> {
+    let configured = read::boolean(config, keys::SPARSE)?;
+    Ok(
+        or_flag(overrides.sparse.as_ref(), configured)
+            .unwrap_or(Setting::default(defaults::SPARSE)),
+    )
 }
 
 fn or_flag<T: Clone>(flag: Option<&T>, configured: Option<Setting<T>>) -> Option<Setting<T>> {

@@ -184,6 +184,13 @@ impl<'a> Resolver<'a> {
         pick(Some(configured.clone()), task.meta.retries).unwrap_or(configured)
     }
 
+    /// Whether the task's new worktree is checked out sparse: `--sparse`/`--no-sparse`, else
+    /// front matter `sparse`, else `agents.sparse`.
+    pub fn sparse(&self, task: &Task) -> Setting<bool> {
+        let configured = self.settings.sparse.clone();
+        pick(Some(configured.clone()), task.meta.sparse).unwrap_or(configured)
+    }
+
     /// The check command and its program, if any: the command line's, else front matter
     /// `verify`, else git config `agents.verify`.
     pub fn verify(&self, task: &Task) -> Result<Option<Program>> {

@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod reach;
 pub mod refs;
 pub mod scan;
+pub mod sparse;
 pub mod update;
 pub mod worktree;
 

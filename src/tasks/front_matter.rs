@@ -66,6 +66,13 @@ pub(super) fn parse_front_matter(
                         .ok_or_else(|| bad("'retries' must be a whole number".into()))?,
                 )
             }
+            "sparse" => {
+                meta.sparse = Some(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| bad("'sparse' must be true or false".into()))?,
+                )
+            }
             _ => warnings.push(Warning(format!(
                 "{}: unknown front-matter key '{key}' (known: {})",
                 file.display(),

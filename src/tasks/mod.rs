@@ -25,6 +25,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "timeout",
     "retries",
     "depends_on",
+    "sparse",
 ];
 
 /// The optional YAML block at the top of a task file.
@@ -39,6 +40,8 @@ pub struct FrontMatter {
     pub timeout: Option<String>,
     pub retries: Option<u32>,
     pub depends_on: Vec<String>,
+    /// Check the task's worktree out sparse over its scope (beats `agents.sparse`).
+    pub sparse: Option<bool>,
 }
 
 /// One task file.

@@ -26,18 +26,21 @@ use super::{delete, INITIALIZING, MARKER};
 pub(super) const NEW: &str = "new-worktrees";
 
 /// Add a linked worktree at `dest` (absent or empty) with the existing local branch
-/// `full_name` checked out, marked as made for `task`. On failure nothing of it is left.
+/// `full_name` checked out, marked as made for `task`; with `cone`, checked out sparse over
+/// those directories (`extensions.worktreeConfig` must be on already, see
+/// [`crate::gitops::sparse::enable_worktree_config`]). On failure nothing of it is left.
 pub fn add(
     repo: &gix::Repository,
     state_dir: &Path,
     task: &str,
     dest: &Path,
     full_name: &str,
+    cone: Option<&[String]>,
     interrupt: &AtomicBool,
 ) -> Result<()> {
     let context = || format!("adding the worktree {}", dest.display());
     let dest = absolute(dest).with_context(context)?;
-    let admin = register(repo, state_dir, task, &dest, full_name).with_context(context)?;
+    let admin = register(repo, state_dir, task, &dest, full_name, cone).with_context(context)?;
     let existed = dest.exists();
     match check_out(repo, &admin, &dest, interrupt) {
         Ok(()) => fs::remove_file(admin.join("locked"))
@@ -69,6 +72,7 @@ fn register(
     task: &str,
     dest: &Path,
     full_name: &str,
+    cone: Option<&[String]>,
 ) -> Result<PathBuf> {
     let worktrees = repo.common_dir().canonicalize()?.join("worktrees");
     fs::create_dir_all(&worktrees)?;
@@ -82,6 +86,10 @@ fn register(
         .join(NEW)
         .join(format!("{}-{id}", std::process::id()));
     let written = write_admin(repo, &aside, task, dest, full_name)
+        .and_then(|()| match cone {
+            Some(dirs) => crate::gitops::sparse::write_admin(&aside, dirs),
+            None => Ok(()),
+        })
         .and_then(|()| Ok(fs::rename(&aside, &admin)?));
     if let Err(err) = written {
         let _ = delete::remove_tree(&aside);

@@ -156,12 +156,50 @@ fn prepare(
             worktree::ensure_branch(repo, &full, base)?;
             let interrupt = AtomicBool::new(false);
             let name = &task.task.name;
-            worktree::add(repo, state_dir, name, &task.workspace, &full, &interrupt)?;
+            if let Some(cone) = &task.sparse {
+                sparse_note(cx, repo, state_dir, name, cone)?;
+            }
+            let cone = task.sparse.as_deref();
+            worktree::add(
+                repo,
+                state_dir,
+                name,
+                &task.workspace,
+                &full,
+                cone,
+                &interrupt,
+            )?;
         }
     }
     let mut copied = copy_files(&cx.root, &task.workspace, &task.copies)?;
     copied.extend(include_ignored(cx, task, new)?);
     Ok(copied)
+}
+
+/// Say which directories a sparse worktree gets, and, the first time, that the repository's
+/// config now has `extensions.worktreeConfig` (as `git sparse-checkout init` would set it).
+fn sparse_note(
+    cx: &execute::Context<'_>,
+    repo: &gix::Repository,
+    state_dir: &Path,
+    task: &str,
+    cone: &[String],
+) -> Result<()> {
+    if crate::gitops::sparse::enable_worktree_config(repo, state_dir)? {
+        cx.reporter.event(&Event::Note {
+            message: format!(
+                "sparse worktrees: extensions.worktreeConfig turned on in {}, as git sparse-checkout does",
+                repo.common_dir().join("config").display()
+            ),
+        });
+    }
+    cx.reporter.event(&Event::Note {
+        message: format!(
+            "task '{task}': sparse worktree (cone mode) with {} and the top-level files",
+            cone.join(", ")
+        ),
+    });
+    Ok(())
 }
 
 /// Copy the ignored files `.worktreeinclude` and `agents.copy` select into a new worktree;

@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use std::collections::HashMap;
 
+mod cone;
 mod places;
 mod survey;
 
@@ -68,6 +69,8 @@ pub struct TaskPlan {
     pub verify: Option<verify::Command>,
     /// Dir mode under Landlock: the only places the agent may write.
     pub write_scope: Option<Vec<PathBuf>>,
+    /// Worktree mode, sparse: the directories a new worktree is checked out with.
+    pub sparse: Option<Vec<String>>,
 }
 
 /// A validated spawn, made by [`Plan::new`] and carried out by [`run`](crate::run): which tasks
@@ -114,13 +117,14 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
     let mut plans = Vec::new();
     let mut skipped = Vec::new();
     let mut from_repository = Vec::new();
+    let mut notes = Vec::new();
     for task in selected {
         if !options.rerun && survey.finished_head(&task).is_some() {
             skipped.push(survey.state.tasks[&task.name].clone());
             continue;
         }
         known.remove(&task.name);
-        let (mut plan, commands) = plan_task(&survey, &resolver, options, task)?;
+        let (mut plan, commands) = plan_task(&survey, &resolver, options, task, &mut notes)?;
         if options.continue_session {
             same_agent(&survey, &resolver, options, &mut plan)?;
             can_continue(&survey, &plan)?;
@@ -136,6 +140,10 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
         mut warnings,
         ..
     } = survey;
+    warnings.extend(notes);
+    if plans.iter().any(|p| p.sparse.is_some()) {
+        crate::gitops::sparse::check_worktree_config(&project.repo)?;
+    }
     let origin = match mode {
         Mode::Branch => Some(branch::check_clean(&project)?),
         _ => None,
@@ -226,6 +234,7 @@ fn plan_task(
     resolver: &Resolver<'_>,
     options: &SpawnOptions,
     task: Task,
+    warnings: &mut Vec<String>,
 ) -> Result<(TaskPlan, Vec<trust::Command>)> {
     let project = &survey.project;
     let branch = project.branch_for(&task.slug);
@@ -260,6 +269,7 @@ fn plan_task(
     let commands = committed_commands(survey, &task, &settings.agent.template, check.as_ref())?;
     let verify = check.map(verify::Command::from);
     let scope = scope::for_task(&project.repo, &project.root, &task)?;
+    let sparse = sparse_cone(survey, resolver, &task, &scope, warnings);
     let mut prompt = settings.prompt.value;
     if survey.mode == Mode::Dir {
         prompt.push_str(&dir::scope_instruction(&task, &scope)?);
@@ -282,8 +292,36 @@ fn plan_task(
         copies: place.copies,
         includes: survey.includes.clone(),
         existing: place.existing,
+        sparse,
     };
     Ok((plan, commands))
+}
+
+/// The cone of the task's worktree when it is checked out sparse. Dir and branch modes work
+/// in the main worktree, which stays as it is: a sparse setting there is said once and ignored.
+fn sparse_cone(
+    survey: &Survey,
+    resolver: &Resolver<'_>,
+    task: &Task,
+    scope: &[String],
+    warnings: &mut Vec<String>,
+) -> Option<Vec<String>> {
+    if !resolver.sparse(task).value {
+        return None;
+    }
+    if survey.mode != Mode::Worktree {
+        let note = format!(
+            "sparse checkouts are for worktree mode; {} mode works in the main worktree, which is left as it is",
+            survey.mode
+        );
+        if !warnings.contains(&note) {
+            warnings.push(note);
+        }
+        return None;
+    }
+    cone::of(&survey.project, task, scope)
+        .map_err(|why| warnings.push(why))
+        .ok()
 }
 
 /// The task's agent and check commands that come from its task file, when that file is

@@ -134,6 +134,28 @@ fn port_ranges() {
 }
 
 #[test]
+fn sparse_worktrees() {
+    let env = with_task("---\nscope: src\n---\n# t\n");
+    env.git(&["config", "agents.sparse", "maybe"]);
+    snap(
+        "sparse_not_a_boolean",
+        &env,
+        &["spawn", "--command", "true"],
+    );
+    env.git(&["config", "agents.sparse", "true"]);
+    let root = env.repo.to_str().unwrap().to_owned();
+    env.git(&["config", "core.worktree", &root]);
+    snap(
+        "sparse_core_worktree",
+        &env,
+        &["spawn", "--command", "true"],
+    );
+    env.git(&["config", "--unset", "core.worktree"]);
+    let env = with_task("---\nsparse: sometimes\n---\n# t\n");
+    snap("sparse_front_matter", &env, &["spawn", "--command", "true"]);
+}
+
+#[test]
 fn task_files() {
     let env = Env::new();
     snap("no_tasks_dir", &env, &["spawn"]);
