@@ -41,6 +41,13 @@ pub enum Event {
         /// The command run, placeholders filled in.
         argv: Vec<String>,
     },
+    /// One of the task's setup commands started, in its new workspace, before the agent.
+    Setup {
+        /// The task's name.
+        task: String,
+        /// The command run, placeholders filled in.
+        argv: Vec<String>,
+    },
     /// A line of the agent's output (either stream), sent only when
     /// [`Reporter::wants_output`] says so.
     Output {
@@ -206,6 +213,11 @@ pub fn waiting_text(until: f64) -> String {
     format!("waiting: rate limit, resumes {}", crate::report::clock(at))
 }
 
+/// argv shell-quoted for reading; it is never run by a shell.
+pub fn command_line(argv: &[String]) -> String {
+    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| format!("{argv:?}"))
+}
+
 /// The one-line description of a finished task, shared by every display.
 pub fn finished_text(state: Status, exit_code: Option<i32>, message: Option<&str>) -> String {
     match (message, exit_code) {
@@ -222,6 +234,9 @@ impl<W: Write + Send> Reporter for Plain<W> {
             Event::State { task, state } => format!("{}: {}", display_name(task), state.label()),
             Event::Started { task, attempt, .. } if *attempt > 1 => {
                 format!("{}: running (attempt {attempt})", display_name(task))
+            }
+            Event::Setup { task, argv } => {
+                format!("{}: setup: {}", display_name(task), command_line(argv))
             }
             Event::Started { .. } | Event::Output { .. } | Event::Committed { .. } => return,
             Event::Waiting { task, until } => {

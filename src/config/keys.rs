@@ -25,3 +25,4 @@ pub const LANDLOCK: &str = "agents.landlock";
 pub const TRUST: &str = "agents.trust";
 pub const COPY: &str = "agents.copy";
 pub const PORT_RANGE: &str = "agents.portRange";
+pub const SETUP: &str = "agents.setup";

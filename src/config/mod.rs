@@ -239,6 +239,9 @@ pub struct Settings {
     pub copy_origin: Option<Origin>,
     /// The ports running tasks are given (`agents.portRange`).
     pub port_range: Setting<PortRange>,
+    /// Commands run in each new workspace before its agent (`agents.setup`, repeated), each
+    /// with where it was set.
+    pub setup: Vec<Setting<Template>>,
 }
 
 /// Whether branches named `<prefix><task>` are branches git accepts and can name on its command
@@ -332,6 +335,7 @@ impl Settings {
                 .collect(),
             copy_origin,
             port_range: ports::read(config)?,
+            setup: read::templates(config, keys::SETUP, "npm ci")?,
         })
     }
 }

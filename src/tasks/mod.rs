@@ -25,6 +25,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "timeout",
     "retries",
     "depends_on",
+    "setup",
 ];
 
 /// The optional YAML block at the top of a task file.
@@ -39,6 +40,9 @@ pub struct FrontMatter {
     pub timeout: Option<String>,
     pub retries: Option<u32>,
     pub depends_on: Vec<String>,
+    /// Commands run in a new workspace before the agent, each an argv template; replaces
+    /// `agents.setup` for the task (an empty list: none). `None`: not given.
+    pub setup: Option<Vec<String>>,
 }
 
 /// One task file.

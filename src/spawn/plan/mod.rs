@@ -68,6 +68,8 @@ pub struct TaskPlan {
     pub verify: Option<verify::Command>,
     /// Dir mode under Landlock: the only places the agent may write.
     pub write_scope: Option<Vec<PathBuf>>,
+    /// Run in a new workspace (or one whose setup never succeeded) before the agent.
+    pub setup: Vec<Program>,
 }
 
 /// A validated spawn, made by [`Plan::new`] and carried out by [`run`](crate::run): which tasks
@@ -257,7 +259,17 @@ fn plan_task(
         true => resolver.verify(&task)?,
         false => None,
     };
-    let commands = committed_commands(survey, &task, &settings.agent.template, check.as_ref())?;
+    let setup = resolver.setup(&task)?;
+    let mut commands =
+        committed_commands(survey, &task, &settings.agent.template, check.as_ref())?;
+    if survey.tracked(&task.rel_file)? {
+        commands.extend(
+            setup
+                .iter()
+                .filter(|s| s.template.origin == Origin::FrontMatter)
+                .map(|s| trust::command(&task, trust::Use::Setup, &s.template.value)),
+        );
+    }
     let verify = check.map(verify::Command::from);
     let scope = scope::for_task(&project.repo, &project.root, &task)?;
     let mut prompt = settings.prompt.value;
@@ -282,6 +294,7 @@ fn plan_task(
         copies: place.copies,
         includes: survey.includes.clone(),
         existing: place.existing,
+        setup,
     };
     Ok((plan, commands))
 }
