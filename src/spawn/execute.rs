@@ -201,7 +201,6 @@ fn prepare(
         record.copied = copied_for_state;
         record
     })?;
-
     Ok((started, copied))
 }
 

@@ -58,9 +58,10 @@ pub(super) fn parse_front_matter(
                 })?)
             }
             "setup" => {
-                meta.setup = Some(commands(&value).ok_or_else(|| {
-                    bad("'setup' must be a command or a list of commands".into())
-                })?)
+                meta.setup =
+                    Some(commands(&value).ok_or_else(|| {
+                        bad("'setup' must be a command or a list of commands".into())
+                    })?)
             }
             "timeout" => meta.timeout = Some(field(&value)?),
             "retries" => {

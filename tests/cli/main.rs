@@ -30,6 +30,7 @@ mod real_agents;
 mod sdk;
 mod settings;
 mod setup;
+mod setup_hooks;
 mod spawn;
 mod spawn_errors;
 mod status;

@@ -260,8 +260,7 @@ fn plan_task(
         false => None,
     };
     let setup = resolver.setup(&task)?;
-    let mut commands =
-        committed_commands(survey, &task, &settings.agent.template, check.as_ref())?;
+    let mut commands = committed_commands(survey, &task, &settings.agent.template, check.as_ref())?;
     if survey.tracked(&task.rel_file)? {
         commands.extend(
             setup
