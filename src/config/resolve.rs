@@ -233,7 +233,7 @@ impl Resolver<'_> {
                             task.name
                         ))
                         .with_fix(Fix::Text(format!(
-                            "install {program}, or change the task's setup: or git config {}",
+                            "install {program}, or change git config {} or the task's front matter setup:",
                             super::keys::SETUP
                         )))
                     })?
