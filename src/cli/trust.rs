@@ -1,6 +1,6 @@
 use clap::Args;
 
-/// Approve the agent, check and setup commands of the repository's committed task files.
+/// Approve the agent, check and setup commands of committed task files.
 ///
 /// A task file that came with the repository can name any command in its front matter
 /// (`command:`, `verify:`, `setup:`); spawn and verify refuse to run those until you have read and
