@@ -317,6 +317,24 @@ mod tests {
     }
 
     #[test]
+    fn setup_is_one_command_or_a_list_of_them() {
+        let parse = |yaml: &str| {
+            let text = format!("---\n{yaml}\n---\n# t\n");
+            parse_front_matter(&text, Path::new("t.md"), &mut Vec::new())
+                .unwrap()
+                .setup
+        };
+        assert_eq!(parse("setup: npm ci"), Some(vec!["npm ci".to_owned()]));
+        let list = parse("setup:\n  - npm ci\n  - [./gen, \"a b\"]");
+        assert_eq!(
+            list,
+            Some(vec!["npm ci".to_owned(), "./gen 'a b'".to_owned()])
+        );
+        assert_eq!(parse("setup: []"), Some(Vec::new()));
+        assert_eq!(parse("agent: codex"), None);
+    }
+
+    #[test]
     fn no_front_matter_means_defaults() {
         let mut warnings = Vec::new();
         let meta =
