@@ -68,17 +68,17 @@ pub fn run(
     );
     let mut done_here = shared.lock().unwrap_or_else(PoisonError::into_inner);
     if *done_here == commands {
-        return record_setup(cx, task, true).map(|_| None);
+        return record_setup(cx, task, true, commands).map(|_| None);
     }
     let step = run_all(cx, task, base, live, port)?;
     live.line.lock().unwrap().clear();
     match step {
         Step::Ok => {
-            *done_here = commands;
-            record_setup(cx, task, true).map(|_| None)
+            *done_here = commands.clone();
+            record_setup(cx, task, true, commands).map(|_| None)
         }
         Step::Failed(why) => {
-            record_setup(cx, task, false)?;
+            record_setup(cx, task, false, commands)?;
             cx.store.update(&task.task.name, |old| {
                 let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
                 record.failure = Some(FailureKind::Setup);
@@ -88,7 +88,7 @@ pub fn run(
             execute::finish(cx, task, Status::Failed, None, Some(message)).map(Some)
         }
         Step::Interrupted => {
-            record_setup(cx, task, false)?;
+            record_setup(cx, task, false, commands)?;
             let message = "interrupted during setup".to_owned();
             execute::finish(cx, task, Status::Interrupted, None, Some(message)).map(Some)
         }
@@ -107,6 +107,9 @@ fn run_all(
     let (env, write_scope) = super::attempts::surroundings(task, base, &port)?;
     let mut step = Step::Ok;
     for (i, program) in task.setup.iter().enumerate() {
+        if cx.runner.is_interrupted() {
+            return Ok(Step::Interrupted);
+        }
         let argv = render(task, program, &port);
         cx.reporter.event(&Event::Setup {
             task: task.task.name.clone(),
@@ -223,12 +226,12 @@ fn last_line(log: &std::path::Path, offset: u64) -> Option<String> {
 }
 
 /// Record whether the task's setup succeeded in its workspace.
-fn record_setup(cx: &Context<'_>, task: &TaskPlan, ok: bool) -> Result<TaskState> {
-    let commands = task
-        .setup
-        .iter()
-        .map(|s| s.template.value.command_line())
-        .collect();
+fn record_setup(
+    cx: &Context<'_>,
+    task: &TaskPlan,
+    ok: bool,
+    commands: Vec<String>,
+) -> Result<TaskState> {
     cx.store.update(&task.task.name, |old| {
         let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
         record.setup = Some(SetupRecord {
