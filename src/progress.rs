@@ -43,6 +43,13 @@ pub enum Event {
         /// The command run, placeholders filled in.
         argv: Vec<String>,
     },
+    /// One of the task's setup commands started, in its new workspace, before the agent.
+    Setup {
+        /// The task's name.
+        task: String,
+        /// The command run, placeholders filled in.
+        argv: Vec<String>,
+    },
     /// A line of the agent's output (either stream), sent only when
     /// [`Reporter::wants_output`] says so.
     Output {
@@ -208,6 +215,11 @@ pub fn waiting_text(until: f64) -> String {
     format!("waiting: rate limit, resumes {}", crate::report::clock(at))
 }
 
+/// argv shell-quoted for reading; it is never run by a shell.
+pub fn command_line(argv: &[String]) -> String {
+    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| format!("{argv:?}"))
+}
+
 /// The one-line description of a finished task, shared by every display.
 pub fn finished_text(state: Status, exit_code: Option<i32>, message: Option<&str>) -> String {
     match (message, exit_code) {
@@ -230,6 +242,9 @@ impl<W: Write + Send> Reporter for Plain<W> {
             } if *attempt > 1 => {
                 let of = attempts.max(attempt);
                 format!("{}: running (attempt {attempt}/{of})", display_name(task))
+            }
+            Event::Setup { task, argv } => {
+                format!("{}: setup: {}", display_name(task), command_line(argv))
             }
             Event::Started { .. } | Event::Output { .. } | Event::Committed { .. } => return,
             Event::Waiting { task, until } => {

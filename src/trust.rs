@@ -1,4 +1,4 @@
-//! Commands that come with a repository — front matter `command:` and `verify:` in task files
+//! Commands that come with a repository — front matter `command:`, `verify:` and `setup:` in task files
 //! committed there — run only once the user has approved them. Approval is per repository and
 //! per exact command, kept outside every repository (`~/.config/git-agents/trusted.json`), so a
 //! changed command needs approving again.
@@ -22,6 +22,19 @@ pub enum Use {
     Agent,
     /// The task's check.
     Verify,
+    /// A command run in the task's new workspace before its agent.
+    Setup,
+}
+
+impl Use {
+    /// What the command is for, in a word, as lists show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Use::Agent => "agent",
+            Use::Verify => "check",
+            Use::Setup => "setup",
+        }
+    }
 }
 
 /// One command from a committed task file.
@@ -143,10 +156,7 @@ pub fn refuse(commands: &[Command]) -> anyhow::Error {
         if commands.len() == 1 { "has" } else { "have" },
     );
     for c in commands {
-        let what = match c.used_for {
-            Use::Agent => "agent",
-            Use::Verify => "check",
-        };
+        let what = c.used_for.label();
         message.push_str(&format!("\n  {} ({what}): {}", c.task, c.command_line));
     }
     Error::usage(message).with_fix(Fix::TrustCommands).into()
@@ -190,6 +200,9 @@ pub fn review(cwd: &Path, names: &[String]) -> Result<(PathBuf, Vec<(Command, bo
             if let Some(text) = text {
                 commands.push(command(&task, used_for, &Template::parse(text)?));
             }
+        }
+        for text in task.meta.setup.iter().flatten() {
+            commands.push(command(&task, Use::Setup, &Template::parse(text)?));
         }
     }
     let open = untrusted(&project.root, &commands)?;

@@ -29,6 +29,8 @@ pub enum FailureKind {
     Exit,
     /// A signal killed it.
     Signal,
+    /// A setup command (`agents.setup`, front matter `setup:`) failed; the agent never ran.
+    Setup,
 }
 
 impl FailureKind {
@@ -50,6 +52,7 @@ impl FailureKind {
             FailureKind::OverBudget => "over-budget",
             FailureKind::Exit => "exit",
             FailureKind::Signal => "signal",
+            FailureKind::Setup => "setup",
         }
     }
 }

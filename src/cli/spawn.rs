@@ -62,6 +62,16 @@ The command is split like a shell would split it, but never run by a shell.
 Every agent sees GIT_AGENTS_TASK, GIT_AGENTS_TASK_FILE, GIT_AGENTS_WORKSPACE,
 GIT_AGENTS_BRANCH and GIT_AGENTS_BASE, and PWD set to its workspace.
 
+Setup: each git config agents.setup (repeatable; front matter setup: replaces the
+list for its task) runs in order in a task's workspace before its agent, when the
+workspace is new this run or its last setup failed; e.g.
+  git config --add agents.setup 'npm ci'
+It is split and filled in like --command, never run by a shell, with the agent's
+environment, confinement and time limits; its output goes into the task's log.
+A failed setup fails the task as `setup` (not retried; the next spawn runs it
+again), and whatever it leaves in the workspace is part of it: files it makes
+that git does not ignore are committed with the agent's work.
+
 Exit status: 0 all tasks done, 1 a task failed, 2 usage or configuration error,
 130 interrupted.")]
 pub struct SpawnArgs {
@@ -149,7 +159,7 @@ pub struct SpawnArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Run agent and check commands from committed task files without their approval
+    /// Run agent, check and setup commands from committed task files without their approval
     /// (git agents trust), for this run only; git config agents.trust=true always does.
     #[arg(short = 'y', long)]
     pub yes: bool,

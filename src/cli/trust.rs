@@ -1,9 +1,9 @@
 use clap::Args;
 
-/// Approve the agent and check commands of the repository's committed task files.
+/// Approve the agent, check and setup commands of committed task files.
 ///
 /// A task file that came with the repository can name any command in its front matter
-/// (`command:`, `verify:`); spawn and verify refuse to run those until you have read and
+/// (`command:`, `verify:`, `setup:`); spawn and verify refuse to run those until you have read and
 /// approved them here. Approval is per repository and per exact command, kept in
 /// ~/.config/git-agents/trusted.json: a changed command needs approving again. For CI, pass
 /// --yes to spawn or set git config agents.trust true.

@@ -3,7 +3,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use git_agents::error::exit;
-use git_agents::trust::{self, Use};
+use git_agents::trust;
 
 use super::ui::Ui;
 use crate::cli::trust::TrustArgs;
@@ -16,10 +16,7 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: TrustArgs) -> Result<i32> {
         return Ok(exit::OK);
     }
     for (command, trusted) in &commands {
-        let what = match command.used_for {
-            Use::Agent => "agent",
-            Use::Verify => "check",
-        };
+        let what = command.used_for.label();
         let mark = match (trusted, args.list) {
             (true, _) => "approved",
             (false, true) => "not approved",

@@ -114,8 +114,22 @@ impl Settings {
                 origin: self.allow_write_origin,
             },
         ];
+        entries.extend(self.setup_entries());
         scopes(repo, &mut entries);
         entries
+    }
+}
+
+impl Settings {
+    /// One `agents.setup` line per command, in the order they run; one unset line for none.
+    fn setup_entries(&self) -> Vec<Entry> {
+        if self.setup.is_empty() {
+            return vec![entry::<String>(keys::SETUP, None)];
+        }
+        self.setup
+            .iter()
+            .map(|s| entry(keys::SETUP, Some(&command(s))))
+            .collect()
     }
 }
 

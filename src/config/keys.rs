@@ -26,3 +26,4 @@ pub const TRUST: &str = "agents.trust";
 pub const COPY: &str = "agents.copy";
 pub const PORT_RANGE: &str = "agents.portRange";
 pub const SPARSE: &str = "agents.sparse";
+pub const SETUP: &str = "agents.setup";

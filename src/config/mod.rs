@@ -245,6 +245,9 @@ pub struct Settings {
     pub port_range: Setting<PortRange>,
     /// New worktrees are checked out sparse, over their task's scope (`agents.sparse`).
     pub sparse: Setting<bool>,
+    /// Commands run in each new workspace before its agent (`agents.setup`, repeated), each
+    /// with where it was set.
+    pub setup: Vec<Setting<Template>>,
 }
 
 /// Whether branches named `<prefix><task>` are branches git accepts and can name on its command
@@ -339,6 +342,7 @@ impl Settings {
             copy_origin,
             port_range: ports::read(config)?,
             sparse: sparse(config, overrides)?,
+            setup: read::templates(config, keys::SETUP, "npm ci")?,
         })
     }
 }

@@ -52,6 +52,50 @@ pub fn lookup(config: &gix::config::File, key: &str) -> Option<Found> {
     found
 }
 
+/// Every value of `key` (`section.name`) in `config`, in the order git reads them.
+fn lookup_all(config: &gix::config::File, key: &str) -> Vec<Found> {
+    let Some((section, name)) = key.split_once('.') else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for sec in config.sections_by_name(section).into_iter().flatten() {
+        if sec.header().subsection_name().is_some() {
+            continue;
+        }
+        let meta = sec.meta();
+        found.extend(sec.values(name).into_iter().map(|value| Found {
+            key: key.to_owned(),
+            value: Some(value.to_str_lossy().into_owned()),
+            origin: Origin::from_source(meta.source),
+            file: meta.path.clone(),
+        }));
+    }
+    found
+}
+
+/// A key that may repeat, each value an argv template (`agents.setup`); an empty value clears
+/// the list set before it, as git does for `credential.helper`.
+pub fn templates(
+    config: &gix::config::File,
+    key: &str,
+    example: &str,
+) -> Result<Vec<Setting<Template>>> {
+    let mut list = Vec::new();
+    for found in lookup_all(config, key) {
+        if found.raw().trim().is_empty() {
+            list.clear();
+            continue;
+        }
+        match Template::parse(found.raw()) {
+            Ok(template) => list.push(found.setting(template)),
+            Err(_) => {
+                return Err(found.refuse("cannot be split into words (check its quotes)", example))
+            }
+        }
+    }
+    Ok(list)
+}
+
 impl Found {
     /// The value as written; empty for an implicit one.
     pub fn raw(&self) -> &str {

@@ -214,6 +214,57 @@ impl<'a> Resolver<'a> {
     }
 }
 
+impl Resolver<'_> {
+    /// The commands run in `task`'s new workspace before its agent, each with its program:
+    /// front matter `setup:` replaces git config `agents.setup`. A program named by a relative
+    /// path (`./scripts/setup`) is the workspace's own, found when it runs; others must be on
+    /// PATH now.
+    pub fn setup(&self, task: &Task) -> Result<Vec<Program>> {
+        let templates = match &task.meta.setup {
+            Some(commands) => commands
+                .iter()
+                .map(|c| Ok(front_matter(setup_template(c, task)?)))
+                .collect::<Result<Vec<_>>>()?,
+            None => self.settings.setup.clone(),
+        };
+        templates
+            .into_iter()
+            .map(|template| {
+                let program = template.value.program();
+                let path = if program.contains('/') {
+                    PathBuf::from(program)
+                } else {
+                    which::which_in(program, std::env::var_os("PATH"), self.root).map_err(|_| {
+                        Error::usage(format!(
+                            "setup command '{program}' of task '{}' was not found on PATH",
+                            task.name
+                        ))
+                        .with_fix(Fix::Text(format!(
+                            "install {program}, or change git config {} or the task's front matter setup:",
+                            super::keys::SETUP
+                        )))
+                    })?
+                };
+                Ok(Program { template, path })
+            })
+            .collect()
+    }
+}
+
+/// A front-matter setup command split into words, or refused naming the task.
+fn setup_template(command: &str, task: &Task) -> Result<Template> {
+    Template::parse(command).map_err(|_| {
+        Error::usage(format!(
+            "setup command {command:?} of task '{}' cannot be split into words",
+            task.name
+        ))
+        .with_fix(Fix::Text(
+            "check its quotes; it is split like a shell would but never run by one".into(),
+        ))
+        .into()
+    })
+}
+
 fn is_flag<T>(setting: &Setting<T>) -> bool {
     setting.origin == Origin::Flag
 }

@@ -141,3 +141,42 @@ fn an_agent_flag_sets_a_configured_command_aside() {
     );
     assert_eq!(got.command.unwrap().value.words, ["mine", "{prompt}"]);
 }
+
+#[test]
+fn setup_commands_repeat_in_order_an_empty_one_clears_and_front_matter_replaces_them() {
+    let text = "[agents]\nsetup = first\nsetup =\nsetup = npm ci\nsetup = \"uv sync --frozen\"\n";
+    let settings = settings(text, &Overrides::default());
+    let lines: Vec<String> = settings
+        .setup
+        .iter()
+        .map(|s| s.value.command_line())
+        .collect();
+    assert_eq!(lines, ["npm ci", "uv sync --frozen"]);
+    assert!(settings.setup.iter().all(|s| s.origin == Origin::Local));
+
+    let resolver = Resolver::new(&settings, std::path::Path::new("/"));
+    let front = task(FrontMatter {
+        setup: Some(vec!["./scripts/setup 'two words'".into()]),
+        ..FrontMatter::default()
+    });
+    let setup = resolver.setup(&front).unwrap();
+    assert_eq!(setup.len(), 1);
+    assert_eq!(setup[0].template.origin, Origin::FrontMatter);
+    assert_eq!(
+        setup[0].template.value.words,
+        ["./scripts/setup", "two words"]
+    );
+    assert_eq!(
+        setup[0].path,
+        PathBuf::from("./scripts/setup"),
+        "found in the workspace"
+    );
+    let none = task(FrontMatter {
+        setup: Some(Vec::new()),
+        ..FrontMatter::default()
+    });
+    assert!(resolver.setup(&none).unwrap().is_empty());
+
+    let err = refused("[agents]\nsetup = \"npm 'ci\"\n", &Overrides::default());
+    assert!(err.to_string().contains("agents.setup"), "{err}");
+}

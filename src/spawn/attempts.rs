@@ -128,11 +128,11 @@ pub fn run_agent(
 }
 
 /// Variables added to an agent's environment.
-type Env = Vec<(String, String)>;
+pub(super) type Env = Vec<(String, String)>;
 
 /// The agent's environment (git-agents' variables, its port, a private TMPDIR when confined)
 /// and its write scope (with the worktree's admin dir, known only now).
-fn surroundings(
+pub(super) fn surroundings(
     task: &TaskPlan,
     base: gix::ObjectId,
     port: &str,

@@ -34,6 +34,8 @@ pub struct Context<'a> {
     pub ports: &'a super::ports::Ports,
     /// The note that ignored files were copied without copy-on-write has been given.
     pub plain_copy_noted: std::sync::atomic::AtomicBool,
+    /// Workspaces set up in this run: tasks that share one set it up once.
+    pub set_up: super::setup::SetUp,
 }
 
 /// How a task ended.
@@ -112,9 +114,11 @@ fn run(
     let (started, copied) = prepare(cx, driver, task, base)?;
     // Held until the task ends, through its retries and fix attempts.
     let lease = super::ports::lease(cx, task)?;
-    let port = Some(lease.port);
-    let live = Live::default();
+    let (port, live) = (Some(lease.port), Live::default());
     cx.reporter.attach(&task.task.name, live.line.clone());
+    if let Some(ended) = super::setup::run(cx, task, base, &live, port, &started)? {
+        return Ok(ended.into());
+    }
     let mut prompt = task.prompt.clone();
     let mut session = started.agent.last_session().map(str::to_owned);
     let rounds = if cx.verify { cx.fix_attempts + 1 } else { 1 };
@@ -197,7 +201,6 @@ fn prepare(
         record.copied = copied_for_state;
         record
     })?;
-
     Ok((started, copied))
 }
 
@@ -367,7 +370,7 @@ pub fn announce(reporter: &dyn Reporter, record: TaskState) -> TaskState {
     record
 }
 
-fn finish(
+pub(super) fn finish(
     cx: &Context<'_>,
     task: &TaskPlan,
     status: Status,

@@ -11,6 +11,7 @@ mod pool;
 mod ports;
 mod rate_pause;
 mod schedule;
+mod setup;
 mod test_hooks;
 
 use std::path::{Path, PathBuf};
@@ -223,6 +224,7 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
         fix_attempts: plan.fix_attempts,
         ports: &ports::Ports::new(plan.project.settings.port_range.value),
         plain_copy_noted: Default::default(),
+        set_up: Default::default(),
     };
     let driver = mode::driver(&plan);
     let ran = pool::run_all(&context, driver.as_ref(), pool::Work::of(&plan))?;
@@ -331,6 +333,7 @@ fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
         agent: Default::default(),
         waiting_until: None,
         merged: None,
+        setup: None,
     }
 }
 
@@ -356,6 +359,7 @@ fn queue_all(plan: &Plan, store: &Store, reporter: &dyn Reporter) -> Result<()> 
             // Files copied into a worktree being reused are still its own, not the agent's work.
             if old.workspace == record.workspace {
                 record.copied = old.copied;
+                record.setup = old.setup;
             }
             // An interrupted agent's conversation is picked up where the preset can.
             if old.state == Status::Interrupted || plan.continuing {

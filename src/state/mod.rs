@@ -78,6 +78,22 @@ pub struct TaskState {
     /// task is never run again unless asked, and its record outlives `clean`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged: Option<Merged>,
+    /// Its setup commands in the workspace it has: whether they succeeded, so a later spawn
+    /// runs them again only where they did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<SetupRecord>,
+}
+
+/// The last run of a task's setup commands in its workspace.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SetupRecord {
+    /// Every command exited 0.
+    pub ok: bool,
+    /// When they ended, in seconds since the Unix epoch.
+    pub at: f64,
+    /// The commands, shell-quoted for reading: changed ones run again.
+    pub commands: Vec<String>,
 }
 
 /// Where and when a task's branch was merged.

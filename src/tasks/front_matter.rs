@@ -57,6 +57,12 @@ pub(super) fn parse_front_matter(
                     bad("'verify' must be a string or a list of argv words".into())
                 })?)
             }
+            "setup" => {
+                meta.setup =
+                    Some(commands(&value).ok_or_else(|| {
+                        bad("'setup' must be a command or a list of commands".into())
+                    })?)
+            }
             "timeout" => meta.timeout = Some(field(&value)?),
             "retries" => {
                 meta.retries = Some(
@@ -124,5 +130,14 @@ fn command(value: &serde_yaml_ng::Value) -> Option<String> {
             shlex::try_join(words.iter().map(String::as_str)).ok()
         }
         other => scalar(other),
+    }
+}
+
+/// One command, or a list of them (each a string, or a list of argv words); null for none.
+fn commands(value: &serde_yaml_ng::Value) -> Option<Vec<String>> {
+    match value {
+        serde_yaml_ng::Value::Sequence(items) => items.iter().map(command).collect(),
+        serde_yaml_ng::Value::Null => Some(Vec::new()),
+        other => scalar(other).map(|s| vec![s]),
     }
 }

@@ -26,6 +26,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "retries",
     "depends_on",
     "sparse",
+    "setup",
 ];
 
 /// The optional YAML block at the top of a task file.
@@ -42,6 +43,9 @@ pub struct FrontMatter {
     pub depends_on: Vec<String>,
     /// Check the task's worktree out sparse over its scope (beats `agents.sparse`).
     pub sparse: Option<bool>,
+    /// Commands run in a new workspace before the agent, each an argv template; replaces
+    /// `agents.setup` for the task (an empty list: none). `None`: not given.
+    pub setup: Option<Vec<String>>,
 }
 
 /// One task file.
@@ -313,6 +317,24 @@ mod tests {
         assert_eq!(meta.command.as_deref(), Some("my-agent --say 'a b'"));
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].0.contains("t.md") && warnings[0].0.contains("'colour'"));
+    }
+
+    #[test]
+    fn setup_is_one_command_or_a_list_of_them() {
+        let parse = |yaml: &str| {
+            let text = format!("---\n{yaml}\n---\n# t\n");
+            parse_front_matter(&text, Path::new("t.md"), &mut Vec::new())
+                .unwrap()
+                .setup
+        };
+        assert_eq!(parse("setup: npm ci"), Some(vec!["npm ci".to_owned()]));
+        let list = parse("setup:\n  - npm ci\n  - [./gen, \"a b\"]");
+        assert_eq!(
+            list,
+            Some(vec!["npm ci".to_owned(), "./gen 'a b'".to_owned()])
+        );
+        assert_eq!(parse("setup: []"), Some(Vec::new()));
+        assert_eq!(parse("agent: codex"), None);
     }
 
     #[test]

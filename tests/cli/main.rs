@@ -31,6 +31,7 @@ mod real_agents;
 mod sdk;
 mod settings;
 mod setup;
+mod setup_hooks;
 mod sparse;
 mod spawn;
 mod spawn_errors;

@@ -71,6 +71,8 @@ pub struct TaskPlan {
     pub write_scope: Option<Vec<PathBuf>>,
     /// Worktree mode, sparse: the directories a new worktree is checked out with.
     pub sparse: Option<Vec<String>>,
+    /// Run in a new workspace (or one whose setup never succeeded) before the agent.
+    pub setup: Vec<Program>,
 }
 
 /// A validated spawn, made by [`Plan::new`] and carried out by [`run`](crate::run): which tasks
@@ -266,7 +268,16 @@ fn plan_task(
         true => resolver.verify(&task)?,
         false => None,
     };
-    let commands = committed_commands(survey, &task, &settings.agent.template, check.as_ref())?;
+    let setup = resolver.setup(&task)?;
+    let mut commands = committed_commands(survey, &task, &settings.agent.template, check.as_ref())?;
+    if survey.tracked(&task.rel_file)? {
+        commands.extend(
+            setup
+                .iter()
+                .filter(|s| s.template.origin == Origin::FrontMatter)
+                .map(|s| trust::command(&task, trust::Use::Setup, &s.template.value)),
+        );
+    }
     let verify = check.map(verify::Command::from);
     let scope = scope::for_task(&project.repo, &project.root, &task)?;
     let sparse = sparse_cone(survey, resolver, &task, &scope, warnings);
@@ -293,6 +304,7 @@ fn plan_task(
         includes: survey.includes.clone(),
         existing: place.existing,
         sparse,
+        setup,
     };
     Ok((plan, commands))
 }

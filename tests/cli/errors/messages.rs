@@ -156,6 +156,33 @@ fn sparse_worktrees() {
 }
 
 #[test]
+fn setup_commands() {
+    let env = with_task("# t\n");
+    let spawn = ["spawn", "--command", "true"];
+    env.git(&["config", "agents.setup", "npm \"ci"]);
+    snap("config_setup_unsplittable", &env, &spawn);
+    env.git(&["config", "agents.setup", "no-such-installer --all"]);
+    snap("setup_not_on_path", &env, &spawn);
+    env.git(&["config", "--unset-all", "agents.setup"]);
+    env.task("t", "---\nsetup: {npm: ci}\n---\n# t\n");
+    snap("front_matter_setup_not_commands", &env, &spawn);
+    env.task("t", "---\nsetup: npm \"ci\n---\n# t\n");
+    snap("front_matter_setup_unsplittable", &env, &spawn);
+    env.task("t", "---\nsetup: fake-agent echo hi\n---\n# t\n");
+    env.commit_all("a task with its own setup");
+    snap("setup_not_approved", &env, &spawn);
+    env.task(
+        "t",
+        "---\nsetup: fake-agent echo 'no lockfile' exit 4\n---\n# t\n",
+    );
+    snap_report(
+        "setup_failed",
+        &env,
+        &["spawn", "--yes", "--command", "true"],
+    );
+}
+
+#[test]
 fn task_files() {
     let env = Env::new();
     snap("no_tasks_dir", &env, &["spawn"]);
