@@ -81,7 +81,13 @@ pub fn show(cwd: &Path, options: &LogsOptions, out: &mut dyn Write) -> Result<()
         Runs::Latest => latest(&inventory, &task, kind, options, out),
         Runs::Number(run) => match logged.iter().find(|(n, _)| *n == run) {
             Some((_, path)) => copy_file(path, out),
-            None => Err(no_run_log(&task.name, kind, run, &logged).into()),
+            None => {
+                let readable = kind == runs::Kind::Raw
+                    && runs::logged(&task.log, runs::Kind::Log, current)
+                        .iter()
+                        .any(|(n, _)| *n == run);
+                Err(no_run_log(&task.name, (kind, run), readable, &logged).into())
+            }
         },
         Runs::All if logged.is_empty() => {
             Err(no_log(project, &task.name, &runs::latest(&task.log, kind), &[]).into())
@@ -161,21 +167,34 @@ fn no_log(project: &Project, name: &str, log: &Path, earlier: &[u32]) -> Error {
     }
 }
 
-fn no_run_log(name: &str, kind: runs::Kind, run: u32, logged: &[(u32, PathBuf)]) -> Error {
+/// Run `run` left no file of `kind`; `readable`: it has a readable log (an agent that streams
+/// plain text writes no raw stream); `logged` are the runs that have one.
+fn no_run_log(
+    name: &str,
+    (kind, run): (runs::Kind, u32),
+    readable: bool,
+    logged: &[(u32, PathBuf)],
+) -> Error {
     let what = match kind {
         runs::Kind::Raw => "raw stream",
         _ => "log",
     };
     let error = Error::failed(format!("task '{name}' has no {what} of run {run}"));
-    match logged.last() {
-        None => error.with_fix(Fix::StartTask {
-            task: name.to_owned(),
-        }),
-        Some((last, _)) => error.with_fix(Fix::Text(format!(
+    let fix = match logged.last() {
+        _ if readable => format!(
+            "its agent wrote plain text, not a stream of events; its log: git agents logs {name} --run {run}"
+        ),
+        None => {
+            return error.with_fix(Fix::StartTask {
+                task: name.to_owned(),
+            })
+        }
+        Some((last, _)) => format!(
             "its runs with a {what}: {}; e.g. git agents logs {name} --run {last}",
             list(logged.iter().map(|(n, _)| *n))
-        ))),
-    }
+        ),
+    };
+    error.with_fix(Fix::Text(fix))
 }
 
 fn list(runs: impl Iterator<Item = u32>) -> String {
