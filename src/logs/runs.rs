@@ -92,11 +92,12 @@ pub fn logged(log: &Path, kind: Kind, current: u32) -> Vec<(u32, PathBuf)> {
 
 /// Before a new run writes: move the latest run's files (run `previous`) among the earlier
 /// runs, then drop the oldest beyond [`KEPT`]. A file whose place is already taken stays
-/// where it is, and the new run appends to it: nothing is overwritten.
+/// where it is, and the new run appends to it: nothing is overwritten. So does a log that is
+/// no plain file (a link someone made to put it elsewhere, a device).
 pub fn set_aside(log: &Path, previous: u32) -> Result<()> {
     let present: Vec<Kind> = KINDS
         .into_iter()
-        .filter(|k| latest(log, *k).exists())
+        .filter(|k| std::fs::symlink_metadata(latest(log, *k)).is_ok_and(|m| m.is_file()))
         .collect();
     if present.is_empty() {
         return Ok(());
@@ -168,9 +169,11 @@ mod tests {
     }
 
     #[test]
-    fn a_taken_place_is_never_overwritten() {
+    fn a_taken_place_is_never_overwritten_nor_a_link_moved() {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("t.log");
+        let raw = latest(&log, Kind::Raw);
+        std::os::unix::fs::symlink("/dev/null", &raw).unwrap();
         std::fs::create_dir(runs_dir(&log)).unwrap();
         std::fs::write(earlier(&log, 0, Kind::Log), "kept\n").unwrap();
         std::fs::write(&log, "current\n").unwrap();
@@ -178,5 +181,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&log).unwrap(), "current\n");
         let kept = std::fs::read_to_string(earlier(&log, 0, Kind::Log)).unwrap();
         assert_eq!(kept, "kept\n");
+        assert!(raw.symlink_metadata().unwrap().is_symlink());
+        assert!(!earlier(&log, 0, Kind::Raw).exists());
     }
 }
