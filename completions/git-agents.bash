@@ -516,12 +516,16 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__logs)
-            opts="-f -C -h -V --follow --raw --color --help --version __git_agents_task__"
+            opts="-f -C -h -V --follow --run --all --raw --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then

@@ -122,11 +122,13 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s q -l qui
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s y -l yes -d 'Run agent, check and setup commands from committed task files without their approval (git agents trust), for this run only; git config agents.trust=true always does'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -l run -d 'The log of run N instead of the latest (`status --json` shows a task\'s last run)' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s f -l follow -d 'Follow the log until the task ends'
+complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s f -l follow -d 'Follow the latest run\'s log until the task ends'
+complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -l all -d 'Every run kept, oldest first, each introduced by a line naming it (the raw streams are printed one after the other, JSON lines only)'
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -l raw -d 'The agent\'s machine-readable stream, line for line, instead of the readable log'
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -s V -l version -d 'Print version'

@@ -1,10 +1,11 @@
-//! `logs`: a task's log as written, optionally followed until the task ends; and the last line
-//! of a log, read from its tail only, for status.
+//! `logs`: a task's log as written, of its latest run, one run or all ([`runs`] has the
+//! layout), optionally followed until the task ends; and the last line of a log, read from
+//! its tail only, for status.
 #![doc(hidden)]
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -15,15 +16,31 @@ use crate::inventory::{self as known, Inventory};
 use crate::repo::{relative_to, Project};
 use crate::runner::display_line;
 
+pub mod runs;
+
 /// How much of a log's end is read to find its last line.
 const TAIL: u64 = 8 * 1024;
+
+/// Which runs to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Runs {
+    /// The task's latest run.
+    #[default]
+    Latest,
+    /// The run with this number.
+    Number(u32),
+    /// Every run kept, oldest first.
+    All,
+}
 
 /// What to show.
 #[derive(Debug, Clone)]
 pub struct LogsOptions {
     /// Task name or slug.
     pub task: String,
-    /// Keep printing what is appended until the task ends.
+    /// Which runs.
+    pub runs: Runs,
+    /// Keep printing what is appended until the task ends (the latest run only).
     pub follow: bool,
     /// The raw lines of the agent's machine-readable stream instead of the readable log.
     pub raw: bool,
@@ -35,6 +52,7 @@ impl LogsOptions {
     pub fn new(task: impl Into<String>) -> LogsOptions {
         LogsOptions {
             task: task.into(),
+            runs: Runs::Latest,
             follow: false,
             raw: false,
             poll: Duration::from_millis(100),
@@ -42,15 +60,60 @@ impl LogsOptions {
     }
 }
 
-/// Copy the task's log to `out` byte for byte; when following, keep copying what is appended
-/// until the task's state is terminal (or its spawn is gone) and the log stops growing.
-/// A write to `out` that fails (a reader gone away) ends it with that error.
+/// Copy the task's log of the runs asked for to `out` byte for byte (with `Runs::All`, each
+/// readable log introduced by a line naming its run); when following, keep copying what is
+/// appended to the latest run's log until the task's state is terminal (or its spawn is gone)
+/// and the log stops growing. A write to `out` that fails (a reader gone away) ends it with
+/// that error.
 pub fn show(cwd: &Path, options: &LogsOptions, out: &mut dyn Write) -> Result<()> {
     let inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
     let task = inventory
         .select(std::slice::from_ref(&options.task))?
         .remove(0);
-    let (project, store) = (&inventory.project, inventory.store());
+    let project = &inventory.project;
+    let kind = match options.raw {
+        true => runs::Kind::Raw,
+        false => runs::Kind::Log,
+    };
+    let current = task.record.as_ref().map_or(0, |r| r.run);
+    let logged = runs::logged(&task.log, kind, current);
+    match options.runs {
+        Runs::Latest => latest(&inventory, &task, kind, options, out),
+        Runs::Number(run) => match logged.iter().find(|(n, _)| *n == run) {
+            Some((_, path)) => copy_file(path, out),
+            None => {
+                let readable = kind == runs::Kind::Raw
+                    && runs::logged(&task.log, runs::Kind::Log, current)
+                        .iter()
+                        .any(|(n, _)| *n == run);
+                Err(no_run_log(&task.name, (kind, run), readable, &logged).into())
+            }
+        },
+        Runs::All if logged.is_empty() => {
+            Err(no_log(project, &task.name, &runs::latest(&task.log, kind), &[]).into())
+        }
+        Runs::All => {
+            for (run, path) in &logged {
+                if kind == runs::Kind::Log {
+                    let shown = relative_to(path, &project.root);
+                    writeln!(out, "==> git-agents logs: run {run}: {}", shown.display())?;
+                }
+                copy_file(path, out)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The latest run's file, followed when asked.
+fn latest(
+    inventory: &Inventory,
+    task: &known::KnownTask,
+    kind: runs::Kind,
+    options: &LogsOptions,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let store = inventory.store();
     let ended = || -> Result<bool> {
         let state = store.load()?;
         Ok(state
@@ -58,17 +121,15 @@ pub fn show(cwd: &Path, options: &LogsOptions, out: &mut dyn Write) -> Result<()
             .get(&task.name)
             .is_none_or(|r| !known::is_live(r)))
     };
-    let path = match options.raw {
-        true => crate::spawn::raw_log(&task.log),
-        false => task.log.clone(),
-    };
+    let path = runs::latest(&task.log, kind);
     let mut file = loop {
         match File::open(&path) {
             Ok(file) => break file,
             // A queued or preparing task gets its log soon: following waits for it.
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 if !options.follow || ended()? {
-                    return Err(no_log(project, &task.name, &path).into());
+                    let earlier = runs::earlier_runs(&task.log, kind);
+                    return Err(no_log(&inventory.project, &task.name, &path, &earlier).into());
                 }
                 std::thread::sleep(options.poll);
             }
@@ -84,14 +145,60 @@ pub fn show(cwd: &Path, options: &LogsOptions, out: &mut dyn Write) -> Result<()
     }
 }
 
-fn no_log(project: &Project, name: &str, log: &Path) -> Error {
-    Error::failed(format!(
+fn copy_file(path: &Path, out: &mut dyn Write) -> Result<()> {
+    let mut file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    copy_new(&mut file, out).map(|_| ())
+}
+
+/// The latest run wrote no log (yet); `earlier` are the runs that did.
+fn no_log(project: &Project, name: &str, log: &Path, earlier: &[u32]) -> Error {
+    let error = Error::failed(format!(
         "task '{name}' has no log yet: {} does not exist",
         relative_to(log, &project.root).display()
-    ))
-    .with_fix(Fix::StartTask {
-        task: name.to_owned(),
-    })
+    ));
+    match earlier.last() {
+        None => error.with_fix(Fix::StartTask {
+            task: name.to_owned(),
+        }),
+        Some(last) => error.with_fix(Fix::Text(format!(
+            "earlier runs have logs ({}): git agents logs {name} --run {last}",
+            list(earlier.iter().copied())
+        ))),
+    }
+}
+
+/// Run `run` left no file of `kind`; `readable`: it has a readable log (an agent that streams
+/// plain text writes no raw stream); `logged` are the runs that have one.
+fn no_run_log(
+    name: &str,
+    (kind, run): (runs::Kind, u32),
+    readable: bool,
+    logged: &[(u32, PathBuf)],
+) -> Error {
+    let what = match kind {
+        runs::Kind::Raw => "raw stream",
+        _ => "log",
+    };
+    let error = Error::failed(format!("task '{name}' has no {what} of run {run}"));
+    let fix = match logged.last() {
+        _ if readable => format!(
+            "its agent wrote plain text, not a stream of events; its log: git agents logs {name} --run {run}"
+        ),
+        None => {
+            return error.with_fix(Fix::StartTask {
+                task: name.to_owned(),
+            })
+        }
+        Some((last, _)) => format!(
+            "its runs with a {what}: {}; e.g. git agents logs {name} --run {last}",
+            list(logged.iter().map(|(n, _)| *n))
+        ),
+    };
+    error.with_fix(Fix::Text(fix))
+}
+
+fn list(runs: impl Iterator<Item = u32>) -> String {
+    runs.map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Print what is in `file` and what gets appended, polling every `poll`, until `ended` says

@@ -12,7 +12,8 @@ use crate::state::TaskState;
 use crate::tasks::display_name;
 use table::{Cell, Table};
 
-/// One row per task: task, state, duration, commits, files changed, log; state words painted.
+/// One row per task: task, state, duration, the commits and files changed of this run (of its
+/// last run for a task skipped), log; state words painted. Then the run's number and totals.
 pub fn write_summary(
     out: &mut dyn Write,
     report: &SpawnReport,
@@ -26,6 +27,7 @@ pub fn write_summary(
         table.push(row(record, report));
     }
     table.render(out, paint)?;
+    writeln!(out, "run {}", report.run)?;
     if let Some(total) = totals(&report.tasks) {
         writeln!(out, "{total}")?;
     }

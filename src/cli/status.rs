@@ -24,8 +24,9 @@ Examples:
   git agents status --all           also merged tasks whose task files were retired
   git agents status --json | jq '.tasks[] | select(.worktree == \"dirty\") | .task'
 
-Columns: TRIES attempts so far; TIME duration, or time so far while running; AHEAD and
-BEHIND commits against the target; FILES files changed since the task's base; WORKTREE
+Columns: TRIES attempts in its last run (--json: run, that run's number); TIME duration, or
+time so far while running; AHEAD and BEHIND commits against the target; FILES files changed
+on the whole branch since the task's base (the spawn summary counts one run's); WORKTREE
 clean, dirty (N paths), directory missing (moved, deleted, not mounted), or - when never
 created. A state marked (stale) was left by a spawn that is no longer running.
 

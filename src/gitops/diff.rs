@@ -54,3 +54,14 @@ pub fn changed_paths(
         .map(|p| p.to_str_lossy().into_owned())
         .collect())
 }
+
+/// The work `new` holds over `old`: the commits it reaches that `old` does not
+/// (`git rev-list --count old..new`), and the files changed between them.
+pub fn work_since(
+    repo: &gix::Repository,
+    old: gix::ObjectId,
+    new: gix::ObjectId,
+) -> Result<(u32, u32)> {
+    let commits = repo.rev_walk([new]).with_hidden([old]).all()?.count() as u32;
+    Ok((commits, files_between(repo, old, new)?.len() as u32))
+}

@@ -34,3 +34,11 @@ pub fn read(repo: &gix::Repository) -> Result<Head> {
     let commit = repo.head_id().ok().map(|id| id.detach());
     Ok(Head { branch, commit })
 }
+
+/// The commit the worktree at `path` has checked out; `None` when it cannot be read or its
+/// branch is unborn.
+pub fn commit_at(path: &std::path::Path) -> Option<gix::ObjectId> {
+    let repo = super::open_worktree(path).ok()?;
+    let id = repo.head_id().ok()?.detach();
+    Some(id)
+}

@@ -50,17 +50,29 @@ impl Ran {
 /// task's retries, at most this many times.
 const RATE_LIMIT_WAITS: u32 = 5;
 
-/// Run the agent with `prompt`; retry failures up to the task's retries. `session`, when the
-/// preset can continue one, is the conversation to pick up.
+/// One pass of the agent over its task: the first, or a fix after a failed check.
+pub struct Turn<'a> {
+    pub prompt: &'a str,
+    /// The conversation to pick up, when the preset can continue one.
+    pub session: Option<String>,
+    /// A fix attempt: which one, of how many.
+    pub fix: Option<(u32, u32)>,
+}
+
+/// Run the agent for `turn`; retry failures up to the task's retries.
 pub fn run_agent(
     cx: &Context<'_>,
     task: &TaskPlan,
     base: gix::ObjectId,
-    prompt: &str,
+    turn: Turn<'_>,
     live: &Live,
-    mut session: Option<String>,
     port: Option<u16>,
 ) -> Result<Ran> {
+    let Turn {
+        prompt,
+        mut session,
+        fix,
+    } = turn;
     let sink = Sink {
         reporter: cx.reporter,
         task: &task.task.name,
@@ -85,8 +97,8 @@ pub fn run_agent(
             attempts: max_attempts,
             argv: argv.clone(),
         });
-        let attempt_of = (attempt, max_attempts);
-        let job = job(task, attempt_of, argv, &env, write_scope.clone());
+        let header = header(task.run, fix, (attempt, max_attempts), &argv);
+        let job = job(task, header, argv, &env, write_scope.clone());
         *live.telemetry.lock().unwrap() = Telemetry::default();
         let started = Instant::now();
         let outcome = cx.runner.run(&job, live, &sink)?;
@@ -151,22 +163,38 @@ pub(super) fn surroundings(
     Ok((env, write_scope))
 }
 
-/// The job of one attempt (`attempt` of `max`).
+/// The line that starts an attempt in the log: `==> git-agents: run 4 · attempt 2/3 ·
+/// 2026-12-01 14:03:11 UTC: COMMAND`; a fix attempt reads `fix 1/2` (and its attempt when
+/// the task has retries).
+fn header(
+    run: u32,
+    fix: Option<(u32, u32)>,
+    (attempt, max): (u32, u32),
+    argv: &[String],
+) -> String {
+    let pass = match fix {
+        None => format!("attempt {attempt}/{max}"),
+        Some((n, of)) if max == 1 => format!("fix {n}/{of}"),
+        Some((n, of)) => format!("fix {n}/{of} · attempt {attempt}/{max}"),
+    };
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    // 2026-12-01T14:03:11Z
+    let at = format!("{} UTC", stamp.trim_end_matches('Z').replacen('T', " ", 1));
+    let command =
+        shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| format!("{argv:?}"));
+    format!("==> git-agents: run {run} · {pass} · {at}: {command}")
+}
+
+/// The job of one attempt, its log starting with `header`.
 fn job(
     task: &TaskPlan,
-    (attempt, max): (u32, u32),
+    header: String,
     argv: Vec<String>,
     env: &[(String, String)],
     write_scope: Option<Vec<std::path::PathBuf>>,
 ) -> Job {
     Job {
-        header: Some(format!(
-            "==> git-agents: task {} attempt {attempt}/{max} at {}: {}",
-            task.task.name,
-            humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
-            shlex::try_join(argv.iter().map(String::as_str))
-                .unwrap_or_else(|_| format!("{argv:?}"))
-        )),
+        header: Some(header),
         argv,
         program: task.program.clone(),
         cwd: task.workspace.clone(),
@@ -204,11 +232,7 @@ fn ending(exit: Exit) -> Option<Ending> {
 
 /// The raw lines of a structured stream: beside the readable log.
 pub fn raw_log(log: &std::path::Path) -> std::path::PathBuf {
-    let name = log
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    log.with_file_name(format!("{name}.raw.jsonl"))
+    crate::logs::runs::latest(log, crate::logs::runs::Kind::Raw)
 }
 
 fn now_secs() -> i64 {

@@ -111,7 +111,7 @@ fn run(
     task: &TaskPlan,
     base: gix::ObjectId,
 ) -> Result<TaskEnd> {
-    let (started, copied) = prepare(cx, driver, task, base)?;
+    let (started, copied, start) = prepare(cx, driver, task, base)?;
     // Held until the task ends, through its retries and fix attempts.
     let lease = super::ports::lease(cx, task)?;
     let (port, live) = (Some(lease.port), Live::default());
@@ -123,7 +123,12 @@ fn run(
     let mut session = started.agent.last_session().map(str::to_owned);
     let rounds = if cx.verify { cx.fix_attempts + 1 } else { 1 };
     for round in 1..=rounds {
-        let ran = attempts::run_agent(cx, task, base, &prompt, &live, session.take(), port)?;
+        let turn = attempts::Turn {
+            prompt: &prompt,
+            session: session.take(),
+            fix: (round > 1).then(|| (round - 1, rounds - 1)),
+        };
+        let ran = attempts::run_agent(cx, task, base, turn, &live, port)?;
         if !ran.succeeded() {
             return agent_failed(cx, task, ran).map(TaskEnd::from);
         }
@@ -139,7 +144,7 @@ fn run(
         let note = ran
             .log_error
             .map(|e| format!("writing the log failed: {e}"));
-        let record = commit_task(cx, task, base, &copied, note)?;
+        let record = commit_task(cx, task, (base, start), &copied, note)?;
         if !cx.verify {
             return Ok(announce(cx.reporter, record).into());
         }
@@ -178,13 +183,14 @@ fn run(
     unreachable!("the loop returns in its last round")
 }
 
-/// Make the task's workspace ready; its record as it then stands, and the files copied in.
+/// Make the task's workspace ready; its record as it then stands, the files copied in, and
+/// the commit its workspace starts this run at.
 fn prepare(
     cx: &Context<'_>,
     driver: &dyn Driver,
     task: &TaskPlan,
     base: gix::ObjectId,
-) -> Result<(TaskState, Vec<String>)> {
+) -> Result<(TaskState, Vec<String>, gix::ObjectId)> {
     let started = set_state(cx, task, Status::Preparing, |r| {
         r.started = Some(state::now());
         r.ended = None;
@@ -195,13 +201,14 @@ fn prepare(
     })?;
     super::test_hooks::maybe_panic(&task.task.name);
     let copied = driver.prepare(cx, task, base)?;
+    let start = crate::gitops::head::commit_at(&task.workspace).unwrap_or(base);
     let copied_for_state = copied.clone();
     cx.store.update(&task.task.name, move |old| {
         let mut record = old.unwrap_or_else(|| super::queued_record(task, None));
         record.copied = copied_for_state;
         record
     })?;
-    Ok((started, copied))
+    Ok((started, copied, start))
 }
 
 fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState> {
@@ -266,9 +273,7 @@ fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState
 }
 
 fn check(cx: &Context<'_>, task: &TaskPlan, record: &TaskState) -> Result<verify::VerifyResult> {
-    let log = task
-        .log
-        .with_file_name(format!("{}.verify.log", task.task.slug));
+    let log = crate::logs::runs::latest(&task.log, crate::logs::runs::Kind::Verify);
     verify::run(
         cx.runner,
         &verify::Check {
@@ -285,21 +290,12 @@ fn check(cx: &Context<'_>, task: &TaskPlan, record: &TaskState) -> Result<verify
     )
 }
 
-/// The commit subject: the task's name, or its slug when the name holds control characters.
-pub fn subject(task: &TaskPlan) -> String {
-    let name = &task.task.name;
-    let shown = if name.chars().any(char::is_control) {
-        &task.task.slug
-    } else {
-        name
-    };
-    format!("feat: {shown} implementation")
-}
-
+/// Commit what the agent left; the record counts what this run added since `start`, and
+/// judges the branch since `base` (no changes, files outside the scope).
 fn commit_task(
     cx: &Context<'_>,
     task: &TaskPlan,
-    base: gix::ObjectId,
+    (base, start): (gix::ObjectId, gix::ObjectId),
     copied: &[String],
     note: Option<String>,
 ) -> Result<TaskState> {
@@ -311,7 +307,7 @@ fn commit_task(
         super::include::covers(copied, path)
             || preset.is_some_and(|p| p.leaves_behind(&path.to_str_lossy()))
     };
-    let outcome = commit::commit_all(&repo, &subject(task), &exclude).with_context(|| {
+    let outcome = commit::commit_all(&repo, &task.subject(), &exclude).with_context(|| {
         format!(
             "committing the agent's changes in {}",
             task.workspace.display()
@@ -321,7 +317,8 @@ fn commit_task(
         .head_id()
         .context("reading the workspace's HEAD")?
         .detach();
-    let commits = repo.rev_walk([head]).with_hidden([base]).all()?.count() as u32;
+    let on_branch = repo.rev_walk([head]).with_hidden([base]).all()?.count();
+    let (commits, files_this_run) = diff::work_since(&repo, start, head)?;
     let changed = diff::changed_paths(&repo, base, head)?;
     if let Some(commit) = outcome.commit {
         cx.reporter.event(&Event::Committed {
@@ -330,7 +327,7 @@ fn commit_task(
             files_changed: outcome.changed.len() as u32,
         });
     }
-    let status = if commits == 0 {
+    let status = if on_branch == 0 {
         Status::NoChanges
     } else {
         Status::Done
@@ -343,7 +340,7 @@ fn commit_task(
         record.ended = Some(state::now());
         record.head = Some(head.into());
         record.commits = commits;
-        record.files_changed = changed.len() as u32;
+        record.files_changed = files_this_run;
         record.violations = violations;
         record.message = note;
         record

@@ -113,6 +113,8 @@ crate::builder::setters!(SpawnOptions {
 #[derive(Debug, Clone, serde::Serialize)]
 #[non_exhaustive]
 pub struct SpawnReport {
+    /// This run's number (each spawn and continue takes the next one).
+    pub run: u32,
     /// Every task run this time, in task order.
     pub tasks: Vec<TaskState>,
     /// Finished tasks skipped (no `--rerun`).
@@ -205,10 +207,14 @@ pub fn spawn(
 ///   changes after the run fails. They come as [`ErrorKind::Failed`](crate::ErrorKind::Failed)
 ///   or as I/O and git errors with no [`Error`](crate::Error) in their chain. Tasks that already
 ///   ran keep their records and branches.
-pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
+pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
     announce(&plan, reporter, runner)?;
     let store = Store::new(plan.project.state_dir());
     create_dirs(&plan)?;
+    let number = store.next_run()?;
+    for task in &mut plan.tasks {
+        task.run = number;
+    }
     queue_all(&plan, &store, reporter)?;
 
     let context = execute::Context {
@@ -253,6 +259,7 @@ pub fn run(plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<Spawn
     store.flush()?;
     reporter.finish();
     Ok(SpawnReport {
+        run: number,
         tasks: ends.into_iter().map(|end| end.record).collect(),
         skipped: plan.skipped,
         interrupted: runner.is_interrupted(),
@@ -313,6 +320,7 @@ fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
         task: task.task.name.clone(),
         state: Status::Queued,
         attempts: 0,
+        run: task.run,
         exit_code: None,
         started: None,
         ended: None,
@@ -338,7 +346,7 @@ fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
 }
 
 /// Say which tasks are skipped, and record every task of the run as queued: readers (status,
-/// logs -f) see them all from the start.
+/// logs -f) see them all from the start. The logs of a task's last run are set aside first.
 fn queue_all(plan: &Plan, store: &Store, reporter: &dyn Reporter) -> Result<()> {
     for skipped in &plan.skipped {
         let already = match &skipped.merged {
@@ -352,7 +360,10 @@ fn queue_all(plan: &Plan, store: &Store, reporter: &dyn Reporter) -> Result<()> 
             ),
         });
     }
+    let state = store.load()?;
     for task in &plan.tasks {
+        let previous = state.tasks.get(&task.task.name).map_or(0, |r| r.run);
+        crate::logs::runs::set_aside(&task.log, previous)?;
         store.update(&task.task.name, |old| {
             let mut record = queued_record(task, None);
             let Some(old) = old else { return record };

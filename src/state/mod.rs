@@ -24,6 +24,9 @@ pub struct TaskState {
     pub state: Status,
     /// Agent attempts so far in its last run.
     pub attempts: u32,
+    /// The run (spawn or continue) it last ran in, numbered from 1; 0 before runs were numbered.
+    #[serde(default)]
+    pub run: u32,
     /// The agent's exit code (128 + signal when killed), when it exited.
     pub exit_code: Option<i32>,
     /// When its last run started, in seconds since the Unix epoch.
@@ -47,10 +50,10 @@ pub struct TaskState {
     /// The port it was given when its agent last started (`GIT_AGENTS_PORT`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
-    /// Commits on its branch since its base.
+    /// Commits its last run added to its branch (`git agents status` counts the whole branch).
     #[serde(default)]
     pub commits: u32,
-    /// Files changed on its branch since its base.
+    /// Files its last run changed.
     #[serde(default)]
     pub files_changed: u32,
     /// Why it failed, in one line.
@@ -110,6 +113,7 @@ pub struct Merged {
 }
 
 mod agent;
+mod runs;
 mod schema;
 mod status;
 

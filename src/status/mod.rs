@@ -105,6 +105,9 @@ pub struct TaskStatus {
     pub stale: bool,
     /// Agent attempts in its last run; 0 when it never ran.
     pub attempts: u32,
+    /// The run it last ran in (`git agents logs TASK --run N`); `None` when it never ran or
+    /// ran before runs were numbered.
+    pub run: Option<u32>,
     /// The agent's exit code in its last run (128 + signal when killed); `None` when it has not
     /// exited, timed out, was interrupted, or the task failed outside its agent.
     pub exit_code: Option<i32>,
@@ -273,6 +276,7 @@ fn task_status(
         state: record.map(|r| r.state),
         stale: record.is_some_and(known::is_stale),
         attempts: record.map(|r| r.attempts).unwrap_or(0),
+        run: record.map(|r| r.run).filter(|n| *n > 0),
         exit_code: record.and_then(|r| r.exit_code),
         started: record.and_then(|r| r.started),
         ended: record.and_then(|r| r.ended),

@@ -157,9 +157,7 @@ fn run_all(
         checks
             .par_iter()
             .map(|(task, record, command)| {
-                let log = record
-                    .log
-                    .with_file_name(format!("{}.verify.log", task.slug));
+                let log = crate::logs::runs::latest(&record.log, crate::logs::runs::Kind::Verify);
                 let result = run(
                     runner,
                     &Check {

@@ -19,7 +19,7 @@ fn prints_the_log_byte_for_byte() {
     assert_eq!(out.stdout, log, "binary junk is passed through untouched");
     let text = stdout(&out);
     assert!(
-        text.starts_with("==> git-agents: task noisy attempt 1/1"),
+        text.starts_with("==> git-agents: run 1 · attempt 1/1 · "),
         "{text}"
     );
     assert!(

@@ -28,6 +28,7 @@ mod modes;
 mod more_agents;
 mod output;
 mod real_agents;
+mod runs;
 mod sdk;
 mod settings;
 mod setup;

@@ -83,7 +83,7 @@ fn worktrees_and_branches_are_ones_git_accepts() {
     let log = env.read(&env.log("alpha"));
     assert!(log.contains("wrote alpha.txt"), "{log}");
     assert!(
-        log.starts_with("==> git-agents: task alpha attempt 1/1"),
+        log.starts_with("==> git-agents: run 1 · attempt 1/1 · "),
         "{log}"
     );
 }

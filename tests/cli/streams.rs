@@ -192,6 +192,22 @@ fn continue_sends_a_follow_up_to_the_same_session_and_commits_it() {
     // The follow-up's work lands on the task's branch, after the first run's.
     assert_eq!(env.git(&["show", "feature/hello:more.txt"]), "more\n");
     assert_eq!(env.git(&["show", "feature/hello:ran.txt"]), "ran\n");
+    // A run of its own: numbered, its log apart, counting only its commit.
+    let task = record(&env, "hello");
+    assert_eq!(
+        (&task["run"], &task["commits"]),
+        (&2.into(), &1.into()),
+        "{task}"
+    );
+    let log = env.read(&env.log("hello"));
+    assert!(
+        log.starts_with("==> git-agents: run 2 · attempt 1/1 · "),
+        "{log}"
+    );
+    assert!(env
+        .log("hello")
+        .with_file_name("hello.runs/run-1.log")
+        .is_file());
     let runs = invocations(&env);
     let last = runs.last().unwrap();
     assert!(

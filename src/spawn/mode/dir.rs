@@ -205,7 +205,7 @@ fn commit_owned(
         }
     } else {
         let exclude = |path: &BStr| !owned.contains(path.to_str_lossy().as_ref());
-        commit::commit_all(&repo, &execute::subject(plan), &exclude)
+        commit::commit_all(&repo, &plan.subject(), &exclude)
             .with_context(|| format!("committing the changes of task '{}'", plan.task.name))?
     };
     let head = repo.head_id()?.detach();

@@ -49,6 +49,8 @@ pub struct TaskPlan {
     pub branch: String,
     pub workspace: PathBuf,
     pub log: PathBuf,
+    /// The number of the run it is part of; given when the run starts.
+    pub run: u32,
     pub template: Template,
     pub program: PathBuf,
     pub prompt: String,
@@ -295,6 +297,7 @@ fn plan_task(
         budget_usd: project.settings.budget.as_ref().map(|b| b.value),
         retries: settings.retries.value,
         log: project.log_dir().join(format!("{}.log", task.slug)),
+        run: 0,
         task,
         branch: place.branch,
         workspace: place.workspace,
@@ -369,6 +372,19 @@ pub struct Placement {
     pub existing: Existing,
     /// Repo-relative files to copy in (or, in place, to keep out of commits).
     pub copies: Vec<PathBuf>,
+}
+
+impl TaskPlan {
+    /// The commit subject: the task's name, or its slug when the name holds control characters.
+    pub fn subject(&self) -> String {
+        let name = &self.task.name;
+        let shown = if name.chars().any(char::is_control) {
+            &self.task.slug
+        } else {
+            name
+        };
+        format!("feat: {shown} implementation")
+    }
 }
 
 impl Plan {

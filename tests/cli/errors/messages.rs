@@ -678,3 +678,27 @@ fn continuing_and_retiring_tasks() {
     env.git(&["config", "agents.layout", "flat"]);
     snap("layout_unknown", &env, &["spawn"]);
 }
+
+#[test]
+fn logs_of_runs() {
+    let env = spawned();
+    snap("logs_run_without_a_log", &env, &["logs", "t", "--run", "7"]);
+    snap(
+        "logs_run_without_a_raw_stream",
+        &env,
+        &["logs", "t", "--run", "1", "--raw"],
+    );
+    // Run 2 of t ends before its agent starts: its dependency fails.
+    env.task("dep", "---\ncommand: fake-agent exit 3\n---\n");
+    env.task(
+        "t",
+        "---\ndepends_on: [dep]\ncommand: fake-agent write t.txt 1\n---\n# t\n",
+    );
+    let out = env
+        .cmd()
+        .args(["spawn", "-q", "--rerun", "t"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    snap("logs_latest_run_without_a_log", &env, &["logs", "t"]);
+}
