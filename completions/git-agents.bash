@@ -106,7 +106,7 @@ _git__agents() {
 
     case "${cmd}" in
         git__agents)
-            opts="-C -h -V --color --help --version init merge config trust install-extras spawn logs clean verify status continue done help"
+            opts="-C -h -V --color --help --version init merge trust install-extras config spawn logs clean verify status continue done help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -160,7 +160,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__config)
-            opts="-j -C -h -V --jobs --agent --command --mode --json --color --help --version"
+            opts="-j -C -h -V --jobs --command --mode --json --agent --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -174,16 +174,16 @@ _git__agents() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --agent)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --command)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --mode)
                     COMPREPLY=($(compgen -W "worktree branch dir" -- "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -W "claude codex gemini aider opencode copilot qwen" -- "${cur}"))
                     return 0
                     ;;
                 -C)
@@ -263,7 +263,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__help)
-            opts="init merge config trust install-extras spawn logs clean verify status continue done help"
+            opts="init merge trust install-extras config spawn logs clean verify status continue done help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -574,7 +574,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__spawn)
-            opts="-j -q -y -C -h -V --mode --sparse --no-sparse --jobs --agent --command --prompt --base --rerun --retries --timeout --idle-timeout --budget --verify --verify-command --fix-attempts --json --quiet --yes --color --help --version __git_agents_task__"
+            opts="-j -q -y -C -h -V --mode --sparse --no-sparse --jobs --command --prompt --base --rerun --retries --timeout --idle-timeout --budget --verify --verify-command --fix-attempts --json --quiet --yes --agent --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -589,10 +589,6 @@ _git__agents() {
                     return 0
                     ;;
                 -j)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --agent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -630,6 +626,10 @@ _git__agents() {
                     ;;
                 --fix-attempts)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -W "claude codex gemini aider opencode copilot qwen" -- "${cur}"))
                     return 0
                     ;;
                 -C)

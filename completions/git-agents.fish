@@ -37,9 +37,9 @@ complete -c git-agents -n "__fish_git_agents_needs_command" -s h -l help -d 'Pri
 complete -c git-agents -n "__fish_git_agents_needs_command" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "init" -d 'Set up a repository for git agents'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
-complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "trust" -d 'Approve the agent, check and setup commands of committed task files'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
@@ -68,19 +68,6 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l continue
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l abort -d 'Undo an interrupted merge: the branch, its files and its index back to where it started'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s j -l jobs -d 'As spawn\'s -j' -r
-complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l agent -d 'As spawn\'s --agent' -r
-complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l command -d 'As spawn\'s --command' -r
-complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l mode -d 'As spawn\'s --mode' -r -f -a "worktree\t''
-branch\t''
-dir\t''"
-complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
-complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l json -d 'Print the settings as JSON'
-complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
@@ -95,11 +82,29 @@ always\t''
 never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s j -l jobs -d 'As spawn\'s -j' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l command -d 'As spawn\'s --command' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l mode -d 'As spawn\'s --mode' -r -f -a "worktree\t''
+branch\t''
+dir\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l agent -d 'As spawn\'s --agent' -r -f -a "claude\t''
+codex\t''
+gemini\t''
+aider\t''
+opencode\t''
+copilot\t''
+qwen\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l json -d 'Print the settings as JSON'
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l mode -d 'Where agents work: worktree (a worktree and branch per task, in parallel), branch (one after another in the main worktree, a branch each), dir (in parallel in the main worktree, each confined to its scope) [agents.mode]' -r -f -a "worktree\t''
 branch\t''
 dir\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s j -l jobs -d 'Run at most N agents at once [git config agents.jobs, default 4]' -r
-complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l agent -d 'Agent preset: claude, codex, gemini, aider, opencode, copilot, qwen [agents.agent]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l command -d 'Any agent command line as an argv template [agents.command]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l prompt -d 'The prompt given to every agent [agents.prompt]; it may start with `-`' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l base -d 'Branch from this revision instead of the main worktree\'s HEAD' -r
@@ -109,6 +114,13 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l idle-tim
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l budget -d 'Stop a task whose agent reports a cost above this many US dollars [agents.budget]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l verify-command -d 'The check command for every task (implies --verify); an argv template like --command' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l fix-attempts -d 'Give a task whose check failed back to its agent, with the check\'s output, up to N times (implies --verify)' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l agent -d 'Agent preset: claude, codex, gemini, aider, opencode, copilot, qwen [agents.agent]' -r -f -a "claude\t''
+codex\t''
+gemini\t''
+aider\t''
+opencode\t''
+copilot\t''
+qwen\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
@@ -180,19 +192,19 @@ never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand done" -l force -d 'Retire them even if they are not finished'
 complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "init" -d 'Set up a repository for git agents'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "trust" -d 'Approve the agent, check and setup commands of committed task files'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "done" -d 'Retire finished tasks: move their task files into <tasksDir>/done/'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge config trust install-extras spawn logs clean verify status continue done help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "init" -d 'Set up a repository for git agents'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "trust" -d 'Approve the agent, check and setup commands of committed task files'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "done" -d 'Retire finished tasks: move their task files into <tasksDir>/done/'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 
 # Task names.
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use crate::config::Overrides;
 use crate::error::{Error, Fix};
 use crate::inventory::{self as known, Inventory};
-use crate::repo::{relative_to, Project};
+use crate::repo::Project;
 use crate::runner::display_line;
 
 pub mod runs;
@@ -95,7 +95,7 @@ pub fn show(cwd: &Path, options: &LogsOptions, out: &mut dyn Write) -> Result<()
         Runs::All => {
             for (run, path) in &logged {
                 if kind == runs::Kind::Log {
-                    let shown = relative_to(path, &project.root);
+                    let shown = project.shown(path);
                     writeln!(out, "==> git-agents logs: run {run}: {}", shown.display())?;
                 }
                 copy_file(path, out)?;
@@ -154,7 +154,7 @@ fn copy_file(path: &Path, out: &mut dyn Write) -> Result<()> {
 fn no_log(project: &Project, name: &str, log: &Path, earlier: &[u32]) -> Error {
     let error = Error::failed(format!(
         "task '{name}' has no log yet: {} does not exist",
-        relative_to(log, &project.root).display()
+        project.shown(log).display()
     ));
     match earlier.last() {
         None => error.with_fix(Fix::StartTask {

@@ -17,6 +17,8 @@ pub struct Project {
     /// The shared git directory (canonical); state lives under `agents/` in it.
     pub(crate) common_dir: PathBuf,
     pub(crate) settings: Settings,
+    /// Where the command runs (canonical): printed paths are relative to it, as git's are.
+    pub(crate) cwd: PathBuf,
 }
 
 impl Project {
@@ -34,17 +36,29 @@ impl Project {
             .context("resolving the git directory")?;
         let mut settings = Settings::load(&repo, overrides)?;
         settings.place_defaults(&root, &common_dir.join(crate::gitops::STATE_DIR));
+        let cwd = start.canonicalize().unwrap_or_else(|_| root.clone());
         Ok(Project {
             repo,
             root,
             common_dir,
             settings,
+            cwd,
         })
     }
 
     /// The main worktree's root directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// `path` as the user should read it: relative to the directory the command runs in.
+    pub fn shown(&self, path: &Path) -> PathBuf {
+        relative_to(path, &self.cwd)
+    }
+
+    /// The directory the command runs in, which printed paths are relative to.
+    pub fn cwd(&self) -> &Path {
+        &self.cwd
     }
 
     /// Every `agents.*` setting in effect, with where it came from.

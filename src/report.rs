@@ -27,9 +27,9 @@ pub fn write_summary(
         table.push(row(record, report));
     }
     table.render(out, paint)?;
-    writeln!(out, "run {}", report.run)?;
-    if let Some(total) = totals(&report.tasks) {
-        writeln!(out, "{total}")?;
+    match totals(&report.tasks) {
+        Some(total) => writeln!(out, "run {} · {total}", report.run)?,
+        None => writeln!(out, "run {}", report.run)?,
     }
     if let Some(why) = &report.stopped {
         writeln!(out, "stopped: {why}")?;
@@ -65,7 +65,7 @@ fn row(record: &TaskState, report: &SpawnReport) -> Vec<Cell> {
             .map(cost)
             .unwrap_or_else(|| "-".into())
             .into(),
-        relative_to(&record.log, &report.root)
+        relative_to(&record.log, &report.shown_from)
             .display()
             .to_string()
             .into(),

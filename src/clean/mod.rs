@@ -128,9 +128,9 @@ pub struct CleanReport {
     pub errors: Vec<String>,
     /// Stopped by Ctrl-C or SIGTERM before it was done.
     pub interrupted: bool,
-    /// The main worktree's root, to show paths relative to it.
+    /// The directory the command ran in, to show paths relative to it.
     #[serde(skip)]
-    pub root: PathBuf,
+    pub shown_from: PathBuf,
 }
 
 impl CleanReport {
@@ -224,7 +224,7 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
         notes,
         errors,
         interrupted: options.interrupted(),
-        root: project.root.clone(),
+        shown_from: project.cwd.clone(),
     })
 }
 

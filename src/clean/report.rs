@@ -9,7 +9,7 @@ use crate::tasks::display_name;
 
 /// One line per note and per task: what went, or what was kept and why.
 pub fn write_report(out: &mut dyn Write, report: &CleanReport) -> std::io::Result<()> {
-    let shown = |path: &Path| relative_to(path, &report.root).display().to_string();
+    let shown = |path: &Path| relative_to(path, &report.shown_from).display().to_string();
     for note in &report.notes {
         writeln!(out, "note: {note}")?;
     }

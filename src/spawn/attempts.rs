@@ -177,6 +177,12 @@ fn header(
         Some((n, of)) if max == 1 => format!("fix {n}/{of}"),
         Some((n, of)) => format!("fix {n}/{of} · attempt {attempt}/{max}"),
     };
+    log_header(run, &pass, argv)
+}
+
+/// `==> git-agents: run 4 · PASS · 2026-12-01 14:03:11 UTC: COMMAND`, the line that starts
+/// what a command (an attempt, a setup step) wrote in the log.
+pub(super) fn log_header(run: u32, pass: &str, argv: &[String]) -> String {
     let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     // 2026-12-01T14:03:11Z
     let at = format!("{} UTC", stamp.trim_end_matches('Z').replacen('T', " ", 1));

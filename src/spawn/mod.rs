@@ -133,9 +133,9 @@ pub struct SpawnReport {
     /// Branch mode: why the run stopped before its last task.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
-    /// The main worktree's root, to show paths relative to it.
+    /// The directory the command ran in, to show paths relative to it.
     #[serde(skip)]
-    pub root: PathBuf,
+    pub shown_from: PathBuf,
 }
 
 impl SpawnReport {
@@ -263,7 +263,7 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
         tasks: ends.into_iter().map(|end| end.record).collect(),
         skipped: plan.skipped,
         interrupted: runner.is_interrupted(),
-        root: plan.project.root.clone(),
+        shown_from: plan.project.cwd.clone(),
         mode: plan.mode,
         enforcement: plan.enforcement,
         outside_scopes: end.outside_scopes,

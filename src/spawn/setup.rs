@@ -117,13 +117,10 @@ fn run_all(
         });
         *live.line.lock().unwrap() = format!("setup: {}", command_line(&argv));
         let job = Job {
-            header: Some(format!(
-                "==> git-agents: task {} setup {}/{} at {}: {}",
-                task.task.name,
-                i + 1,
-                task.setup.len(),
-                humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
-                command_line(&argv)
+            header: Some(super::attempts::log_header(
+                task.run,
+                &format!("setup {}/{}", i + 1, task.setup.len()),
+                &argv,
             )),
             program: program_path(task, program),
             argv,

@@ -182,3 +182,26 @@ fn verify_and_config_tables_align_painted_or_not() {
     );
     assert_eq!(config, stdout(&run(&env, &[], &["config"])));
 }
+
+#[test]
+fn paths_are_shown_relative_to_the_directory_the_command_runs_in() {
+    let env = Env::new();
+    env.task("t", "---\ncommand: fake-agent write a.txt 1\n---\n");
+    env.commit_all("a task");
+    let sub = env.repo.join("src");
+    let out = env.cmd_in(&sub).args(["spawn", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary = stdout(&out);
+    assert!(summary.contains(" ../.git/agents/logs/t.log"), "{summary}");
+    // The path as printed opens the log from there.
+    assert!(sub.join("../.git/agents/logs/t.log").is_file());
+
+    env.cmd().args(["merge"]).assert().success();
+    let out = env.cmd_in(&sub).args(["clean"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains("removed worktree ../../repo.agents/t"),
+        "{report}"
+    );
+}

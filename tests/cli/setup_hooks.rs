@@ -64,10 +64,10 @@ fn setup_runs_before_the_agent_in_a_new_worktree_and_not_again_there() {
     let logs = env.cmd().args(["logs", "t"]).output().unwrap();
     let log = stdout(&logs);
     let setup_at = log
-        .find("==> git-agents: task t setup 1/2 at ")
+        .find("==> git-agents: run 1 · setup 1/2 · ")
         .expect(&log);
-    let second = log.find("task t setup 2/2 at ").expect(&log);
-    let agent_at = log.find("==> git-agents: task t attempt 1/1").expect(&log);
+    let second = log.find("run 1 · setup 2/2 · ").expect(&log);
+    let agent_at = log.find("==> git-agents: run 1 · attempt 1/1").expect(&log);
     assert!(setup_at < second && second < agent_at, "{log}");
     assert!(log.contains("wrote .deps/ready"), "{log}");
     assert!(

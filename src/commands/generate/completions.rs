@@ -29,7 +29,7 @@ pub struct Scripts {
 
 impl Scripts {
     pub fn new(cmd: &Command) -> Scripts {
-        let (cmd, task_commands) = mark_task_args(visible_only(cmd));
+        let (cmd, task_commands) = mark_task_args(with_preset_names(visible_only(cmd)));
         Scripts {
             bash: bash(&cmd),
             zsh: zsh(&cmd, &task_commands),
@@ -162,6 +162,25 @@ fn visible_only(cmd: &Command) -> Command {
         }
     }
     out
+}
+
+/// Every `--agent NAME` completes to the presets' names. Only the scripts are told: at run time
+/// git-agents checks the name itself, to answer a wrong one with its own hint.
+fn with_preset_names(mut cmd: Command) -> Command {
+    let names: Vec<&str> = git_agents::agent::PRESETS.iter().map(|p| p.name).collect();
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .filter(|s| s.get_arguments().any(|a| a.get_id() == "agent"))
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in subs {
+        cmd = cmd.mut_subcommand(name, |sub| {
+            sub.mut_arg("agent", |arg| {
+                arg.value_parser(PossibleValuesParser::new(names.clone()))
+            })
+        });
+    }
+    cmd
 }
 
 /// Give the TASK positionals of [`TASK_COMMANDS`] the single possible value [`MARKER`]; return
