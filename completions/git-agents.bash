@@ -106,7 +106,7 @@ _git__agents() {
 
     case "${cmd}" in
         git__agents)
-            opts="-C -h -V --color --help --version init merge trust install-extras config spawn logs clean verify status continue done help"
+            opts="-C -h -V --color --help --version init trust install-extras config spawn logs clean merge verify status continue done help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,7 +263,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__help)
-            opts="init merge trust install-extras config spawn logs clean verify status continue done help"
+            opts="init trust install-extras config spawn logs clean merge verify status continue done help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -545,7 +545,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__merge)
-            opts="-n -C -h -V --into --dry-run --atomic --no-ff --json --no-verify --continue --abort --color --help --version"
+            opts="-n -C -h -V --into --dry-run --atomic --no-ff --json --no-verify --continue --abort --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -36,13 +36,13 @@ never\t''"
 complete -c git-agents -n "__fish_git_agents_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_needs_command" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "init" -d 'Set up a repository for git agents'
-complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "trust" -d 'Approve the agent, check and setup commands of committed task files'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
@@ -54,20 +54,6 @@ always\t''
 never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand init" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l into -d 'Branch to merge into (default: the branch checked out in the main worktree)' -r
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s n -l dry-run -d 'Forecast only: per branch fast-forward, clean merge, conflict (paths) or already merged, and an overlap matrix of branches that change the same files. Writes nothing; exits 1 when a conflict is forecast'
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l atomic -d 'All or nothing: if any branch conflicts, the target does not move at all'
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-ff -d 'Create a merge commit even when a fast-forward is possible'
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l json -d 'Print the report as JSON on stdout'
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-verify -d 'Merge tasks whose last contract check (git agents verify) failed, too'
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l continue -d 'Finish an interrupted merge: files and index to the new tree, then the branch'
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l abort -d 'Undo an interrupted merge: the branch, its files and its index back to where it started'
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand trust" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
@@ -155,6 +141,20 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l prune -d
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l json -d 'Print the report as JSON on stdout'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l into -d 'Branch to merge into (default: the branch checked out in the main worktree)' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s n -l dry-run -d 'Forecast only: per branch fast-forward, clean merge, conflict (paths) or already merged, and an overlap matrix of branches that change the same files. Writes nothing; exits 1 when a conflict is forecast'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l atomic -d 'All or nothing: if any branch conflicts, the target does not move at all'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-ff -d 'Create a merge commit even when a fast-forward is possible'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l json -d 'Print the report as JSON on stdout'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-verify -d 'Merge tasks whose last contract check (git agents verify) failed, too'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l continue -d 'Finish an interrupted merge: files and index to the new tree, then the branch'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l abort -d 'Undo an interrupted merge: the branch, its files and its index back to where it started'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -l command -d 'The check command for every task' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s j -l jobs -d 'Run at most N checks at once [agents.jobs]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
@@ -192,24 +192,25 @@ never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand done" -l force -d 'Retire them even if they are not finished'
 complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "init" -d 'Set up a repository for git agents'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "trust" -d 'Approve the agent, check and setup commands of committed task files'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "done" -d 'Retire finished tasks: move their task files into <tasksDir>/done/'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init merge trust install-extras config spawn logs clean verify status continue done help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "init" -d 'Set up a repository for git agents'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "trust" -d 'Approve the agent, check and setup commands of committed task files'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "done" -d 'Retire finished tasks: move their task files into <tasksDir>/done/'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 
 # Task names.
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 complete -c git-agents -n "__fish_git_agents_using_subcommand logs" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 complete -c git-agents -n "__fish_git_agents_using_subcommand verify" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 complete -c git-agents -n "__fish_git_agents_using_subcommand status" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task
 complete -c git-agents -n "__fish_git_agents_using_subcommand continue" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task

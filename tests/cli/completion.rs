@@ -20,6 +20,8 @@ fn cases() -> Vec<Case> {
         ("git agents spawn --mode ", &["branch", "dir", "worktree"]),
         ("git-agents sp", &["spawn"]),
         ("git-agents verify a", &["api", "auth"]),
+        ("git agents spawn --agent co", &["codex", "copilot"]),
+        ("git agents merge ", &["api", "auth"]),
     ];
     if help_of(&["merge"]).contains("--dry-run") {
         cases.push(("git agents merge --dr", &["--dry-run"]));

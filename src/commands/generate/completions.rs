@@ -212,11 +212,14 @@ fn mark_task_args(mut cmd: Command) -> (Command, Vec<String>) {
     (cmd, marked)
 }
 
-/// A positional named `task`/`tasks` or shown as `TASK`.
+/// A positional named `task`/`tasks` or shown as `TASK` (or `BRANCH|TASK`).
 fn is_task_arg(arg: &clap::Arg) -> bool {
     let id = arg.get_id().as_str();
-    let shown_as_task = arg
-        .get_value_names()
-        .is_some_and(|names| names.iter().any(|n| n.eq_ignore_ascii_case("task")));
+    let shown_as_task = arg.get_value_names().is_some_and(|names| {
+        names
+            .iter()
+            .flat_map(|n| n.split('|'))
+            .any(|n| n.eq_ignore_ascii_case("task"))
+    });
     id == "task" || id == "tasks" || shown_as_task
 }
