@@ -9,6 +9,9 @@ use crate::agent::PRESETS;
 use crate::config::Overrides;
 use crate::repo::Project;
 
+/// The example task file `init` writes; no task until renamed to `*.md`.
+pub const SAMPLE_TASK: &str = "example.md.sample";
+
 const EXAMPLE_TASK: &str = "\
 ---
 # Optional settings for this task; remove the # to use one.
@@ -75,7 +78,7 @@ pub fn init(cwd: &Path) -> Result<InitReport> {
     let mut files = vec![(contracts.join("README.md"), CONTRACTS_README)];
     if existing_tasks == 0 {
         // Not a task until renamed to <task>.md: spawn runs only *.md files.
-        files.push((project.tasks_dir().join("example.md.sample"), EXAMPLE_TASK));
+        files.push((project.tasks_dir().join(SAMPLE_TASK), EXAMPLE_TASK));
     }
     for (rel, text) in files {
         let path = project.root.join(&rel);

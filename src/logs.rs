@@ -262,12 +262,16 @@ pub fn last_line(path: &Path) -> Option<String> {
         // The first piece is the end of a line cut by the seek.
         lines.remove(0);
     }
+    // git-agents' own lines (attempt headers, telemetry) are not what the agent said.
     lines
         .into_iter()
         .rev()
         .map(display_line)
-        .find(|line| !line.is_empty())
+        .find(|line| !line.is_empty() && !line.starts_with(OWN_LINE))
 }
+
+/// How the lines git-agents writes into a log begin.
+pub const OWN_LINE: &str = "==> git-agents";
 
 #[cfg(test)]
 mod tests {
@@ -288,6 +292,12 @@ mod tests {
 
         std::fs::write(&path, "").unwrap();
         assert_eq!(last_line(&path), None);
+        std::fs::write(
+            &path,
+            "said this\n==> git-agents: run 2 · attempt 1/1 · now: x\n",
+        )
+        .unwrap();
+        assert_eq!(last_line(&path).as_deref(), Some("said this"));
         assert_eq!(last_line(&dir.path().join("missing.log")), None);
     }
 }

@@ -46,6 +46,15 @@ fn init_scaffolds_an_empty_repository_and_spawn_runs_the_example() {
     let out = env.cmd().args(spawn).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let tasks = env.repo.join(".claude/tasks");
+    env.write(".claude/tasks/mine.md", "# Write mine.txt\n");
+    let out = env.cmd().args(spawn).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("uncommitted changes"),
+        "init's sample and a new task file are no unseen change: {}",
+        stderr(&out)
+    );
+    std::fs::remove_file(tasks.join("mine.md")).unwrap();
     std::fs::rename(tasks.join("example.md.sample"), tasks.join("example.md")).unwrap();
     let out = env.cmd().args(spawn).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -179,15 +179,19 @@ fn tracked(repo: &gix::Repository, base: gix::ObjectId, rel: &Path) -> Result<bo
 }
 
 /// Uncommitted changes in the main worktree, which agents starting from its HEAD do not see
-/// (the untracked task files and contracts aside: those are copied in). A warning, not a
-/// refusal: they may be meant to stay out.
+/// (the untracked task files and contracts aside: those are copied in; and `init`'s sample,
+/// which is no task). A warning, not a refusal: they may be meant to stay out.
 fn unseen_changes(project: &Project, copied: &[PathBuf]) -> Option<String> {
     let copied: Vec<String> = copied
         .iter()
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .collect();
-    let paths =
+    let tasks_dir = crate::repo::relative_to(project.tasks_dir(), &project.root);
+    let sample = tasks_dir.join(crate::init::SAMPLE_TASK);
+    let sample = sample.to_string_lossy().replace('\\', "/");
+    let mut paths =
         crate::gitops::scan::uncommitted(&project.repo, &project.root, &copied, false).ok()?;
+    paths.retain(|p| *p != sample);
     let first = paths.first()?;
     let more = match paths.len() {
         1 => String::new(),
