@@ -6,16 +6,18 @@ mod descendants;
 mod drain;
 mod git_parent;
 mod parent_death;
+mod pool;
 mod pulse;
 mod pump;
 mod spawn;
 mod stream_pump;
 pub mod supervise;
 mod watchdog;
+mod wire;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -178,9 +180,12 @@ impl InterruptHandle {
 pub struct Runner {
     watchdog: Arc<Watchdog>,
     interrupted: Arc<AtomicBool>,
-    /// A `git-agents` binary to run each agent under `__supervise`, so the agents die with us
-    /// even when we are killed with SIGKILL. `None` runs agents directly.
+    /// A `git-agents` binary to run as the supervisor (`__supervise`) that starts every
+    /// agent, so the agents die with us even when we are killed with SIGKILL. `None` runs
+    /// agents directly.
     supervisor: Option<PathBuf>,
+    /// The supervisor, started by the first job.
+    pool: OnceLock<Result<pool::Pool, String>>,
 }
 
 impl Runner {
@@ -192,11 +197,11 @@ impl Runner {
     /// Starts a watchdog thread that lives as long as the runner.
     pub fn new(grace: Duration, supervisor: Option<PathBuf>) -> Runner {
         let interrupted = Arc::new(AtomicBool::new(false));
-        let supervisor_ends_all = supervisor.is_some() && supervise::ENDS_DESCENDANTS;
         Runner {
-            watchdog: Watchdog::start(grace, supervisor_ends_all, interrupted.clone()),
+            watchdog: Watchdog::start(grace, interrupted.clone()),
             interrupted,
             supervisor,
+            pool: OnceLock::new(),
         }
     }
 
@@ -234,6 +239,26 @@ impl Runner {
     /// Run `job` to its end; `live` is kept up to date with what it prints.
     pub(crate) fn run(&self, job: &Job, live: &Live, sink: &dyn LineSink) -> Result<Outcome> {
         spawn::run(self, job, live, sink)
+    }
+
+    /// The supervisor, started now if this is the first job; `None` without one.
+    fn pool(&self) -> Result<Option<&pool::Pool>> {
+        let Some(supervisor) = &self.supervisor else {
+            return Ok(None);
+        };
+        let grace = self.watchdog.grace();
+        let started = self.pool.get_or_init(|| {
+            pool::Pool::start(supervisor, grace).map_err(|err| {
+                format!(
+                    "cannot start the supervisor {}: {err}",
+                    supervisor.display()
+                )
+            })
+        });
+        match started {
+            Ok(pool) => Ok(Some(pool)),
+            Err(err) => Err(anyhow::anyhow!("{err}")),
+        }
     }
 
     /// Whether jobs run under the supervisor (needed for write confinement and crash safety).

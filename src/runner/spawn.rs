@@ -1,17 +1,26 @@
 //! Start one job in its own process group and wait for it, and for its output, though never
 //! long for output that outlives it (see `drain`).
 
+use std::ffi::OsString;
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::io::{PipeWriter, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, Result};
 
+use super::pool::Agent;
 use super::pulse::Pulse;
+use super::supervise::request::{Ended, Start};
 use super::watchdog::{Idle, Reason};
 use super::{drain, pump, stream_pump, Exit, Job, LineSink, Live, Outcome, Runner};
 use crate::agent::Format;
+
+/// A started job: run directly, or by the supervisor.
+enum Process {
+    Direct(Child),
+    Supervised(Agent),
+}
 
 pub fn run(runner: &Runner, job: &Job, live: &Live, sink: &dyn LineSink) -> Result<Outcome> {
     let mut log = OpenOptions::new()
@@ -26,28 +35,21 @@ pub fn run(runner: &Runner, job: &Job, live: &Live, sink: &dyn LineSink) -> Resu
     let (reader, writer) = std::io::pipe().context("creating an output pipe")?;
     // Closed once the child has exited, from when the output is only drained a little longer.
     let (exit_seen, exited) = std::io::pipe().context("creating a pipe")?;
-    let mut command = command(runner, job);
-    command
-        .current_dir(&job.cwd)
-        // As a shell would: some CLIs (opencode) work where PWD says, not in their cwd.
-        .env("PWD", &job.cwd)
-        .envs(job.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(writer.try_clone().context("creating an output pipe")?)
-        .stderr(writer)
-        .process_group(0);
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("cannot start {}", job.program.display()))?;
-    // Our copies of the pipe's write end must close, or the pump never sees the end.
-    drop(command);
-    let pgid = child.id() as i32;
+    // Our copies of the pipe's write end are closed once it started, or the pump never sees
+    // the end.
+    let process = start(runner, job, writer)?;
+    let pgid = match &process {
+        Process::Direct(child) => Some(child.id() as i32),
+        Process::Supervised(agent) => agent.pid,
+    };
     let pulse = std::sync::Arc::new(Pulse::default());
     let idle = Idle {
         limit: job.idle_timeout,
         pulse: pulse.clone(),
     };
-    runner.watchdog.watch(pgid, job.timeout, Some(idle));
+    if let Some(pgid) = pgid {
+        runner.watchdog.watch(pgid, job.timeout, Some(idle));
+    }
 
     std::thread::scope(|scope| {
         let output = drain::Output::new(reader, exit_seen);
@@ -55,47 +57,73 @@ pub fn run(runner: &Runner, job: &Job, live: &Live, sink: &dyn LineSink) -> Resu
             Format::Text => pump::pump(output, log, &live.line, &pulse, sink),
             format => stream_pump::pump(output, log, job, format, live, &pulse, sink),
         });
-        let status = child.wait();
-        let reason = runner.watchdog.finish(pgid);
+        let status = wait(process);
+        let reason = pgid.and_then(|pgid| runner.watchdog.finish(pgid));
         drop(exited);
         let log_error = pump
             .join()
             .unwrap_or_else(|_| Some("the log writer panicked".into()));
-        runner.watchdog.forget(pgid);
+        if let Some(pgid) = pgid {
+            runner.watchdog.forget(pgid);
+        }
         let status = status.context("waiting for the agent")?;
         let exit = match reason {
             Some(Reason::TimedOut) => Exit::TimedOut,
             Some(Reason::Interrupted) => Exit::Interrupted,
             Some(Reason::Hung) => Exit::Hung,
             Some(Reason::OverBudget) => Exit::OverBudget,
-            _ => match (status.code(), status.signal()) {
-                (Some(code), _) => Exit::Code(code),
-                (None, Some(signal)) => Exit::Signal(signal),
-                (None, None) => Exit::Code(-1),
+            _ => match status {
+                Ended::Code(code) => Exit::Code(code),
+                Ended::Signal(signal) => Exit::Signal(signal),
             },
         };
         Ok(Outcome { exit, log_error })
     })
 }
 
-fn command(runner: &Runner, job: &Job) -> Command {
-    match &runner.supervisor {
-        Some(supervisor) => {
-            let mut command = Command::new(supervisor);
-            command
-                .arg(super::supervise::SUBCOMMAND)
-                .arg(std::process::id().to_string())
-                .arg(runner.watchdog.grace().as_millis().to_string());
-            for path in job.write_scope.iter().flatten() {
-                command.arg("--write").arg(path);
-            }
-            command.arg("--").arg(&job.program).args(&job.argv);
-            command
-        }
-        None => {
-            let mut command = Command::new(&job.program);
-            command.arg0(&job.argv[0]).args(&job.argv[1..]);
-            command
+fn wait(process: Process) -> std::io::Result<Ended> {
+    match process {
+        Process::Supervised(agent) => agent.wait(),
+        Process::Direct(mut child) => {
+            let status = child.wait()?;
+            Ok(match (status.code(), status.signal()) {
+                (Some(code), _) => Ended::Code(code),
+                (None, Some(signal)) => Ended::Signal(signal),
+                (None, None) => Ended::Code(-1),
+            })
         }
     }
+}
+
+/// Start `job` with both output streams into `output`, by the supervisor when there is one.
+fn start(runner: &Runner, job: &Job, output: PipeWriter) -> Result<Process> {
+    let cannot = || format!("cannot start {}", job.program.display());
+    if let Some(pool) = runner.pool().with_context(cannot)? {
+        // As a shell would: some CLIs (opencode) work where PWD says, not in their cwd.
+        let mut env = vec![(OsString::from("PWD"), job.cwd.clone().into_os_string())];
+        env.extend(job.env.iter().map(|(k, v)| (k.into(), v.into())));
+        let start = Start {
+            id: 0,
+            cwd: job.cwd.clone(),
+            env,
+            writable: job.write_scope.clone(),
+            program: job.program.clone(),
+            argv: job.argv.iter().map(OsString::from).collect(),
+        };
+        let agent = pool.run(start, &output).with_context(cannot)?;
+        return Ok(Process::Supervised(agent));
+    }
+    let mut command = Command::new(&job.program);
+    command
+        .arg0(&job.argv[0])
+        .args(&job.argv[1..])
+        .current_dir(&job.cwd)
+        .env("PWD", &job.cwd)
+        .envs(job.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(output.try_clone().context("creating an output pipe")?)
+        .stderr(output)
+        .process_group(0);
+    let child = command.spawn().with_context(cannot)?;
+    Ok(Process::Direct(child))
 }

@@ -1,9 +1,8 @@
 //! One thread that sends SIGTERM, then SIGKILL after a grace period, to process groups whose
 //! deadline passed or when the run is interrupted.
 //!
-//! A supervisor that ends every descendant itself (see `supervise::ENDS_DESCENDANTS`) does so
-//! after the same grace period, and must live on to reap them: SIGKILL to its group, which
-//! would end it too, then comes only later, as a backstop.
+//! The groups are the agents' own: the supervisor, when there is one, is in none of them, and
+//! ends what an agent left outside its group once the agent has ended.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,27 +58,14 @@ impl Entry {
 pub struct Watchdog {
     groups: Mutex<HashMap<i32, Entry>>,
     grace: Duration,
-    /// From SIGTERM to SIGKILL for a group stopped by a timeout or an interrupt.
-    backstop: Duration,
     interrupted: Arc<AtomicBool>,
 }
 
 impl Watchdog {
-    /// `supervisor_ends_all`: the groups are led by supervisors that end every descendant.
-    pub fn start(
-        grace: Duration,
-        supervisor_ends_all: bool,
-        interrupted: Arc<AtomicBool>,
-    ) -> Arc<Watchdog> {
-        let backstop = if supervisor_ends_all {
-            grace * 2 + Duration::from_secs(1)
-        } else {
-            grace
-        };
+    pub fn start(grace: Duration, interrupted: Arc<AtomicBool>) -> Arc<Watchdog> {
         let watchdog = Arc::new(Watchdog {
             groups: Mutex::new(HashMap::new()),
             grace,
-            backstop,
             interrupted,
         });
         let weak = Arc::downgrade(&watchdog);
@@ -143,9 +129,7 @@ impl Watchdog {
         for (&pgid, entry) in groups.iter_mut() {
             let pid = Pid::from_raw(pgid);
             match entry.terminated {
-                Some((since, reason))
-                    if !entry.killed && now.duration_since(since) >= self.kill_after(reason) =>
-                {
+                Some((since, _)) if !entry.killed && now.duration_since(since) >= self.grace => {
                     entry.killed = true;
                     let _ = killpg(pid, Signal::SIGKILL);
                 }
@@ -167,16 +151,6 @@ impl Watchdog {
         }
         // Once gone, a group's id may be taken again: a forgotten entry must not outlive it.
         groups.retain(|&pgid, entry| !entry.forgotten || (!entry.killed && exists(pgid)));
-    }
-
-    fn kill_after(&self, reason: Reason) -> Duration {
-        match reason {
-            // The job's main process, the supervisor if any, has ended already.
-            Reason::Leftover => self.grace,
-            Reason::TimedOut | Reason::Interrupted | Reason::Hung | Reason::OverBudget => {
-                self.backstop
-            }
-        }
     }
 }
 

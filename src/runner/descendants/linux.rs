@@ -1,7 +1,5 @@
 //! Linux: a subreaper, and the family tree read from /proc/PID/stat.
 
-use std::collections::HashMap;
-
 use nix::unistd::Pid;
 
 pub const ALL_FOUND: bool = true;
@@ -11,9 +9,13 @@ pub fn become_subreaper() -> bool {
 }
 
 pub fn list() -> Vec<Pid> {
-    let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
+    super::below(&tree(), Pid::this())
+}
+
+pub fn tree() -> super::Tree {
+    let mut children = super::Tree::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
+        return children;
     };
     for entry in entries.flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
@@ -23,22 +25,45 @@ pub fn list() -> Vec<Pid> {
             children.entry(parent).or_default().push(pid);
         }
     }
+    children
+}
+
+/// From /proc/self/task/*/children: an orphan is adopted by one of our threads.
+pub fn children() -> Vec<Pid> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
     let mut found = Vec::new();
-    let mut parents = vec![Pid::this().as_raw()];
-    while let Some(parent) = parents.pop() {
-        for child in children.remove(&parent).unwrap_or_default() {
-            found.push(Pid::from_raw(child));
-            parents.push(child);
-        }
+    for task in tasks.flatten() {
+        let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        found.extend(
+            text.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .map(Pid::from_raw),
+        );
     }
     found
 }
 
+pub fn group_of(pid: Pid) -> Option<Pid> {
+    stat_field(pid.as_raw(), 2).map(Pid::from_raw)
+}
+
+pub fn environment_has(pid: Pid, entry: &str) -> bool {
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .is_ok_and(|env| env.split(|b| *b == 0).any(|e| e == entry.as_bytes()))
+}
+
 /// The fourth field of /proc/PID/stat, after a command name that may hold spaces and ')'.
 fn parent_of(pid: i32) -> Option<i32> {
+    stat_field(pid, 1)
+}
+
+/// Field `n` (0: the state) of /proc/PID/stat after the command name.
+fn stat_field(pid: i32, n: usize) -> Option<i32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let (_, fields) = stat.rsplit_once(')')?;
-    fields.split_whitespace().nth(1)?.parse().ok()
+    fields.split_whitespace().nth(n)?.parse().ok()
 }
 
 #[cfg(test)]

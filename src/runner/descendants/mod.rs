@@ -7,7 +7,12 @@
 //! - Elsewhere (macOS has no subreaper, and no /proc): nothing is found. A process that left
 //!   the agent's process group, or was orphaned, is out of reach; only the group is ended.
 
+use std::collections::HashMap;
+
 use nix::unistd::Pid;
+
+/// Every process's children, by parent pid.
+pub type Tree = HashMap<i32, Vec<i32>>;
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -27,6 +32,22 @@ mod platform {
     pub fn list() -> Vec<Pid> {
         Vec::new()
     }
+
+    pub fn children() -> Vec<Pid> {
+        Vec::new()
+    }
+
+    pub fn tree() -> super::Tree {
+        super::Tree::new()
+    }
+
+    pub fn group_of(_pid: Pid) -> Option<Pid> {
+        None
+    }
+
+    pub fn environment_has(_pid: Pid, _entry: &str) -> bool {
+        false
+    }
 }
 
 /// Whether [`list`] sees every descendant, those that left the agent's process group too.
@@ -40,4 +61,37 @@ pub fn become_subreaper() -> bool {
 /// Every descendant of this process still there (zombies included), found afresh each call.
 pub fn list() -> Vec<Pid> {
     platform::list()
+}
+
+/// This process's own children (adopted orphans too), cheaply: no walk of every process.
+pub fn children() -> Vec<Pid> {
+    platform::children()
+}
+
+/// Every process's children, found afresh.
+pub fn tree() -> Tree {
+    platform::tree()
+}
+
+/// Everything below `pid` in `tree`.
+pub fn below(tree: &Tree, pid: Pid) -> Vec<Pid> {
+    let mut found = Vec::new();
+    let mut parents = vec![pid.as_raw()];
+    while let Some(parent) = parents.pop() {
+        for &child in tree.get(&parent).into_iter().flatten() {
+            found.push(Pid::from_raw(child));
+            parents.push(child);
+        }
+    }
+    found
+}
+
+/// The process group of `pid`, if it can be read.
+pub fn group_of(pid: Pid) -> Option<Pid> {
+    platform::group_of(pid)
+}
+
+/// Whether `pid` was started with `entry` (`KEY=VALUE`) in its environment.
+pub fn environment_has(pid: Pid, entry: &str) -> bool {
+    platform::environment_has(pid, entry)
 }

@@ -1,9 +1,11 @@
-//! Reaping the supervisor's children: the agent, and, as a subreaper, every orphan among the
-//! agent's descendants, so that none lingers as a zombie while the agent runs.
+//! Reaping the supervisor's children: the agents, and, as a subreaper, every orphan among
+//! their descendants, so that none lingers as a zombie.
 
 use nix::errno::Errno;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
+
+use super::request::Ended;
 
 /// Children of every kind: those started with clone() and an exit signal other than SIGCHLD
 /// too, or they would neither be reaped nor counted.
@@ -12,23 +14,24 @@ const ANY_CHILD: Option<WaitPidFlag> = Some(WaitPidFlag::__WALL);
 #[cfg(not(target_os = "linux"))]
 const ANY_CHILD: Option<WaitPidFlag> = None;
 
-/// Reap children until `agent` has ended; how it ended.
-pub fn until(agent: Pid) -> nix::Result<WaitStatus> {
-    loop {
-        match waitpid(None::<Pid>, ANY_CHILD) {
-            Ok(status @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..)))
-                if status.pid() == Some(agent) =>
-            {
-                return Ok(status)
-            }
-            Ok(_) | Err(Errno::EINTR) => continue,
-            Err(err) => return Err(err),
-        }
-    }
+/// What reaping one child said.
+pub enum Reaped {
+    /// This child ended so.
+    Ended(Pid, Ended),
+    /// There is no child at all.
+    None,
 }
 
-/// Reap children until none is left. Once none is left, none can appear: every descendant
-/// descends from a child.
-pub fn all() {
-    while !matches!(waitpid(None::<Pid>, ANY_CHILD), Err(err) if err != Errno::EINTR) {}
+/// Reap the next child that ends.
+pub fn next() -> Reaped {
+    loop {
+        match waitpid(None::<Pid>, ANY_CHILD) {
+            Ok(WaitStatus::Exited(pid, code)) => return Reaped::Ended(pid, Ended::Code(code)),
+            Ok(WaitStatus::Signaled(pid, signal, _)) => {
+                return Reaped::Ended(pid, Ended::Signal(signal as i32))
+            }
+            Ok(_) | Err(Errno::EINTR) => continue,
+            Err(_) => return Reaped::None,
+        }
+    }
 }
