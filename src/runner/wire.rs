@@ -49,9 +49,8 @@ pub fn send<F: AsRef<[u8]>>(
         }
     };
     // A stream socket may take part of a long frame; the descriptor went with the first part.
-    let mut rest = &frame[sent..];
     let mut socket = socket;
-    socket.write_all(&mut rest)
+    socket.write_all(&frame[sent..])
 }
 
 fn len(n: usize) -> io::Result<u32> {

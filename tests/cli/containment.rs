@@ -110,24 +110,17 @@ fn a_child_in_a_process_group_of_its_own_is_gone_when_spawn_ends() {
     assert!(!alive(child[0]), "the child {} outlived spawn", child[0]);
 }
 
-/// Without a supervisor that ends the daemon, git-agents itself must stop reading the output
-/// the daemon holds open, soon after the agent exited.
+/// Without a supervisor (the library as a user's orchestrator runs it by default) nothing ends
+/// the daemon: git-agents itself must stop reading the output the daemon holds open, soon after
+/// the agent exited.
 #[test]
 fn output_held_open_by_an_escaped_process_is_read_only_briefly_after_the_agent_exits() {
     let (env, pidfile) = env_with_pidfile();
     let _leftovers = Leftovers(&pidfile);
-    let p = pidfile.display();
-    let supervisor = crate::common::agents_dir().join("bare-supervisor");
-    let command = format!("fake-agent setsid-daemon {p} write d.txt 1");
+    let p = pidfile.to_string_lossy().into_owned();
     env.task("escaped", "# escaped\n");
-    let args = [
-        "spawn",
-        "--supervisor",
-        supervisor.to_str().unwrap(),
-        "--command",
-        &command,
-    ];
-    let out = finish(background(&env, &args), "spawn");
+    let agent = ["fake-agent", "setsid-daemon", &p, "write", "d.txt", "1"];
+    let out = finish(crate::sdk::start(&env, &agent), "the orchestrator");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(env.read(&env.log("escaped")).contains("fake-agent done"));
     let daemon = pids(&pidfile);

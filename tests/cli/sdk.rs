@@ -24,7 +24,7 @@ fn orchestrator() -> PathBuf {
 }
 
 /// The example started in `env`'s repository, sealed, with no git-agents on PATH.
-fn start(env: &Env, agent: &[&str]) -> std::process::Child {
+pub(crate) fn start(env: &Env, agent: &[&str]) -> std::process::Child {
     let mut cmd = Command::new(orchestrator());
     crate::common::seal(&mut cmd, &env.home);
     cmd.args(agent)

@@ -19,8 +19,7 @@ use super::request::{exited, Ended, Start};
 use super::{wire, MARKER};
 
 pub struct Agents {
-    /// The running agents, by pid: their request ids.
-    running: Mutex<HashMap<i32, u64>>,
+    state: Mutex<State>,
     /// Wakes the reaper once there is a child again.
     started: Condvar,
     replies: Mutex<UnixStream>,
@@ -28,10 +27,20 @@ pub struct Agents {
     ending: AtomicBool,
 }
 
+#[derive(Default)]
+struct State {
+    /// The running agents, by pid: their request ids.
+    running: HashMap<i32, u64>,
+    /// Agents being started, each in a thread of its own.
+    starting: usize,
+    /// Children reaped while agents were being started: maybe one of them, not yet known.
+    early: HashMap<i32, Ended>,
+}
+
 impl Agents {
     pub fn new(grace: Duration, replies: UnixStream) -> Arc<Agents> {
         Arc::new(Agents {
-            running: Mutex::new(HashMap::new()),
+            state: Mutex::new(State::default()),
             started: Condvar::new(),
             replies: Mutex::new(replies),
             grace,
@@ -39,36 +48,65 @@ impl Agents {
         })
     }
 
-    /// Start one agent, its output into `output`; tell git-agents its pid, or that it failed.
-    pub fn start(&self, start: Start, output: Option<OwnedFd>) {
+    /// Start one agent, its output into `output`, on Linux in a thread of its own (so that
+    /// starts, confinement and all, go on in parallel); tell git-agents its pid, or that it
+    /// failed.
+    pub fn start(self: &Arc<Self>, start: Start, output: Option<OwnedFd>) {
         let id = start.id.to_string();
         let Some(output) = output else {
             return self.reply(&[b"failed".as_slice(), id.as_bytes(), b"125"]);
         };
-        let output = File::from(output);
-        // Held until the pid is known and told, so the reaper cannot report the end first.
-        let mut running = self.running.lock().unwrap();
         if self.ending.load(Ordering::SeqCst) {
             return self.reply(&[b"failed".as_slice(), id.as_bytes(), b"125"]);
         }
-        match spawn(&start, &output) {
-            Ok(child) => {
-                running.insert(child.id() as i32, start.id);
-                self.reply(&[
-                    b"started".as_slice(),
-                    id.as_bytes(),
-                    child.id().to_string().as_bytes(),
-                ]);
-                self.started.notify_one();
+        self.state.lock().unwrap().starting += 1;
+        let this = Arc::clone(self);
+        let run = move || {
+            let output = File::from(output);
+            let child = spawn(&start, &output);
+            let mut state = this.state.lock().unwrap();
+            state.starting -= 1;
+            let ended = match &child {
+                Ok(child) => {
+                    let pid = child.id() as i32;
+                    let early = state.early.remove(&pid);
+                    if early.is_none() {
+                        state.running.insert(pid, start.id);
+                    }
+                    // Under the lock, so the reaper cannot report the end first.
+                    this.reply(&[
+                        b"started".as_slice(),
+                        id.as_bytes(),
+                        pid.to_string().as_bytes(),
+                    ]);
+                    early.map(|ended| (pid, ended))
+                }
+                Err((code, reason)) => {
+                    let _ = writeln!(&output, "git-agents: {reason}");
+                    this.reply(&[
+                        b"failed".as_slice(),
+                        id.as_bytes(),
+                        code.to_string().as_bytes(),
+                    ]);
+                    None
+                }
+            };
+            if state.starting == 0 {
+                // Whatever was not claimed by now was no agent's.
+                state.early.clear();
             }
-            Err((code, reason)) => {
-                let _ = writeln!(&output, "git-agents: {reason}");
-                self.reply(&[
-                    b"failed".as_slice(),
-                    id.as_bytes(),
-                    code.to_string().as_bytes(),
-                ]);
+            drop(state);
+            this.started.notify_one();
+            if let Some((pid, ended)) = ended {
+                this.ended(Pid::from_raw(pid), start.id, ended);
             }
+        };
+        // Elsewhere a descriptor is received without FD_CLOEXEC and set so after: an agent
+        // started meanwhile by another thread would inherit it.
+        if cfg!(target_os = "linux") {
+            std::thread::spawn(run);
+        } else {
+            run();
         }
     }
 
@@ -77,16 +115,21 @@ impl Agents {
         loop {
             match reap::next() {
                 Reaped::Ended(pid, ended) => {
-                    let id = self.running.lock().unwrap().remove(&pid.as_raw());
-                    if let Some(id) = id {
-                        self.ended(pid, id, ended);
+                    let mut state = self.state.lock().unwrap();
+                    match state.running.remove(&pid.as_raw()) {
+                        Some(id) => {
+                            drop(state);
+                            self.ended(pid, id, ended);
+                        }
+                        None if state.starting > 0 => drop(state.early.insert(pid.as_raw(), ended)),
+                        None => {}
                     }
                 }
                 Reaped::None => {
-                    let running = self.running.lock().unwrap();
-                    if running.is_empty() {
+                    let state = self.state.lock().unwrap();
+                    if state.running.is_empty() {
                         let wait = Duration::from_millis(100);
-                        let _ = self.started.wait_timeout(running, wait);
+                        let _ = self.started.wait_timeout(state, wait);
                     }
                 }
             }
@@ -106,7 +149,7 @@ impl Agents {
     }
 
     fn running_pids(&self) -> Vec<i32> {
-        self.running.lock().unwrap().keys().copied().collect()
+        self.state.lock().unwrap().running.keys().copied().collect()
     }
 
     fn reply<F: AsRef<[u8]>>(&self, fields: &[F]) {
@@ -149,16 +192,7 @@ fn spawn(start: &Start, output: &File) -> Result<Child, (i32, String)> {
             (127, format!("cannot run {program}: {err}"))
         })
     };
-    if cfg!(target_os = "linux") && start.writable.is_some() {
-        // Landlock confines the calling thread and what it starts from then on: a thread of
-        // its own, ended right after, keeps the supervisor itself free.
-        std::thread::scope(|scope| {
-            scope
-                .spawn(build)
-                .join()
-                .unwrap_or_else(|_| Err((125, "confining the agent panicked".into())))
-        })
-    } else {
-        build()
-    }
+    // Landlock confines the calling thread and what it starts from then on: the thread that
+    // starts this one agent, ended right after, which keeps the supervisor itself free.
+    build()
 }
