@@ -4,7 +4,8 @@
 #
 #   bash bench/run.sh [--quick] [--disk] [--keep] [--runs N] [SECTION...]
 #
-# SECTIONs: spawn merge status clean dir (default: every one whose subcommand exists).
+# SECTIONs: spawn merge status clean dir scale monorepo footprint (default: every one whose
+# subcommand exists).
 # See bench/README.md for what each section compares and why.
 set -euo pipefail
 
@@ -12,7 +13,8 @@ usage() {
     cat <<'EOF'
 usage: bash bench/run.sh [--quick] [--disk] [--keep] [--runs N] [SECTION...]
 
-  SECTION   spawn, merge, status, clean, dir (default: all whose git-agents subcommand exists)
+  SECTION   spawn, merge, status, clean, dir, scale, monorepo, footprint (default: all whose
+            git-agents subcommand exists)
   --quick   fewer runs (about 2 minutes instead of about 5)
   --disk    build the fixtures under $TMPDIR or /tmp instead of tmpfs (/dev/shm); also
             the case whenever TMPDIR is set
@@ -27,7 +29,7 @@ EOF
 
 ARGS="$*"
 QUICK=0 KEEP=0 DISK=0 RUNS="" SECTIONS=()
-ALL_SECTIONS=(spawn merge status clean dir)
+ALL_SECTIONS=(spawn merge status clean dir scale monorepo footprint)
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) QUICK=1 ;;
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
         --disk) DISK=1 ;;
         --runs) RUNS=${2:?--runs needs a number}; shift ;;
         -h | --help) usage; exit 0 ;;
-        spawn | merge | status | clean | dir) SECTIONS+=("$1") ;;
+        spawn | merge | status | clean | dir | scale | monorepo | footprint) SECTIONS+=("$1") ;;
         *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
     shift
@@ -394,6 +396,9 @@ section_dir() {
         --ours git-agents --base xargs --kind within --goal 1.5
 }
 
+# shellcheck source=lib/scale.sh
+. "$BENCH/lib/scale.sh"
+
 # ---------------------------------------------------------------------------------------------
 # Which sections exist in this build: a placeholder subcommand doesn't count.
 
@@ -405,6 +410,8 @@ has_section() {
         status) git-agents status --help >/dev/null 2>&1 ;;
         clean) help=$(git-agents clean --help 2>/dev/null) && grep -q -- '--force' <<<"$help" ;;
         dir) help=$(git-agents spawn --help 2>/dev/null) && grep -q -- '--mode' <<<"$help" ;;
+        scale | footprint) help=$(git-agents clean --help 2>/dev/null) && grep -q -- '--force' <<<"$help" ;;
+        monorepo) help=$(git-agents spawn --help 2>/dev/null) && grep -q -- '--sparse' <<<"$help" ;;
     esac
 }
 what_missing() {
@@ -414,6 +421,8 @@ what_missing() {
         status) echo "git agents status does not exist in this build yet" ;;
         clean) echo "git agents clean --force does not exist in this build yet" ;;
         dir) echo "git agents spawn --mode dir does not exist in this build yet" ;;
+        scale | footprint) echo "git agents clean --force does not exist in this build yet" ;;
+        monorepo) echo "git agents spawn --sparse does not exist in this build yet" ;;
     esac
 }
 
