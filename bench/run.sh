@@ -190,22 +190,26 @@ fingerprint() { # what must not change in the main worktree between runs
 # ---------------------------------------------------------------------------------------------
 # Fixtures
 
-FIXTURE="$T/fixture/repo"
-build_fixture() { # the 5,000-file repository, one commit, packed; contracts left untracked
-    say "fixture: 5,000 files (50 dirs × 100), 16 tasks"
-    mkdir -p "$FIXTURE"
-    python3 "$BENCH/lib/fixture.py" big "$FIXTURE" --dirs 50 --files 100 --tasks 16
+commit_fixture() { # DIR MESSAGE: one packed commit of everything but the contracts
     (
-        cd "$FIXTURE"
+        cd "$1"
         export GIT_AUTHOR_DATE="2025-01-01T00:00:00Z" GIT_COMMITTER_DATE="2025-01-01T00:00:00Z"
         git init -q
         # The seed's places (../workspaces, ../logs), so both sides write the same trees.
         git config agents.layout seed
         git add -A -- . ':!.claude/contracts'
-        git commit -q -m "synthetic 5,000-file repository"
+        git commit -q -m "$2"
         git repack -adq
         git prune-packed
     )
+}
+
+FIXTURE="$T/fixture/repo"
+build_fixture() { # the 5,000-file repository, one commit, packed; contracts left untracked
+    say "fixture: 5,000 files (50 dirs × 100), 16 tasks"
+    mkdir -p "$FIXTURE"
+    python3 "$BENCH/lib/fixture.py" big "$FIXTURE" --dirs 50 --files 100 --tasks 16
+    commit_fixture "$FIXTURE" "synthetic 5,000-file repository"
     FIXTURE_DESC="$(git -C "$FIXTURE" ls-files | wc -l | tr -d ' ') tracked files, $(du -sk --exclude=.git "$FIXTURE" | cut -f1) KiB checkout, 16 task files, untracked .claude/contracts/api.md"
 }
 
@@ -218,13 +222,14 @@ fresh_repo() { # SECTION -> path of a private copy of the fixture at $T/SECTION/
 task_names() { for f in "$1"/.claude/tasks/*.md; do basename "$f" .md; done; }
 
 make_task_branches() { # REPO: per task, a worktree + branch with one modified and one added file
-    local repo=$1 t n d
+    local repo=$1 t n d dirs
     (
         cd "$repo"
         export GIT_AUTHOR_DATE="2025-01-02T00:00:00Z" GIT_COMMITTER_DATE="2025-01-02T00:00:00Z"
+        dirs=$(find . -maxdepth 1 -name 'd[0-9]*' -type d | wc -l)
         for t in $(task_names .); do
             n=${t#task-}
-            d=$(printf 'd%02d' $(((10#$n - 1) % 50)))
+            d=$(printf 'd%02d' $(((10#$n - 1) % dirs)))
             git worktree add -q -b "feature/$t" "../workspaces/$t"
             (
                 cd "../workspaces/$t"

@@ -11,17 +11,8 @@ SCALE_SIZES=(1 16 64 200)
 scale_repo() { # N -> a fresh 1,000-file repository with N tasks at $T/scale/N/repo
     local repo="$T/scale/$1/repo"
     mkdir -p "$repo"
-    python3 "$BENCH/lib/fixture.py" big "$repo" --dirs 10 --files 100 --tasks "$1" >/dev/null
-    (
-        cd "$repo"
-        export GIT_AUTHOR_DATE="2025-01-01T00:00:00Z" GIT_COMMITTER_DATE="2025-01-01T00:00:00Z"
-        git init -q
-        git config agents.layout seed
-        git add -A -- . ':!.claude/contracts'
-        git commit -q -m "synthetic 1,000-file repository"
-        git repack -adq
-        git prune-packed
-    )
+    python3 "$BENCH/lib/fixture.py" big "$repo" --dirs 200 --files 5 --tasks "$1" >/dev/null
+    commit_fixture "$repo" "synthetic 1,000-file repository"
     echo "$repo"
 }
 
@@ -95,16 +86,7 @@ section_monorepo() {
     mkdir -p "$repo"
     python3 "$BENCH/lib/fixture.py" big "$repo" --dirs 1000 --files 100 --tasks 1
     printf -- '---\nscope: [d00]\n---\n# Task 01\n\nWork in d00/.\n' >"$repo/.claude/tasks/task-01.md"
-    (
-        cd "$repo"
-        export GIT_AUTHOR_DATE="2025-01-01T00:00:00Z" GIT_COMMITTER_DATE="2025-01-01T00:00:00Z"
-        git init -q
-        git config agents.layout seed
-        git add -A -- . ':!.claude/contracts'
-        git commit -q -m "synthetic 100,000-file repository"
-        git repack -adq
-        git prune-packed
-    )
+    commit_fixture "$repo" "synthetic 100,000-file repository"
     cp -a "$repo" "$s/checkout" && rm -rf "$s/checkout/.git"
     cd "$repo"
     local files
