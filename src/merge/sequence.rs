@@ -137,7 +137,11 @@ impl<'a> Sequence<'a> {
         let (now, goes) = (repo.find_tree(ours_tree)?, repo.find_tree(theirs_tree)?);
         let mut both = Vec::new();
         for path in touched {
-            let (was, is, will) = (entry(&start, path)?, entry(&now, path)?, entry(&goes, path)?);
+            let (was, is, will) = (
+                entry(&start, path)?,
+                entry(&now, path)?,
+                entry(&goes, path)?,
+            );
             if !dirs_stay(&start, &now, &goes, path.as_bstr(), will.is_none())? {
                 return Ok(None);
             }
@@ -160,7 +164,14 @@ impl<'a> Sequence<'a> {
                 }
                 let only_both = edit.write()?.detach();
                 let over = super::recursive::clean_tree_over;
-                match over(repo, self.start, only_both, theirs_tree, labels, self.options)? {
+                match over(
+                    repo,
+                    self.start,
+                    only_both,
+                    theirs_tree,
+                    labels,
+                    self.options,
+                )? {
                     Some(tree) => tree,
                     None => return Ok(None),
                 }
@@ -170,7 +181,9 @@ impl<'a> Sequence<'a> {
         let mut edit = repo.edit_tree(ours_tree)?;
         for path in touched {
             match entry(&merged, path)? {
-                Some((mode, id)) if !mode.is_tree() => edit.upsert(path.as_bstr(), mode.kind(), id)?,
+                Some((mode, id)) if !mode.is_tree() => {
+                    edit.upsert(path.as_bstr(), mode.kind(), id)?
+                }
                 _ => edit.remove(path.as_bstr())?,
             };
         }
