@@ -4,7 +4,8 @@
 #
 #   bash bench/run.sh [--quick] [--disk] [--keep] [--runs N] [SECTION...]
 #
-# SECTIONs: spawn merge status clean dir (default: every one whose subcommand exists).
+# SECTIONs: spawn merge status clean dir scale monorepo footprint (default: every one whose
+# subcommand exists).
 # See bench/README.md for what each section compares and why.
 set -euo pipefail
 
@@ -12,7 +13,8 @@ usage() {
     cat <<'EOF'
 usage: bash bench/run.sh [--quick] [--disk] [--keep] [--runs N] [SECTION...]
 
-  SECTION   spawn, merge, status, clean, dir (default: all whose git-agents subcommand exists)
+  SECTION   spawn, merge, status, clean, dir, scale, monorepo, footprint (default: all whose
+            git-agents subcommand exists)
   --quick   fewer runs (about 2 minutes instead of about 5)
   --disk    build the fixtures under $TMPDIR or /tmp instead of tmpfs (/dev/shm); also
             the case whenever TMPDIR is set
@@ -27,7 +29,7 @@ EOF
 
 ARGS="$*"
 QUICK=0 KEEP=0 DISK=0 RUNS="" SECTIONS=()
-ALL_SECTIONS=(spawn merge status clean dir)
+ALL_SECTIONS=(spawn merge status clean dir scale monorepo footprint)
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) QUICK=1 ;;
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
         --disk) DISK=1 ;;
         --runs) RUNS=${2:?--runs needs a number}; shift ;;
         -h | --help) usage; exit 0 ;;
-        spawn | merge | status | clean | dir) SECTIONS+=("$1") ;;
+        spawn | merge | status | clean | dir | scale | monorepo | footprint) SECTIONS+=("$1") ;;
         *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
     shift
@@ -188,22 +190,26 @@ fingerprint() { # what must not change in the main worktree between runs
 # ---------------------------------------------------------------------------------------------
 # Fixtures
 
-FIXTURE="$T/fixture/repo"
-build_fixture() { # the 5,000-file repository, one commit, packed; contracts left untracked
-    say "fixture: 5,000 files (50 dirs × 100), 16 tasks"
-    mkdir -p "$FIXTURE"
-    python3 "$BENCH/lib/fixture.py" big "$FIXTURE" --dirs 50 --files 100 --tasks 16
+commit_fixture() { # DIR MESSAGE: one packed commit of everything but the contracts
     (
-        cd "$FIXTURE"
+        cd "$1"
         export GIT_AUTHOR_DATE="2025-01-01T00:00:00Z" GIT_COMMITTER_DATE="2025-01-01T00:00:00Z"
         git init -q
         # The seed's places (../workspaces, ../logs), so both sides write the same trees.
         git config agents.layout seed
         git add -A -- . ':!.claude/contracts'
-        git commit -q -m "synthetic 5,000-file repository"
+        git commit -q -m "$2"
         git repack -adq
         git prune-packed
     )
+}
+
+FIXTURE="$T/fixture/repo"
+build_fixture() { # the 5,000-file repository, one commit, packed; contracts left untracked
+    say "fixture: 5,000 files (50 dirs × 100), 16 tasks"
+    mkdir -p "$FIXTURE"
+    python3 "$BENCH/lib/fixture.py" big "$FIXTURE" --dirs 50 --files 100 --tasks 16
+    commit_fixture "$FIXTURE" "synthetic 5,000-file repository"
     FIXTURE_DESC="$(git -C "$FIXTURE" ls-files | wc -l | tr -d ' ') tracked files, $(du -sk --exclude=.git "$FIXTURE" | cut -f1) KiB checkout, 16 task files, untracked .claude/contracts/api.md"
 }
 
@@ -216,13 +222,14 @@ fresh_repo() { # SECTION -> path of a private copy of the fixture at $T/SECTION/
 task_names() { for f in "$1"/.claude/tasks/*.md; do basename "$f" .md; done; }
 
 make_task_branches() { # REPO: per task, a worktree + branch with one modified and one added file
-    local repo=$1 t n d
+    local repo=$1 t n d dirs
     (
         cd "$repo"
         export GIT_AUTHOR_DATE="2025-01-02T00:00:00Z" GIT_COMMITTER_DATE="2025-01-02T00:00:00Z"
+        dirs=$(find . -maxdepth 1 -name 'd[0-9]*' -type d | wc -l)
         for t in $(task_names .); do
             n=${t#task-}
-            d=$(printf 'd%02d' $(((10#$n - 1) % 50)))
+            d=$(printf 'd%02d' $(((10#$n - 1) % dirs)))
             git worktree add -q -b "feature/$t" "../workspaces/$t"
             (
                 cd "../workspaces/$t"
@@ -394,6 +401,9 @@ section_dir() {
         --ours git-agents --base xargs --kind within --goal 1.5
 }
 
+# shellcheck source=lib/scale.sh
+. "$BENCH/lib/scale.sh"
+
 # ---------------------------------------------------------------------------------------------
 # Which sections exist in this build: a placeholder subcommand doesn't count.
 
@@ -405,6 +415,8 @@ has_section() {
         status) git-agents status --help >/dev/null 2>&1 ;;
         clean) help=$(git-agents clean --help 2>/dev/null) && grep -q -- '--force' <<<"$help" ;;
         dir) help=$(git-agents spawn --help 2>/dev/null) && grep -q -- '--mode' <<<"$help" ;;
+        scale | footprint) help=$(git-agents clean --help 2>/dev/null) && grep -q -- '--force' <<<"$help" ;;
+        monorepo) help=$(git-agents spawn --help 2>/dev/null) && grep -q -- '--sparse' <<<"$help" ;;
     esac
 }
 what_missing() {
@@ -414,6 +426,8 @@ what_missing() {
         status) echo "git agents status does not exist in this build yet" ;;
         clean) echo "git agents clean --force does not exist in this build yet" ;;
         dir) echo "git agents spawn --mode dir does not exist in this build yet" ;;
+        scale | footprint) echo "git agents clean --force does not exist in this build yet" ;;
+        monorepo) echo "git agents spawn --sparse does not exist in this build yet" ;;
     esac
 }
 

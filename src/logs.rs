@@ -267,11 +267,8 @@ pub fn last_line(path: &Path) -> Option<String> {
         .into_iter()
         .rev()
         .map(display_line)
-        .find(|line| !line.is_empty() && !line.starts_with(OWN_LINE))
+        .find(|line| !line.is_empty() && !line.starts_with(crate::text::OWN_LINE))
 }
-
-/// How the lines git-agents writes into a log begin.
-pub const OWN_LINE: &str = "==> git-agents";
 
 #[cfg(test)]
 mod tests {

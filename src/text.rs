@@ -1,6 +1,10 @@
 //! Text from agents made safe for one terminal line: escape sequences (colours, cursor moves,
 //! titles) removed, control characters replaced, only what a carriage return left visible.
 
+/// How the lines git-agents writes into a task's log begin (attempt and setup headers,
+/// telemetry), to tell them from what the agent said.
+pub const OWN_LINE: &str = "==> git-agents";
+
 /// One line for the live view, status or a summary: escape sequences dropped, tabs as
 /// spaces, other control characters as `?`, the part after the last `\r`, trimmed.
 pub fn one_line(text: &str) -> String {

@@ -8,6 +8,9 @@ Rows are JSON lines in a ROWS file, appended by the sections as they finish:
       within: ratio = ours mean / base mean, PASS when ratio <= X  ("at most X× the baseline")
   report.py under ROWS JSON --section S --ours NAME --goal SECONDS
       PASS when the mean of NAME is under SECONDS
+  report.py curve ROWS --section S --op OP --ours NAME --base NAME --goal X --at N=JSON...
+      per-task times of OP at each size N (mean / N), ours and the baseline's; PASS when ours
+      per task at the largest N is at most X times its per-task time at 16
   report.py note ROWS --section S --status skip|error|ok|fail --text TEXT
       a skipped section, an error, or a correctness check (listed under the table)
   report.py table ROWS OUT [--meta 'KEY: VALUE']...
@@ -95,6 +98,28 @@ def cmd_under(a):
     })
 
 
+def cmd_curve(a):
+    points = []
+    for spec in a.at:
+        n, path = spec.split("=", 1)
+        res = load(path)
+        points.append((int(n), res[a.ours]["mean"] / int(n), res[a.base]["mean"] / int(n)))
+    points.sort()
+    per = {n: ours for n, ours, _ in points}
+    largest = points[-1][0]
+    growth = per[largest] / per[16] if 16 in per else float("nan")
+    ms = lambda x: f"{x * 1000:.1f}"
+    append(a.rows, {
+        "type": "curve", "section": a.section, "op": a.op, "base": a.base,
+        "sizes": [n for n, _, _ in points],
+        "ours": [ms(o) for _, o, _ in points],
+        "baseline": [ms(b) for _, _, b in points],
+        "faster": [f"{b / o:.2f}×" for _, o, b in points],
+        "growth": f"{growth:.2f}×", "goal": f"≤ {a.goal:g}×",
+        "result": "PASS" if growth <= a.goal else "MISS",
+    })
+
+
 def cmd_note(a):
     append(a.rows, {"type": "note", "section": a.section, "status": a.status, "text": a.text})
 
@@ -126,6 +151,27 @@ def cmd_table(a):
                 f"| {r['section']} | {r['comparison']} | {r['ours']} | {r['base']} | "
                 f"{r['ratio']} | {r['goal']} | **{r['result']}** | {r['runs']} | {r['cpu']} |"
             )
+    curves = [r for r in rows if r["type"] == "curve"]
+    if curves:
+        sizes = curves[0]["sizes"]
+        cols = " | ".join(f"{n}" for n in sizes)
+        out += [
+            "",
+            "Scale (1,000-file repository): milliseconds per task, git-agents / baseline, and how",
+            f"much faster git-agents is, at {', '.join(map(str, sizes))} tasks. Growth is git-agents'",
+            f"per-task time at {sizes[-1]} over that at 16.",
+            "",
+            f"| operation | baseline | {cols} | growth 16→{sizes[-1]} | goal | result |",
+            "|---|---|" + "---|" * len(sizes) + "---|---|---|",
+        ]
+        for r in curves:
+            cells = " | ".join(
+                f"{o} / {b} ({f})" for o, b, f in zip(r["ours"], r["baseline"], r["faster"])
+            )
+            out.append(
+                f"| {r['op']} | {r['base']} | {cells} | {r['growth']} | {r['goal']} | **{r['result']}** |"
+            )
+        out.append("")
     for r in rows:
         if r["type"] == "note" and r["status"] in ("skip", "error"):
             label = "SKIPPED" if r["status"] == "skip" else "ERROR"
@@ -160,6 +206,13 @@ def main():
     s.add_argument("--section", required=True); s.add_argument("--ours", required=True)
     s.add_argument("--goal", type=float, required=True)
     s.set_defaults(func=cmd_under)
+    s = sub.add_parser("curve")
+    s.add_argument("rows")
+    s.add_argument("--section", required=True); s.add_argument("--op", required=True)
+    s.add_argument("--ours", required=True); s.add_argument("--base", required=True)
+    s.add_argument("--goal", type=float, required=True)
+    s.add_argument("--at", action="append", required=True)
+    s.set_defaults(func=cmd_curve)
     s = sub.add_parser("note")
     s.add_argument("rows")
     s.add_argument("--section", required=True)

@@ -182,7 +182,7 @@ fn last_words(tail: &str) -> Option<String> {
         .lines()
         .rev()
         .map(crate::text::one_line)
-        .filter(|l| l.chars().any(char::is_alphanumeric) && !l.starts_with(crate::logs::OWN_LINE))
+        .filter(|l| l.chars().any(char::is_alphanumeric) && !l.starts_with(crate::text::OWN_LINE))
         .take(12)
         .collect();
     let names_an_error = |l: &&String| {

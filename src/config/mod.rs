@@ -7,6 +7,7 @@
 //! the default; [`resolve`] applies it per task.
 #![doc(hidden)]
 
+mod check;
 pub mod command_line;
 mod entries;
 mod layout;
@@ -21,7 +22,6 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::agent::Template;
-use crate::error::{Error, Fix};
 
 pub use entries::Entry;
 pub use layout::Layout;
@@ -269,7 +269,7 @@ impl Settings {
         config: &gix::config::File,
         overrides: &Overrides,
     ) -> Result<Settings> {
-        check_overrides(overrides)?;
+        check::check_overrides(overrides)?;
         let configured_command = read::template(config, keys::COMMAND, "my-agent {prompt}")?;
         // At each level a command beats an agent, so --agent sets a configured command aside.
         let command = match (&overrides.command, &overrides.agent) {
@@ -358,45 +358,6 @@ fn sparse(config: &gix::config::File, overrides: &Overrides) -> Result<Setting<b
 
 fn or_flag<T: Clone>(flag: Option<&T>, configured: Option<Setting<T>>) -> Option<Setting<T>> {
     flag.cloned().map(Setting::flag).or(configured)
-}
-
-/// What the command line cannot rule out by its types alone.
-fn check_overrides(overrides: &Overrides) -> Result<()> {
-    if overrides.jobs == Some(0) {
-        return Err(
-            Error::usage("the number of parallel agents must be at least 1")
-                .with_fix(Fix::AtLeastOneJob)
-                .into(),
-        );
-    }
-    if overrides
-        .budget
-        .is_some_and(|b| !(b > 0.0 && b.is_finite()))
-    {
-        return Err(
-            Error::usage("a budget must be an amount above zero, like 2.50")
-                .with_fix(Fix::Text(
-                    "give the most a task may cost in US dollars".into(),
-                ))
-                .into(),
-        );
-    }
-    if overrides
-        .timeout
-        .into_iter()
-        .chain(overrides.idle_timeout)
-        .any(|t| t == Limit::After(Duration::ZERO))
-    {
-        return Err(
-            Error::usage("a timeout of zero would stop every agent as it starts")
-                .with_fix(Fix::PositiveTimeout)
-                .into(),
-        );
-    }
-    if let Some(agent) = &overrides.agent {
-        Template::preset(agent)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod recursive;
 pub mod report;
 pub mod resume;
 pub mod select;
+mod sequence;
 pub mod text;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -104,6 +104,8 @@ pub fn compute(
         .tree_merge_options()
         .context("could not read the merge configuration")?
         .into();
+    let mut sequence =
+        super::sequence::Sequence::new(repo, target.tip, &merge_options, options.no_ff)?;
     let mut tip = target.tip;
     let mut plan = Plan {
         steps: Vec::with_capacity(selection.branches.len()),
@@ -126,16 +128,9 @@ pub fn compute(
                 current: Some(target.name.as_bytes().as_bstr()),
                 other: Some(candidate.branch.as_bytes().as_bstr()),
             };
-            let (kind, tip_after) = merge_one(
-                repo,
-                tip,
-                candidate.tip,
-                labels,
-                &message,
-                options.no_ff,
-                &merge_options,
-            )
-            .with_context(|| format!("could not merge '{}' in memory", candidate.branch))?;
+            let (kind, tip_after) = sequence
+                .step(tip, candidate.tip, &step.touched, labels, &message)
+                .with_context(|| format!("could not merge '{}' in memory", candidate.branch))?;
             if let Some(next) = tip_after {
                 tip = next;
             }
@@ -169,47 +164,104 @@ pub(crate) fn merge_one(
     no_ff: bool,
     options: &gix::merge::plumbing::tree::Options,
 ) -> Result<(StepKind, Option<ObjectId>)> {
-    let bases: Vec<ObjectId> = repo
+    let bases = merge_bases(repo, ours, theirs)?;
+    if let Some(done) = settled(repo, ours, theirs, &bases, message, no_ff)? {
+        return Ok(done);
+    }
+    let merged = three_way(repo, ours, theirs, &bases, labels, options)?;
+    commit_merge(repo, merged, ours, theirs, message)
+}
+
+/// Every merge base of `ours` and `theirs`.
+pub(crate) fn merge_bases(
+    repo: &gix::Repository,
+    ours: ObjectId,
+    theirs: ObjectId,
+) -> Result<Vec<ObjectId>> {
+    Ok(repo
         .merge_bases_many(ours, &[theirs])?
         .into_iter()
         .map(gix::Id::detach)
-        .collect();
-    match bases.as_slice() {
-        [] => {
-            return Ok((
-                StepKind::Failed("unrelated histories: no common ancestor with the target".into()),
-                None,
-            ));
-        }
-        [base] if *base == theirs => return Ok((StepKind::AlreadyMerged, None)),
-        [base] if *base == ours && !no_ff => return Ok((StepKind::FastForward, Some(theirs))),
+        .collect())
+}
+
+/// The outcome the merge bases decide alone: unrelated histories, already merged, a
+/// fast-forward (or, with `no_ff`, its merge commit); `None` when the trees must be merged.
+pub(crate) fn settled(
+    repo: &gix::Repository,
+    ours: ObjectId,
+    theirs: ObjectId,
+    bases: &[ObjectId],
+    message: &str,
+    no_ff: bool,
+) -> Result<Option<(StepKind, Option<ObjectId>)>> {
+    Ok(Some(match bases {
+        [] => (
+            StepKind::Failed("unrelated histories: no common ancestor with the target".into()),
+            None,
+        ),
+        [base] if *base == theirs => (StepKind::AlreadyMerged, None),
+        [base] if *base == ours && !no_ff => (StepKind::FastForward, Some(theirs)),
         [base] if *base == ours => {
             let tree = repo.find_commit(theirs)?.tree_id()?.detach();
             let commit = repo.new_commit(message, tree, [ours, theirs])?;
-            return Ok((StepKind::Merge, Some(commit.id)));
+            (StepKind::Merge, Some(commit.id))
         }
-        _ => {}
-    }
-    let mut outcome = super::recursive::merge_commits(repo, ours, theirs, &bases, labels, options)?;
-    if outcome.has_unresolved_conflicts(TreatAsUnresolved::git()) {
-        let tree = outcome.tree.write()?.detach();
-        let mut index = repo.index_from_tree(&tree)?;
-        outcome.index_changed_after_applying_conflicts(
-            &mut index,
-            TreatAsUnresolved::git(),
-            gix::merge::tree::apply_index_entries::RemovalMode::Prune,
-        );
-        let paths: BTreeSet<BString> = index
-            .entries()
-            .iter()
-            .filter(|e| e.stage_raw() != 0)
-            .map(|e| e.path(&index).to_owned())
-            .collect();
-        return Ok((StepKind::Conflict(paths.into_iter().collect()), None));
-    }
+        _ => return Ok(None),
+    }))
+}
+
+/// What merging two trees gave.
+pub(crate) enum Merged {
+    Clean(ObjectId),
+    /// Unresolved conflicts at these paths (as git would leave them in the index).
+    Conflict(Vec<BString>),
+}
+
+/// The full three-way merge of the commits' trees over all their merge `bases`.
+pub(crate) fn three_way(
+    repo: &gix::Repository,
+    ours: ObjectId,
+    theirs: ObjectId,
+    bases: &[ObjectId],
+    labels: Labels<'_>,
+    options: &gix::merge::plumbing::tree::Options,
+) -> Result<Merged> {
+    let mut outcome = super::recursive::merge_commits(repo, ours, theirs, bases, labels, options)?;
     let tree = outcome.tree.write()?.detach();
-    let commit = repo.new_commit(message, tree, [ours, theirs])?;
-    Ok((StepKind::Merge, Some(commit.id)))
+    if !outcome.has_unresolved_conflicts(TreatAsUnresolved::git()) {
+        return Ok(Merged::Clean(tree));
+    }
+    let mut index = repo.index_from_tree(&tree)?;
+    outcome.index_changed_after_applying_conflicts(
+        &mut index,
+        TreatAsUnresolved::git(),
+        gix::merge::tree::apply_index_entries::RemovalMode::Prune,
+    );
+    let paths: BTreeSet<BString> = index
+        .entries()
+        .iter()
+        .filter(|e| e.stage_raw() != 0)
+        .map(|e| e.path(&index).to_owned())
+        .collect();
+    Ok(Merged::Conflict(paths.into_iter().collect()))
+}
+
+/// The merge commit of a clean merge; the conflict otherwise.
+pub(crate) fn commit_merge(
+    repo: &gix::Repository,
+    merged: Merged,
+    ours: ObjectId,
+    theirs: ObjectId,
+    message: &str,
+) -> Result<(StepKind, Option<ObjectId>)> {
+    match merged {
+        Merged::Clean(tree) => {
+            let commit = repo.new_commit(message, tree, [ours, theirs])?;
+            Ok((StepKind::Merge, Some(commit.id)))
+        }
+        Merged::Conflict(paths) => Ok((StepKind::Conflict(paths), None)),
+    }
 }
 
 /// git's merge message: `Merge branch 'x'`, plus ` into <target>` unless the target matches

@@ -37,6 +37,32 @@ pub fn merge_commits<'repo>(
     merge_at_depth(repo, ours, theirs, bases, labels, &options, 0)
 }
 
+/// Merge the trees `ours` and `theirs` over the single merge base `base` (a commit) as
+/// [`merge_commits`] does: the merged tree, or `None` when conflicts remain unresolved.
+pub fn clean_tree_over(
+    repo: &gix::Repository,
+    base: ObjectId,
+    ours: ObjectId,
+    theirs: ObjectId,
+    labels: Labels<'_>,
+    options: &TreeOptions,
+) -> Result<Option<ObjectId>> {
+    let mut options = options.clone();
+    options.blob_merge.text.diff_algorithm = gix::diff::blob::Algorithm::Histogram;
+    options.marker_size_multiplier = 0;
+    let ancestor = base.attach(repo).shorten_or_id().to_string();
+    let labels = Labels {
+        ancestor: labels.ancestor.or(Some(ancestor.as_bytes().as_bstr())),
+        ..labels
+    };
+    let base_tree = tree_of(repo, base)?;
+    let mut outcome = repo.merge_trees(base_tree, ours, theirs, labels, options.into())?;
+    if outcome.has_unresolved_conflicts(gix::merge::tree::TreatAsUnresolved::git()) {
+        return Ok(None);
+    }
+    Ok(Some(outcome.tree.write()?.detach()))
+}
+
 fn merge_at_depth<'repo>(
     repo: &'repo gix::Repository,
     ours: ObjectId,

@@ -32,61 +32,75 @@ pub(super) fn parse_front_matter(
         let Some(key) = key.as_str().map(str::to_owned) else {
             return Err(bad("front matter keys must be strings".into()).into());
         };
-        let field = |v: &serde_yaml_ng::Value| {
-            scalar(v).ok_or_else(|| bad(format!("'{key}' must be a string")))
-        };
-        match key.as_str() {
-            "scope" => {
-                meta.scope = list(&value)
-                    .ok_or_else(|| bad("'scope' must be a directory or a list of them".into()))?
-            }
-            "depends_on" => {
-                meta.depends_on = list(&value).ok_or_else(|| {
-                    bad("'depends_on' must be a task name or a list of them".into())
-                })?
-            }
-            "agent" => meta.agent = Some(field(&value)?),
-            "command" => {
-                meta.command = Some(command(&value).ok_or_else(|| {
-                    bad("'command' must be a string or a list of argv words".into())
-                })?)
-            }
-            "prompt" => meta.prompt = Some(field(&value)?),
-            "verify" => {
-                meta.verify = Some(command(&value).ok_or_else(|| {
-                    bad("'verify' must be a string or a list of argv words".into())
-                })?)
-            }
-            "setup" => {
-                meta.setup =
-                    Some(commands(&value).ok_or_else(|| {
-                        bad("'setup' must be a command or a list of commands".into())
-                    })?)
-            }
-            "timeout" => meta.timeout = Some(field(&value)?),
-            "retries" => {
-                meta.retries = Some(
-                    value
-                        .as_u64()
-                        .and_then(|n| u32::try_from(n).ok())
-                        .ok_or_else(|| bad("'retries' must be a whole number".into()))?,
-                )
-            }
-            "sparse" => {
-                meta.sparse = Some(
-                    value
-                        .as_bool()
-                        .ok_or_else(|| bad("'sparse' must be true or false".into()))?,
-                )
-            }
-            _ => warnings.push(Warning(format!(
+        if !set(&mut meta, &key, &value, &bad)? {
+            warnings.push(Warning(format!(
                 "{}: unknown front-matter key '{key}' (known: {})",
                 file.display(),
                 KNOWN_KEYS.join(", ")
-            ))),
+            )));
         }
     }
     Ok(meta)
+}
+
+/// Put `value` into `meta` as `key`; false for a key that is not known.
+fn set(
+    meta: &mut FrontMatter,
+    key: &str,
+    value: &serde_yaml_ng::Value,
+    bad: &dyn Fn(String) -> Error,
+) -> Result<bool> {
+    let field = |v: &serde_yaml_ng::Value| {
+        scalar(v).ok_or_else(|| bad(format!("'{key}' must be a string")))
+    };
+    match key {
+        "scope" => {
+            meta.scope = list(value)
+                .ok_or_else(|| bad("'scope' must be a directory or a list of them".into()))?
+        }
+        "depends_on" => {
+            meta.depends_on = list(value)
+                .ok_or_else(|| bad("'depends_on' must be a task name or a list of them".into()))?
+        }
+        "agent" => meta.agent = Some(field(value)?),
+        "command" => {
+            meta.command =
+                Some(command(value).ok_or_else(|| {
+                    bad("'command' must be a string or a list of argv words".into())
+                })?)
+        }
+        "prompt" => meta.prompt = Some(field(value)?),
+        "verify" => {
+            meta.verify =
+                Some(command(value).ok_or_else(|| {
+                    bad("'verify' must be a string or a list of argv words".into())
+                })?)
+        }
+        "setup" => {
+            meta.setup = Some(
+                commands(value)
+                    .ok_or_else(|| bad("'setup' must be a command or a list of commands".into()))?,
+            )
+        }
+        "timeout" => meta.timeout = Some(field(value)?),
+        "retries" => {
+            meta.retries = Some(
+                value
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| bad("'retries' must be a whole number".into()))?,
+            )
+        }
+        "sparse" => {
+            meta.sparse = Some(
+                value
+                    .as_bool()
+                    .ok_or_else(|| bad("'sparse' must be true or false".into()))?,
+            )
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// The text between a leading `---` line and the next `---` line.

@@ -6,6 +6,7 @@ mod corpus;
 mod crash;
 mod failures;
 mod local_changes;
+mod many;
 mod oracle;
 
 use std::collections::BTreeMap;

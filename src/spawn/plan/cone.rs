@@ -3,8 +3,38 @@
 
 use std::path::{Component, Path};
 
+use super::survey::Survey;
+use crate::config::resolve::Resolver;
+use crate::config::Mode;
 use crate::repo::Project;
 use crate::tasks::Task;
+
+/// The cone of the task's worktree when it is checked out sparse. Dir and branch modes work
+/// in the main worktree, which stays as it is: a sparse setting there is said once and ignored.
+pub fn for_task(
+    survey: &Survey,
+    resolver: &Resolver<'_>,
+    task: &Task,
+    scope: &[String],
+    warnings: &mut Vec<String>,
+) -> Option<Vec<String>> {
+    if !resolver.sparse(task).value {
+        return None;
+    }
+    if survey.mode != Mode::Worktree {
+        let note = format!(
+            "sparse checkouts are for worktree mode; {} mode works in the main worktree, which is left as it is",
+            survey.mode
+        );
+        if !warnings.contains(&note) {
+            warnings.push(note);
+        }
+        return None;
+    }
+    of(&survey.project, task, scope)
+        .map_err(|why| warnings.push(why))
+        .ok()
+}
 
 /// The cone of `task`'s sparse worktree over its (validated) `scope`, or why it is checked out
 /// whole: a scope that is empty or the whole repository holds no cone.

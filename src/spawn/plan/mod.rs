@@ -282,7 +282,7 @@ fn plan_task(
     }
     let verify = check.map(verify::Command::from);
     let scope = scope::for_task(&project.repo, &project.root, &task)?;
-    let sparse = sparse_cone(survey, resolver, &task, &scope, warnings);
+    let sparse = cone::for_task(survey, resolver, &task, &scope, warnings);
     let mut prompt = settings.prompt.value;
     if survey.mode == Mode::Dir {
         prompt.push_str(&dir::scope_instruction(&task, &scope)?);
@@ -310,33 +310,6 @@ fn plan_task(
         setup,
     };
     Ok((plan, commands))
-}
-
-/// The cone of the task's worktree when it is checked out sparse. Dir and branch modes work
-/// in the main worktree, which stays as it is: a sparse setting there is said once and ignored.
-fn sparse_cone(
-    survey: &Survey,
-    resolver: &Resolver<'_>,
-    task: &Task,
-    scope: &[String],
-    warnings: &mut Vec<String>,
-) -> Option<Vec<String>> {
-    if !resolver.sparse(task).value {
-        return None;
-    }
-    if survey.mode != Mode::Worktree {
-        let note = format!(
-            "sparse checkouts are for worktree mode; {} mode works in the main worktree, which is left as it is",
-            survey.mode
-        );
-        if !warnings.contains(&note) {
-            warnings.push(note);
-        }
-        return None;
-    }
-    cone::of(&survey.project, task, scope)
-        .map_err(|why| warnings.push(why))
-        .ok()
 }
 
 /// The task's agent and check commands that come from its task file, when that file is
