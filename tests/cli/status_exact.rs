@@ -153,4 +153,9 @@ fn the_untracked_cache_never_hides_a_later_change() {
         .unwrap();
     assert!(touched.success());
     check("a file replaced, its directory's mtime put back");
+    // A tracked directory replaced by a symbolic link to a copy: its files are gone for git.
+    let copy = env.root().join("copy-of-e");
+    std::fs::rename(ws.join("a/b/c/d/e"), &copy).unwrap();
+    std::os::unix::fs::symlink(&copy, ws.join("a/b/c/d/e")).unwrap();
+    check("a directory replaced by a symbolic link");
 }

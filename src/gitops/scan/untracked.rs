@@ -15,7 +15,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
@@ -245,7 +245,10 @@ fn store(place: &Path, cache: &Cache) -> std::io::Result<()> {
     if let Some(dir) = place.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = place.with_extension(format!("tmp.{}", std::process::id()));
+    // Unique per writer: tasks sharing the main worktree are scanned side by side.
+    static WRITERS: AtomicUsize = AtomicUsize::new(0);
+    let writer = WRITERS.fetch_add(1, Ordering::Relaxed);
+    let tmp = place.with_extension(format!("tmp.{}.{writer}", std::process::id()));
     let result = std::fs::write(&tmp, serde_json::to_vec(cache)?)
         .and_then(|()| std::fs::rename(&tmp, place));
     if result.is_err() {
