@@ -37,6 +37,7 @@ mod sparse;
 mod spawn;
 mod spawn_errors;
 mod status;
+mod status_exact;
 mod streams;
 mod trust;
 mod worktree_entries;

@@ -16,6 +16,10 @@ use gix::status::plumbing::index_as_worktree::traits::{FastEq, SubmoduleStatus};
 use gix::status::plumbing::index_as_worktree::{Change, EntryStatus};
 use gix::status::plumbing::index_as_worktree_with_renames::{Entry, VisitEntry};
 
+mod staged;
+mod tracked;
+mod untracked;
+
 /// Every path `git status --porcelain --untracked-files=all` would list in the worktree at
 /// `workspace` (staged, modified, deleted, intent-to-add and untracked; ignored files never),
 /// except the files git-agents copied in. Sorted, each path once.
@@ -32,55 +36,42 @@ pub fn uncommitted(
     let context = || format!("reading the status of {}", workspace.display());
     let repo = crate::gitops::open_worktree(workspace)?;
     let index = repo.index_or_empty().with_context(context)?;
-    let head_tree = repo.head_tree_id_or_empty().with_context(context)?;
+    let head_tree = repo.head_tree_id_or_empty().with_context(context)?.detach();
     let mut collect = Collect {
         copied,
         paths: BTreeSet::new(),
         stats: Vec::new(),
+        map: Vec::new(),
     };
 
-    // Staged: HEAD's tree against the index (like `git diff --cached`).
-    let mut pathspec = main.pathspec(
-        false,
-        None::<&str>,
-        false,
-        &gix::index::State::new(main.object_hash()),
-        gix::worktree::stack::state::attributes::Source::IdMapping,
-    )?;
-    main.tree_index_status(
-        &head_tree,
-        &index,
-        Some(&mut pathspec),
-        gix::status::tree_index::TrackRenames::Disabled,
-        |change, _, _| {
-            collect.add(change.location());
-            Ok(gix::diff::index::Action::Continue(()))
-        },
-    )
-    .with_context(context)?;
+    if !staged::index_is_tree(main, head_tree, &index).with_context(context)? {
+        staged_paths(main, &head_tree, &index, &mut collect).with_context(context)?;
+    }
 
-    // Unstaged and untracked: the index against the files. Worktrees are already scanned in
-    // parallel, so one thread checks the tracked files (and one walks the directories).
-    let dirwalk = repo
-        .dirwalk_options()?
-        .emit_untracked(gix::dir::walk::EmissionMode::Matching);
-    let options = gix::status::index_worktree::Options {
-        sorting: None,
-        dirwalk_options: Some(dirwalk),
-        rewrites: None,
-        thread_limit: Some(1),
+    // Unstaged and untracked: the index against the files, the tracked ones on other threads
+    // while this one walks the directories.
+    let workdir = repo
+        .workdir()
+        .context("a worktree has a working directory")?;
+    let rules = tracked::Rules {
+        stat: repo.stat_options()?,
+        symlinks: repo.filesystem_options()?.symlink,
+        executable_bit: repo.filesystem_options()?.executable_bit,
     };
-    repo.index_worktree_status(
-        &index,
-        Vec::<BString>::new(),
-        &mut collect,
-        FastEq,
-        NoSubmodules,
-        &mut gix::progress::Discard,
-        &AtomicBool::new(false),
-        options,
-    )
+    let mut suspects = Vec::new();
+    let untracked = rayon::in_place_scope(|scope| {
+        scope.spawn(|_| suspects = tracked::suspects(workdir, &index, rules));
+        untracked::paths(&repo, &index, optional_locks_allowed())
+    })
     .with_context(context)?;
+    for path in &untracked {
+        collect.add(path.as_ref());
+    }
+    if !suspects.is_empty() {
+        let suspected = tracked::only(&index, &suspects);
+        collect.map = suspects;
+        modified(&repo, &suspected, &mut collect).with_context(context)?;
+    }
 
     if refresh && !collect.stats.is_empty() && optional_locks_allowed() {
         // Best effort, like git: a busy lock or a changed index just means no refresh.
@@ -89,11 +80,66 @@ pub fn uncommitted(
     Ok(collect.paths.into_iter().collect())
 }
 
+/// The paths that differ between HEAD's tree and the index (like `git diff --cached`).
+fn staged_paths(
+    main: &gix::Repository,
+    head_tree: &gix::ObjectId,
+    index: &gix::index::State,
+    collect: &mut Collect,
+) -> Result<()> {
+    let mut pathspec = main.pathspec(
+        false,
+        None::<&str>,
+        false,
+        &gix::index::State::new(main.object_hash()),
+        gix::worktree::stack::state::attributes::Source::IdMapping,
+    )?;
+    main.tree_index_status(
+        head_tree,
+        index,
+        Some(&mut pathspec),
+        gix::status::tree_index::TrackRenames::Disabled,
+        |change, _, _| {
+            collect.add(change.location());
+            Ok(gix::diff::index::Action::Continue(()))
+        },
+    )?;
+    Ok(())
+}
+
+/// The tracked files of `index` (a few suspects of the worktree's index) that differ from it,
+/// each looked at the way `git status` would.
+fn modified(
+    repo: &gix::Repository,
+    index: &gix::index::State,
+    collect: &mut Collect,
+) -> Result<()> {
+    let options = gix::status::index_worktree::Options {
+        sorting: None,
+        dirwalk_options: None,
+        rewrites: None,
+        thread_limit: Some(1),
+    };
+    repo.index_worktree_status(
+        index,
+        Vec::<BString>::new(),
+        collect,
+        FastEq,
+        NoSubmodules,
+        &mut gix::progress::Discard,
+        &AtomicBool::new(false),
+        options,
+    )?;
+    Ok(())
+}
+
 /// Collects changed paths, and the entries whose stat data can be refreshed.
 struct Collect<'a> {
     copied: &'a [String],
     paths: BTreeSet<BString>,
+    /// Entries of the worktree's index, by their index in the index gix looks at.
     stats: Vec<(usize, Stat)>,
+    map: Vec<usize>,
 }
 
 impl Collect<'_> {
@@ -114,17 +160,13 @@ impl<'index> VisitEntry<'index> for Collect<'_> {
                 status: EntryStatus::NeedsUpdate(stat),
                 entry_index,
                 ..
-            } => self.stats.push((entry_index, stat)),
+            } => self.stats.push((self.map[entry_index], stat)),
             Entry::Modification {
                 status: EntryStatus::Change(Change::SubmoduleModification(())),
                 ..
             } => {}
             Entry::Modification { rela_path, .. } => self.add(rela_path),
-            Entry::DirectoryContents { entry, .. } => {
-                if entry.status == gix::dir::entry::Status::Untracked {
-                    self.add(entry.rela_path.as_ref());
-                }
-            }
+            Entry::DirectoryContents { .. } => unreachable!("no directory walk"),
             Entry::Rewrite { .. } => unreachable!("rewrite tracking is off"),
         }
     }
