@@ -35,6 +35,19 @@ pub fn read(repo: &gix::Repository) -> Result<Head> {
     Ok(Head { branch, commit })
 }
 
+/// [`commit_at`] for a worktree that may be the main one at `root`, whose repository `main`
+/// is already open (dir and branch modes work there): no second open for it.
+pub fn commit_in(
+    main: &gix::ThreadSafeRepository,
+    root: &std::path::Path,
+    path: &std::path::Path,
+) -> Option<gix::ObjectId> {
+    if path != root {
+        return commit_at(path);
+    }
+    Some(main.to_thread_local().head_id().ok()?.detach())
+}
+
 /// The commit the worktree at `path` has checked out; `None` when it cannot be read or its
 /// branch is unborn.
 pub fn commit_at(path: &std::path::Path) -> Option<gix::ObjectId> {

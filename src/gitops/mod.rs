@@ -27,7 +27,12 @@ pub fn open_worktree(path: &std::path::Path) -> anyhow::Result<gix::Repository> 
     let options = gix::open::Options::default()
         .config_overrides(["gitoxide.core.useNsec=true"])
         .cli_overrides(crate::config::command_line::overrides()?);
-    gix::open_opts(path, options).with_context(|| format!("opening {}", path.display()))
+    let mut repo =
+        gix::open_opts(path, options).with_context(|| format!("opening {}", path.display()))?;
+    // The same few commits and trees are looked up again and again (bases, scopes, copied
+    // paths): keep them decoded instead of reading and inflating them each time.
+    repo.object_cache_size_if_unset(4 * 1024 * 1024);
+    Ok(repo)
 }
 
 /// How to write an index the way git would in this repository (`index.skipHash` honoured).

@@ -201,7 +201,8 @@ fn prepare(
     })?;
     super::test_hooks::maybe_panic(&task.task.name);
     let copied = driver.prepare(cx, task, base)?;
-    let start = crate::gitops::head::commit_at(&task.workspace).unwrap_or(base);
+    let start = crate::gitops::head::commit_in(&cx.repo, &cx.root, &task.workspace);
+    let start = start.unwrap_or(base);
     let copied_for_state = copied.clone();
     cx.store.update(&task.task.name, move |old| {
         let mut record = old.unwrap_or_else(|| super::queued_record(task, None));

@@ -177,13 +177,15 @@ fn commit_changes(
         .filter(|p| !tasks.iter().any(|t| scope::contains(&t.scope, p)))
         .cloned()
         .collect();
+    // Opened once for the whole run: each commit re-reads HEAD and the index from disk anyway.
+    let repo = crate::gitops::open_worktree(&project.root).context("opening the main worktree")?;
     for (plan, record) in deferred.iter_mut() {
         let owned: BTreeSet<&str> = pending
             .iter()
             .filter(|p| scope::contains(&plan.scope, p))
             .map(String::as_str)
             .collect();
-        **record = commit_owned(project, cx, plan, &owned)?;
+        **record = commit_owned(&repo, cx, plan, &owned)?;
         execute::announce(cx.reporter, record.clone());
     }
     Ok(outside)
@@ -191,12 +193,11 @@ fn commit_changes(
 
 /// Commit the changes in `owned` (all in `plan`'s scope) as its task's commit.
 fn commit_owned(
-    project: &Project,
+    repo: &gix::Repository,
     cx: &Context<'_>,
     plan: &TaskPlan,
     owned: &BTreeSet<&str>,
 ) -> Result<TaskState> {
-    let repo = crate::gitops::open_worktree(&project.root).context("opening the main worktree")?;
     let outcome = if owned.is_empty() {
         // Nothing in its scope changed: no status walk, no commit.
         commit::CommitOutcome {
@@ -205,7 +206,7 @@ fn commit_owned(
         }
     } else {
         let exclude = |path: &BStr| !owned.contains(path.to_str_lossy().as_ref());
-        commit::commit_all(&repo, &plan.subject(), &exclude)
+        commit::commit_all(repo, &plan.subject(), &exclude)
             .with_context(|| format!("committing the changes of task '{}'", plan.task.name))?
     };
     let head = repo.head_id()?.detach();
