@@ -251,14 +251,19 @@ fn copy_new(file: &mut File, out: &mut dyn Write) -> Result<u64> {
 /// The last non-blank line of the log at `path`, made safe for one terminal line; reads only
 /// the last few KB however large the log is. `None` when there is no log or no text in it.
 pub fn last_line(path: &Path) -> Option<String> {
+    last_line_after(path, 0)
+}
+
+/// [`last_line`] among what was written from byte `offset` (a line's start) on.
+pub fn last_line_after(path: &Path, offset: u64) -> Option<String> {
     let mut file = File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
-    let start = len.saturating_sub(TAIL);
+    let start = len.saturating_sub(TAIL).max(offset).min(len);
     file.seek(SeekFrom::Start(start)).ok()?;
     let mut tail = Vec::with_capacity((len - start) as usize);
     file.take(TAIL).read_to_end(&mut tail).ok()?;
     let mut lines: Vec<&[u8]> = tail.split(|b| *b == b'\n').collect();
-    if start > 0 && lines.len() > 1 {
+    if start > offset && lines.len() > 1 {
         // The first piece is the end of a line cut by the seek.
         lines.remove(0);
     }

@@ -197,25 +197,9 @@ fn run_one(cx: &Context<'_>, task: &TaskPlan, job: &Job) -> Step {
     Step::Failed(format!("{shown} {ended}{said}"))
 }
 
-/// The last non-empty line written to `log` after `offset`, its header line aside.
+/// The last line the step wrote to `log` after `offset`, cut to fit a message.
 fn last_line(log: &std::path::Path, offset: u64) -> Option<String> {
-    use std::io::{Read, Seek, SeekFrom};
-    const TAIL: u64 = 16 * 1024;
-    let mut file = std::fs::File::open(log).ok()?;
-    let len = file.metadata().ok()?.len();
-    // From the header line on, or a partial line near the end: the first line is skipped.
-    file.seek(SeekFrom::Start(offset.max(len.saturating_sub(TAIL))))
-        .ok()?;
-    let mut written = Vec::new();
-    file.read_to_end(&mut written).ok()?;
-    let output = written
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(&[][..], |end| &written[end + 1..]);
-    let line = output
-        .split(|b| *b == b'\n')
-        .map(crate::runner::display_line)
-        .rfind(|line| !line.is_empty())?;
+    let line = crate::logs::last_line_after(log, offset)?;
     Some(match line.chars().count() > 240 {
         true => format!("{}…", line.chars().take(239).collect::<String>()),
         false => line,
