@@ -1,6 +1,7 @@
 //! A sealed test environment: a temp HOME, no global or system git config, fixed dates,
 //! a real repository built with the real git CLI, and the fake agents on PATH.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -278,4 +279,17 @@ pub fn mask_clock(text: &str) -> String {
         }
     }
     out
+}
+
+/// Run `cmd` with `input` on its stdin; it must succeed; its stdout.
+pub fn with_stdin(mut cmd: std::process::Command, input: &[u8]) -> String {
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{cmd:?}");
+    String::from_utf8(out.stdout).unwrap()
 }

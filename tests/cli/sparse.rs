@@ -1,11 +1,9 @@
 //! Sparse worktrees (`agents.sparse`, front matter `sparse`, `--sparse`): git's cone mode over
 //! the task's scope, judged by git itself (`sparse-checkout list`, `status`, `ls-tree`, `fsck`).
 
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
-use crate::common::{stderr, stdout, Env};
+use crate::common::{stderr, stdout, with_stdin, Env};
 use crate::status::{ok, row, run, status_json};
 
 const FILES: usize = 20_000;
@@ -50,18 +48,6 @@ fn big_repo(task: &str) -> Env {
     env.git(&["update-ref", "refs/heads/big", commit.trim()]);
     env.git(&["config", "agents.sparse", "true"]);
     env
-}
-
-fn with_stdin(mut cmd: std::process::Command, input: &[u8]) -> String {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{cmd:?}");
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// Every file under `dir` but those in `.git`, repo-relative, sorted.

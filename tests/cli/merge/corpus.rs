@@ -95,25 +95,14 @@ fn load(env: &Env, history: &Path) {
 /// Branches `corpus/<i>/ours` and `corpus/<i>/theirs` for every merge, and a commit-graph: merge
 /// bases are walked for every merge, by git and by git agents.
 fn branch_out(env: &Env, merges: &[Pinned]) {
-    use std::io::Write;
     let mut script = String::new();
     for (i, m) in merges.iter().enumerate() {
         script += &format!("create refs/heads/corpus/{i}/ours {}\n", m.ours);
         script += &format!("create refs/heads/corpus/{i}/theirs {}\n", m.theirs);
     }
-    let mut child = env
-        .git_cmd(&env.repo)
-        .args(["update-ref", "--stdin"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "the corpus lacks a parent");
+    let mut update = env.git_cmd(&env.repo);
+    update.args(["update-ref", "--stdin"]);
+    crate::common::with_stdin(update, script.as_bytes());
     env.git(&["commit-graph", "write", "--reachable"]);
 }
 

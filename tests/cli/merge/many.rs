@@ -1,9 +1,6 @@
 //! Many branches in one run: the shortcuts that keep each step to its branch's size (merge bases
 //! from the start, trees edited from the tip) must give what sequential `git merge` gives.
 
-use std::io::Write as _;
-use std::process::Stdio;
-
 use super::Op::{self, Delete, Exec, Rename, Write};
 use super::{assert_clean, commit_on, copy_repo, merge_json, outcomes, strings, with_tasks};
 use crate::common::{stderr, Env};
@@ -94,19 +91,9 @@ fn branches(env: &Env) {
         }
         stream.push('\n');
     }
-    let mut child = env
-        .git_cmd(&env.repo)
-        .args(["fast-import", "--quiet"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "git fast-import failed");
+    let mut import = env.git_cmd(&env.repo);
+    import.args(["fast-import", "--quiet"]);
+    crate::common::with_stdin(import, stream.as_bytes());
 }
 
 /// A file of a fast-import commit, its content inline.
