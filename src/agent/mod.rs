@@ -4,6 +4,7 @@
 //! rules once, placeholders are replaced inside the words, and no shell ever runs them.
 #![doc(hidden)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -144,7 +145,7 @@ impl Template {
     /// Find the program on PATH (or as a path), before anything is created.
     pub fn resolve(&self, cwd: &Path) -> Result<PathBuf> {
         let program = self.program();
-        which::which_in(program, std::env::var_os("PATH"), cwd).map_err(|_| {
+        find_program(program, cwd).ok_or_else(|| {
             Error::usage(format!("agent program '{program}' was not found on PATH"))
                 .with_fix(Fix::InstallAgent {
                     program: program.to_owned(),
@@ -162,6 +163,24 @@ impl Template {
             .map(|word| substitute(word, values))
             .collect()
     }
+}
+
+/// `program` looked up on PATH (or as a path, relative to `cwd`), each one once: a run of 200
+/// tasks asks for the same few programs 200 times. Only what was found is remembered, by
+/// PATH as well, so a program installed later is still found.
+pub(crate) fn find_program(program: &str, cwd: &Path) -> Option<PathBuf> {
+    type Key = (String, PathBuf, Option<std::ffi::OsString>);
+    static FOUND: std::sync::OnceLock<std::sync::Mutex<HashMap<Key, PathBuf>>> =
+        std::sync::OnceLock::new();
+    let path_var = std::env::var_os("PATH");
+    let key = (program.to_owned(), cwd.to_owned(), path_var.clone());
+    let found = FOUND.get_or_init(Default::default);
+    if let Some(path) = found.lock().unwrap().get(&key) {
+        return Some(path.clone());
+    }
+    let path = which::which_in(program, path_var, cwd).ok()?;
+    found.lock().unwrap().insert(key, path.clone());
+    Some(path)
 }
 
 fn substitute(word: &str, values: &Values<'_>) -> String {

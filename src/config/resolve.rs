@@ -203,7 +203,7 @@ impl<'a> Resolver<'a> {
             },
         };
         let program = template.value.program();
-        let path = which::which_in(program, std::env::var_os("PATH"), self.root).map_err(|_| {
+        let path = agent::find_program(program, self.root).ok_or_else(|| {
             Error::usage(format!(
                 "verify command '{program}' of task '{}' was not found on PATH",
                 task.name
@@ -234,7 +234,7 @@ impl Resolver<'_> {
                 let path = if program.contains('/') {
                     PathBuf::from(program)
                 } else {
-                    which::which_in(program, std::env::var_os("PATH"), self.root).map_err(|_| {
+                    agent::find_program(program, self.root).ok_or_else(|| {
                         Error::usage(format!(
                             "setup command '{program}' of task '{}' was not found on PATH",
                             task.name

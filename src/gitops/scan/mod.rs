@@ -35,7 +35,7 @@ pub fn uncommitted(
 ) -> Result<Vec<BString>> {
     let context = || format!("reading the status of {}", workspace.display());
     let repo = crate::gitops::open_worktree(workspace)?;
-    let index = repo.index_or_empty().with_context(context)?;
+    let index = read_index(&repo).with_context(context)?;
     let head_tree = repo.head_tree_id_or_empty().with_context(context)?.detach();
     let mut collect = Collect {
         copied,
@@ -78,6 +78,22 @@ pub fn uncommitted(
         let _ = write_stats(&repo, &index, &collect.stats);
     }
     Ok(collect.paths.into_iter().collect())
+}
+
+/// The worktree's index as `git status` reads it: without hashing the whole file to check its
+/// trailer (git checks that only in `git fsck`), and on this thread, since status already
+/// scans several worktrees at once.
+fn read_index(repo: &gix::Repository) -> Result<gix::index::File> {
+    let options = gix::index::decode::Options {
+        thread_limit: Some(1),
+        ..Default::default()
+    };
+    Ok(gix::index::File::at_or_default(
+        repo.index_path(),
+        repo.object_hash(),
+        true,
+        options,
+    )?)
 }
 
 /// The paths that differ between HEAD's tree and the index (like `git diff --cached`).

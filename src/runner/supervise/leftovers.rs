@@ -69,15 +69,23 @@ fn adopted(group: Pid, id: u64, running: &[i32]) -> Vec<Pid> {
         return orphans;
     }
     let marker = format!("{}={id}", super::MARKER);
+    let from_agent: Vec<Pid> = orphans
+        .into_iter()
+        .filter(|&orphan| {
+            descendants::group_of(orphan) == Some(group)
+                || descendants::environment_has(orphan, &marker)
+        })
+        .collect();
+    if from_agent.is_empty() {
+        // The usual case, and the children seen are other agents being started: no need
+        // for the whole process table.
+        return from_agent;
+    }
     let tree = descendants::tree();
     let mut found = Vec::new();
-    for orphan in orphans {
-        if descendants::group_of(orphan) == Some(group)
-            || descendants::environment_has(orphan, &marker)
-        {
-            found.push(orphan);
-            found.extend(descendants::below(&tree, orphan));
-        }
+    for orphan in from_agent {
+        found.push(orphan);
+        found.extend(descendants::below(&tree, orphan));
     }
     found
 }
