@@ -12,6 +12,8 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod private_tmp;
+
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
@@ -100,12 +102,12 @@ pub fn default_allow_list(home: Option<&Path>, repo_root: &Path) -> Vec<PathBuf>
     paths
 }
 
-/// The directory holding this run's private temp directories.
-pub fn run_tmp_root() -> PathBuf {
-    std::env::temp_dir().join(format!("git-agents-{}", std::process::id()))
+/// The private temp directory of one agent in a confined run (see `private_tmp`).
+pub fn private_tmp(common_dir: &Path, task_slug: &str) -> PathBuf {
+    private_tmp::for_task(common_dir, task_slug)
 }
 
-/// The private temp directory of one agent in a confined run.
-pub fn private_tmp(task_slug: &str) -> PathBuf {
-    run_tmp_root().join(task_slug)
+/// After a confined run: empty its agents' temp directories.
+pub fn tidy_private_tmp(dirs: &[PathBuf]) {
+    private_tmp::tidy(dirs)
 }

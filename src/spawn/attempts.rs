@@ -154,9 +154,8 @@ pub(super) fn surroundings(
         env.push(("GIT_AGENTS_PORT".into(), port.to_owned()));
     }
     let mut write_scope = task.write_scope.clone();
-    if let Some(scope) = &mut write_scope {
-        let tmp = crate::sandbox::private_tmp(&task.task.slug);
-        std::fs::create_dir_all(&tmp)?;
+    if let (Some(scope), Some(tmp)) = (&mut write_scope, &task.tmp) {
+        std::fs::create_dir_all(tmp)?;
         env.push(("TMPDIR".into(), tmp.to_string_lossy().into_owned()));
         scope.extend(super::mode::confine::admin_dir(&task.workspace));
     }

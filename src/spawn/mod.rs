@@ -248,8 +248,9 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
         .map(|(task, end)| (task, &mut end.record))
         .collect();
     let end = driver.finish_run(&plan.project, &context, &plan.tasks, &mut deferred)?;
-    if plan.tasks.iter().any(|t| t.write_scope.is_some()) {
-        let _ = std::fs::remove_dir_all(crate::sandbox::run_tmp_root());
+    let tmps: Vec<PathBuf> = plan.tasks.iter().filter_map(|t| t.tmp.clone()).collect();
+    if !tmps.is_empty() {
+        crate::sandbox::tidy_private_tmp(&tmps);
     }
     for path in &end.outside_scopes {
         reporter.event(&Event::Warning {

@@ -40,7 +40,11 @@ pub fn seal(cmd: &mut Command, home: &Path) {
         agents_dir().display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    // Temp files too stay in the test's own directory (a confined agent's TMPDIR among them).
+    let tmp = home.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
     cmd.env("HOME", home)
+        .env("TMPDIR", &tmp)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_SYSTEM", "/dev/null")

@@ -83,3 +83,39 @@ fn allow_write_opens_a_place_outside_and_landlock_false_turns_it_off() {
     assert!(!stderr(&out).contains("may write only"), "{}", stderr(&out));
     assert_eq!(task_state(&out, "t"), "done");
 }
+
+#[test]
+fn a_confined_agent_has_a_private_tmpdir_kept_for_its_reruns_and_emptied_after_each() {
+    let env = confined();
+    env.task(
+        "temp",
+        "---\ncommand: sh -c 'echo \"$TMPDIR\" >> tmpdir.txt; echo x > \"$TMPDIR/left\"'\n---\n",
+    );
+    let first = env.cmd().args(["spawn", "--json"]).output().unwrap();
+    assert_eq!(task_state(&first, "temp"), "done", "{}", stderr(&first));
+    let again = env
+        .cmd()
+        .args(["spawn", "--rerun", "--json", "temp"])
+        .output()
+        .unwrap();
+    assert_eq!(task_state(&again, "temp"), "done", "{}", stderr(&again));
+    let seen = env.git(&["show", "feature/temp:tmpdir.txt"]);
+    let dirs: Vec<&str> = seen.lines().collect();
+    assert_eq!(dirs.len(), 2, "{seen}");
+    assert_eq!(dirs[0], dirs[1], "the same directory in both runs");
+    let dir = std::path::Path::new(dirs[0]);
+    assert!(
+        dir.starts_with(env.home.join("tmp")) && dir.to_string_lossy().contains("/git-agents-"),
+        "{}",
+        dir.display()
+    );
+    assert!(dir.is_dir(), "kept: {}", dir.display());
+    assert_eq!(
+        std::fs::read_dir(dir).unwrap().count(),
+        0,
+        "emptied after the run"
+    );
+    let parent = dir.parent().unwrap().parent().unwrap();
+    let mode = std::os::unix::fs::PermissionsExt::mode(&parent.metadata().unwrap().permissions());
+    assert_eq!(mode & 0o077, 0, "the per-user directory is private");
+}

@@ -43,8 +43,10 @@ pub fn worktrees(
         let mut writable = vec![plan.workspace.clone()];
         writable.extend(branch_dirs(&project.common_dir, &plan.branch));
         writable.extend(shared.iter().cloned());
-        writable.push(sandbox::private_tmp(&plan.task.slug));
+        let tmp = sandbox::private_tmp(&project.common_dir, &plan.task.slug);
+        writable.push(tmp.clone());
         plan.write_scope = Some(writable);
+        plan.tmp = Some(tmp);
     }
     Some(Enforcement {
         landlock: true,

@@ -148,8 +148,10 @@ pub fn prepare(
     for plan in plans.iter_mut() {
         let mut writable: Vec<_> = plan.scope.iter().map(|s| project.root.join(s)).collect();
         writable.extend(allowed.iter().cloned());
-        writable.push(sandbox::private_tmp(&plan.task.slug));
+        let tmp = sandbox::private_tmp(&project.common_dir, &plan.task.slug);
+        writable.push(tmp.clone());
         plan.write_scope = Some(writable);
+        plan.tmp = Some(tmp);
     }
     Ok(Enforcement {
         landlock: true,

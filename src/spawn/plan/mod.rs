@@ -71,6 +71,8 @@ pub struct TaskPlan {
     pub verify: Option<verify::Command>,
     /// Dir mode under Landlock: the only places the agent may write.
     pub write_scope: Option<Vec<PathBuf>>,
+    /// Confined: the agent's private TMPDIR, also in `write_scope`.
+    pub tmp: Option<PathBuf>,
     /// Worktree mode, sparse: the directories a new worktree is checked out with.
     pub sparse: Option<Vec<String>>,
     /// Run in a new workspace (or one whose setup never succeeded) before the agent.
@@ -291,6 +293,7 @@ fn plan_task(
         scope,
         verify,
         write_scope: None,
+        tmp: None,
         prompt,
         timeout: settings.timeout.value.duration(),
         idle_timeout: project.settings.idle_timeout.value.duration(),
