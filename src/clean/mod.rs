@@ -215,6 +215,11 @@ pub fn clean(cwd: &Path, options: &CleanOptions) -> Result<CleanReport> {
         {
             done.forgot_state = store.remove(&item.task.name)?.is_some();
         }
+        if done.complete() && worktree_gone && branch_gone {
+            // Temp files only: what a confined agent's runs kept of its TMPDIR.
+            let tmp = crate::sandbox::private_tmp(&project.common_dir, &item.task.slug);
+            let _ = std::fs::remove_dir_all(tmp);
+        }
     }
     let named = !options.tasks.is_empty();
     tasks.retain(|t| named || t.touched());

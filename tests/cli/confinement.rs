@@ -118,4 +118,11 @@ fn a_confined_agent_has_a_private_tmpdir_kept_for_its_reruns_and_emptied_after_e
     let parent = dir.parent().unwrap().parent().unwrap();
     let mode = std::os::unix::fs::PermissionsExt::mode(&parent.metadata().unwrap().permissions());
     assert_eq!(mode & 0o077, 0, "the per-user directory is private");
+    let clean = env.cmd().args(["clean", "--force"]).output().unwrap();
+    assert!(clean.status.success(), "{}", stderr(&clean));
+    assert!(
+        !dir.exists(),
+        "clean removes it with the task: {}",
+        dir.display()
+    );
 }
