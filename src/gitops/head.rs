@@ -45,7 +45,11 @@ pub fn commit_in(
     if path != root {
         return commit_at(path);
     }
-    Some(main.to_thread_local().head_id().ok()?.detach())
+    // What HEAD's branch holds, as `git rev-parse HEAD` reads it: no object is looked up (a
+    // fresh thread-local handle has an empty object cache, and every task asks).
+    let repo = main.to_thread_local();
+    let head = repo.head().ok()?;
+    Some(head.id()?.detach())
 }
 
 /// The commit the worktree at `path` has checked out; `None` when it cannot be read or its

@@ -162,6 +162,9 @@ struct Shared {
     dir: PathBuf,
     pending: Mutex<Pending>,
     changed: Condvar,
+    /// Held while the file is written, so that writes land in the order their snapshots were
+    /// taken; `pending` is free meanwhile, and tasks go on changing their records.
+    writing: Mutex<()>,
 }
 
 #[derive(Default)]
@@ -183,6 +186,7 @@ impl Store {
             dir: dir.clone(),
             pending: Mutex::new(Pending::default()),
             changed: Condvar::new(),
+            writing: Mutex::new(()),
         });
         let weak = Arc::downgrade(&shared);
         std::thread::Builder::new()
@@ -248,6 +252,12 @@ impl Store {
 
     /// Forget a task's record, in memory and in the file; returns it if there was one.
     pub fn remove(&self, task: &str) -> Result<Option<TaskState>> {
+        // No write of a snapshot taken before may land after this and bring the record back.
+        let _writing = self
+            .shared
+            .writing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut pending = self
             .shared
             .pending
@@ -277,30 +287,41 @@ impl Store {
 
 impl Shared {
     fn flush(&self) -> Result<()> {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        if pending.dirty.is_empty() {
-            return match pending.error.take() {
-                Some(err) => Err(crate::error::Error::failed(err).into()),
-                None => Ok(()),
-            };
-        }
-        let result = self.write(&pending);
-        match &result {
-            Ok(()) => pending.dirty.clear(),
-            Err(err) => pending.error = Some(format!("{err:#}")),
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let changed: Vec<(String, TaskState)> = {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            if pending.dirty.is_empty() {
+                return match pending.error.take() {
+                    Some(err) => Err(crate::error::Error::failed(err).into()),
+                    None => Ok(()),
+                };
+            }
+            let dirty = std::mem::take(&mut pending.dirty);
+            let records = pending.records.as_ref().expect("dirty records were loaded");
+            dirty
+                .into_iter()
+                .filter_map(|task| Some((task.clone(), records.get(&task)?.clone())))
+                .collect()
+        };
+        let result = self.write(&changed);
+        if let Err(err) = &result {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            pending
+                .dirty
+                .extend(changed.into_iter().map(|(task, _)| task));
+            pending.error = Some(format!("{err:#}"));
         }
         result
     }
 
-    fn write(&self, pending: &Pending) -> Result<()> {
+    fn write(&self, changed: &[(String, TaskState)]) -> Result<()> {
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
         let _lock = lock(&self.dir)?;
         let path = self.dir.join("state.json");
         let mut state = read(&path)?;
-        let records = pending.records.as_ref().expect("dirty records were loaded");
-        for task in &pending.dirty {
-            state.tasks.insert(task.clone(), records[task].clone());
+        for (task, record) in changed {
+            state.tasks.insert(task.clone(), record.clone());
         }
         state.version = SCHEMA_VERSION;
         write_atomically(&path, &serde_json::to_vec_pretty(&state)?)
