@@ -64,6 +64,7 @@ pub mod clean;
 pub mod config;
 pub mod done;
 pub mod error;
+pub mod forge;
 pub mod gitops;
 pub mod init;
 pub mod logs;
