@@ -27,6 +27,7 @@ mod merge;
 mod modes;
 mod more_agents;
 mod output;
+mod pr;
 mod push;
 mod real_agents;
 mod runs;
