@@ -69,6 +69,7 @@ pub mod gitops;
 pub mod init;
 pub mod logs;
 pub mod merge;
+pub mod notify;
 pub mod progress;
 pub mod repo;
 pub mod report;

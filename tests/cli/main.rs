@@ -26,6 +26,7 @@ mod logs;
 mod merge;
 mod modes;
 mod more_agents;
+mod notify;
 mod output;
 mod pr;
 mod push;
