@@ -28,6 +28,14 @@ impl Forge {
         }
     }
 
+    /// What it calls its requests.
+    pub fn requests(self) -> &'static str {
+        match self {
+            Forge::Github => "GitHub pull requests",
+            Forge::Gitlab => "GitLab merge requests",
+        }
+    }
+
     /// The CLI that speaks to it.
     pub fn program(self) -> &'static str {
         match self {

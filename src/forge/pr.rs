@@ -109,7 +109,7 @@ pub fn open_requests(cwd: &Path, options: &PrOptions) -> Result<PrReport> {
             .map_or(Forge::Github, ForgeRepo::guess_forge),
     };
     let program = which::which(forge.program()).map_err(|_| {
-        Error::usage(format!("opening {forge} requests needs {}, and it is not on PATH", forge.program()))
+        Error::usage(format!("opening {} needs {}, and it is not on PATH", forge.requests(), forge.program()))
             .with_fix(Fix::Text(format!(
                 "install it and log in ({} auth login), or set git config {} to the other forge; git agents push pushes without a forge",
                 forge.program(),
