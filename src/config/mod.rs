@@ -340,10 +340,7 @@ impl Settings {
                 .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
             kill_grace: read::duration(config, keys::KILL_GRACE)?
                 .unwrap_or(Setting::default(defaults::KILL_GRACE)),
-            copy: copy
-                .into_iter()
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect(),
+            copy: copy.iter().map(|p| p.display().to_string()).collect(),
             copy_origin,
             port_range: ports::read(config)?,
             sparse: sparse(config, overrides)?,

@@ -78,7 +78,7 @@ impl Outbound {
                 keys::FORGE,
                 "is not github or gitlab",
                 "github",
-                |raw| Forge::parse(raw),
+                Forge::parse,
             )?,
             notify: read::template(config, keys::NOTIFY, "notify-send {task} {summary}")?,
             bell: read::boolean(config, keys::BELL)?.unwrap_or(Setting::default(defaults::BELL)),

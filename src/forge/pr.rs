@@ -263,59 +263,11 @@ fn one_request(
     let title = super::body::title(ready, &super::body::task_text(ready));
     let branch = &ready.task.branch;
     let existing = cli.existing(branch)?;
-    let (mut args, outcome): (Vec<String>, _) = match (cli.forge, &existing) {
-        (Forge::Github, Some(_)) => (
-            words(&["pr", "edit", branch, "--title", &title, "--body-file", "-"]),
-            RequestOutcome::Updated,
-        ),
-        (Forge::Github, None) => (
-            words(&[
-                "pr",
-                "create",
-                "--head",
-                branch,
-                "--base",
-                base,
-                "--title",
-                &title,
-                "--body-file",
-                "-",
-            ]),
-            RequestOutcome::Created,
-        ),
-        (Forge::Gitlab, Some(_)) => (
-            words(&[
-                "mr",
-                "update",
-                branch,
-                "--title",
-                &title,
-                "--description",
-                &body,
-            ]),
-            RequestOutcome::Updated,
-        ),
-        (Forge::Gitlab, None) => (
-            words(&[
-                "mr",
-                "create",
-                "--source-branch",
-                branch,
-                "--target-branch",
-                base,
-                "--title",
-                &title,
-                "--description",
-                &body,
-                "--yes",
-            ]),
-            RequestOutcome::Created,
-        ),
+    let outcome = match existing {
+        Some(_) => RequestOutcome::Updated,
+        None => RequestOutcome::Created,
     };
-    args.extend(cli.repo_args());
-    if draft && existing.is_none() {
-        args.push("--draft".into());
-    }
+    let args = cli.request_args(branch, base, &title, &body, existing.is_none(), draft);
     let ran = cli.run(&args, (cli.forge == Forge::Github).then_some(body.as_str()))?;
     let mut request = Request {
         task: ready.task.name.clone(),
@@ -346,6 +298,46 @@ fn one_request(
     Ok(request)
 }
 
-fn words(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
+impl Cli {
+    /// The argv that creates the request (`create`) or updates the open one: gh reads the body
+    /// from stdin, glab takes it as an argument.
+    fn request_args(
+        &self,
+        branch: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+        create: bool,
+        draft: bool,
+    ) -> Vec<String> {
+        let mut args: Vec<&str> = match (self.forge, create) {
+            (Forge::Github, false) => vec!["pr", "edit", branch],
+            (Forge::Github, true) => vec!["pr", "create", "--head", branch, "--base", base],
+            (Forge::Gitlab, false) => vec!["mr", "update", branch],
+            (Forge::Gitlab, true) => {
+                vec![
+                    "mr",
+                    "create",
+                    "--source-branch",
+                    branch,
+                    "--target-branch",
+                    base,
+                ]
+            }
+        };
+        args.extend(["--title", title]);
+        match self.forge {
+            Forge::Github => args.extend(["--body-file", "-"]),
+            Forge::Gitlab => args.extend(["--description", body]),
+        }
+        if self.forge == Forge::Gitlab && create {
+            args.push("--yes");
+        }
+        let mut args: Vec<String> = args.into_iter().map(str::to_owned).collect();
+        args.extend(self.repo_args());
+        if draft && create {
+            args.push("--draft".into());
+        }
+        args
+    }
 }

@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 use crate::agent::Template;
 use crate::config::Settings;
 use crate::progress::{finished_text, Event, Reporter};
-use crate::spawn::SpawnReport;
-use crate::state::Status;
+use crate::state::{Status, TaskState};
 
 /// How long the command may run before it is ended.
 pub const TIME_LIMIT: Duration = Duration::from_secs(5);
@@ -29,15 +28,16 @@ impl<'a> Notifier<'a> {
         Notifier { inner, template }
     }
 
-    /// The run is over: notify with `{task}` = `run N`, its state and a count of the outcomes.
-    pub fn run_ended(&self, report: &SpawnReport) {
-        let state = match report.exit_code() {
+    /// Run `run` is over with `exit_code`: notify with `{task}` = `run N`, its state and a
+    /// count of the tasks' outcomes.
+    pub fn run_ended(&self, run: u32, exit_code: i32, tasks: &[TaskState]) {
+        let state = match exit_code {
             crate::error::exit::OK => "done",
             crate::error::exit::INTERRUPTED => "interrupted",
             _ => "failed",
         };
         let mut counts: Vec<(&str, usize)> = Vec::new();
-        for task in &report.tasks {
+        for task in tasks {
             let label = task.state.label();
             match counts.iter_mut().find(|(l, _)| *l == label) {
                 Some((_, n)) => *n += 1,
@@ -45,7 +45,7 @@ impl<'a> Notifier<'a> {
             }
         }
         let summary: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
-        self.notify(&format!("run {}", report.run), state, &summary.join(", "));
+        self.notify(&format!("run {run}"), state, &summary.join(", "));
     }
 
     fn notify(&self, task: &str, state: &str, summary: &str) {

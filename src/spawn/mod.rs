@@ -270,7 +270,7 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
         outside_scopes: end.outside_scopes,
         stopped: ran.stopped,
     };
-    notifier.run_ended(&report);
+    notifier.run_ended(report.run, report.exit_code(), &report.tasks);
     reporter.finish();
     Ok(report)
 }

@@ -34,7 +34,7 @@ pub fn spawn(env: &Env, task: &str, text: &str, rerun: bool) {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
-fn remote_tip(env: &Env, bare: &PathBuf, branch: &str) -> String {
+fn remote_tip(env: &Env, bare: &std::path::Path, branch: &str) -> String {
     let git_dir = format!("--git-dir={}", bare.display());
     env.git(&[&git_dir, "rev-parse", &format!("refs/heads/{branch}")])
         .trim()

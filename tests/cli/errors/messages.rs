@@ -708,7 +708,10 @@ fn pushing_and_opening_requests() {
     let env = spawned();
     snap("push_no_remote", &env, &["push"]);
     let bare = env.root().join("origin.git");
-    env.git_in(env.root(), &["init", "-q", "--bare", bare.to_str().unwrap()]);
+    env.git_in(
+        env.root(),
+        &["init", "-q", "--bare", bare.to_str().unwrap()],
+    );
     env.git(&["remote", "add", "origin", bare.to_str().unwrap()]);
     env.task("u", "# u\n");
     snap("push_task_never_ran", &env, &["push", "u"]);
