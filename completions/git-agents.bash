@@ -647,7 +647,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__push)
-            opts="-C -h -V --remote --no-verify --json --color --help --version"
+            opts="-C -h -V --remote --no-verify --lease-from-fetch --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -76,6 +76,7 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand push" -l color -d 
 always\t''
 never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand push" -l no-verify -d 'Push tasks whose last contract check failed, too'
+complete -c git-agents -n "__fish_git_agents_using_subcommand push" -l lease-from-fetch -d 'Expect each remote branch where its remote-tracking branch says, not where git-agents last pushed it: after a refused push, once you fetched and looked'
 complete -c git-agents -n "__fish_git_agents_using_subcommand push" -l json -d 'Print the report as JSON on stdout'
 complete -c git-agents -n "__fish_git_agents_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand push" -s V -l version -d 'Print version'

@@ -16,6 +16,8 @@ use clap::Args;
 Examples:
   git agents push                       every finished task's branch to its remote
   git agents push auth --remote fork    one task, to the remote named fork
+  git fetch origin && git log feature/auth..origin/feature/auth && git agents push auth --lease-from-fetch
+                                        replace what someone else pushed, once you looked
 
 Exit status: 0 every branch is on the remote, 1 a push was rejected (the report says why),
 2 usage error (unknown task, not finished, no such remote; nothing was pushed).")]
@@ -31,6 +33,11 @@ pub struct PushArgs {
     /// Push tasks whose last contract check failed, too.
     #[arg(long)]
     pub no_verify: bool,
+
+    /// Expect each remote branch where its remote-tracking branch says, not where git-agents
+    /// last pushed it: after a refused push, once you fetched and looked.
+    #[arg(long)]
+    pub lease_from_fetch: bool,
 
     /// Print the report as JSON on stdout.
     #[arg(long)]

@@ -13,6 +13,7 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: PushArgs) -> Result<i32> {
     options.tasks = args.tasks;
     options.remote = args.remote;
     options.no_verify = args.no_verify;
+    options.lease_from_fetch = args.lease_from_fetch;
     let report = forge::push(cwd, &options)?;
     chatter(ui, &report.git, &report.skipped);
     if args.json {
@@ -55,7 +56,7 @@ pub fn write_pushed(ui: &Ui, pushed: &[Pushed]) -> Result<()> {
                 )?;
                 if why.contains("stale info") {
                     ui.warning(&format!(
-                        "{}: {} on {} is not where git-agents left it (someone else pushed?); fetch it and look: git fetch {} && git log {}..{}/{}",
+                        "{}: {} on {} is not where git-agents left it (someone else pushed?); fetch it and look: git fetch {} && git log {}..{}/{}; then --lease-from-fetch replaces it",
                         p.task, p.branch, p.remote, p.remote, p.branch, p.remote, p.branch
                     ));
                 }

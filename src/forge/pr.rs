@@ -99,33 +99,19 @@ pub fn open_requests(cwd: &Path, options: &PrOptions) -> Result<PrReport> {
     let verb = "open a request for";
     let (ready, skipped) = select::finished(&inventory, &options.tasks, options.no_verify, verb)?;
     let (base, base_tip) = base(&inventory, options.base.as_deref())?;
-    let first = remote::for_branch(project, options.remote.as_deref(), &ready[0].task.branch)?;
-    let fetch_url = remote::url(project, &first, "url").unwrap_or_default();
-    let forge_repo = ForgeRepo::from_url(&fetch_url);
-    let forge = match &project.settings.outbound.forge {
-        Some(set) => set.value,
-        None => forge_repo
-            .as_ref()
-            .map_or(Forge::Github, ForgeRepo::guess_forge),
+    let Some(one) = ready.first() else {
+        return Err(Error::usage("no finished task to open a request for")
+            .with_fix(Fix::Text(
+                "git agents status shows where each task stands".into(),
+            ))
+            .into());
     };
-    let program = which::which(forge.program()).map_err(|_| {
-        Error::usage(format!("opening {} needs {}, and it is not on PATH", forge.requests(), forge.program()))
-            .with_fix(Fix::Text(format!(
-                "install it and log in ({} auth login), or set git config {} to the other forge; git agents push pushes without a forge",
-                forge.program(),
-                crate::config::keys::FORGE
-            )))
-    })?;
-    let (git, pushed) = push_ready(project, &ready, options.remote.as_deref())?;
-    let cli = Cli {
-        program: program.clone(),
-        forge,
-        root: project.root.clone(),
-        repo: forge_repo,
-        url: fetch_url,
-    };
+    let cli = forge_cli(project, options.remote.as_deref(), &one.task.branch)?;
+    let (git, pushed) = push_ready(project, &ready, options.remote.as_deref(), false)?;
     let mut requests = Vec::new();
-    for (r, p) in ready.iter().zip(&pushed) {
+    for r in &ready {
+        let p = pushed.iter().find(|p| p.task == r.task.name);
+        let p = p.expect("every ready task was pushed or rejected");
         requests.push(match p.outcome {
             PushOutcome::Rejected => Request {
                 task: r.task.name.clone(),
@@ -142,12 +128,39 @@ pub fn open_requests(cwd: &Path, options: &PrOptions) -> Result<PrReport> {
         });
     }
     Ok(PrReport {
-        forge,
-        program,
+        forge: cli.forge,
+        program: cli.program,
         git,
         pushed,
         requests,
         skipped,
+    })
+}
+
+/// The forge of `branch`'s remote (`agents.forge`, else guessed from its URL) and its CLI,
+/// found on PATH before anything is pushed.
+fn forge_cli(project: &Project, remote_flag: Option<&str>, branch: &str) -> Result<Cli> {
+    let remote = remote::for_branch(project, remote_flag, branch)?;
+    let url = remote::url(project, &remote, "url").unwrap_or_default();
+    let repo = ForgeRepo::from_url(&url);
+    let forge = match &project.settings.outbound.forge {
+        Some(set) => set.value,
+        None => repo.as_ref().map_or(Forge::Github, ForgeRepo::guess_forge),
+    };
+    let program = which::which(forge.program()).map_err(|_| {
+        let (requests, program) = (forge.requests(), forge.program());
+        Error::usage(format!("opening {requests} needs {program}, and it is not on PATH"))
+            .with_fix(Fix::Text(format!(
+                "install it and log in ({program} auth login), or set git config {} to the other forge; git agents push pushes without a forge",
+                crate::config::keys::FORGE
+            )))
+    })?;
+    Ok(Cli {
+        program,
+        forge,
+        root: project.root.clone(),
+        repo,
+        url,
     })
 }
 

@@ -26,6 +26,9 @@ pub struct PushOptions {
     pub remote: Option<String>,
     /// Push tasks whose last contract check failed too.
     pub no_verify: bool,
+    /// Expect each remote branch where its remote-tracking branch says (after a fetch the user
+    /// looked at), not where git-agents last pushed it.
+    pub lease_from_fetch: bool,
 }
 
 /// How one branch's push went.
@@ -90,7 +93,8 @@ impl PushReport {
 pub fn push(cwd: &Path, options: &PushOptions) -> Result<PushReport> {
     let inventory = Inventory::load(Project::open(cwd, &Overrides::default())?)?;
     let (ready, skipped) = select::finished(&inventory, &options.tasks, options.no_verify, "push")?;
-    let (git, pushed) = push_ready(&inventory.project, &ready, options.remote.as_deref())?;
+    let remote = options.remote.as_deref();
+    let (git, pushed) = push_ready(&inventory.project, &ready, remote, options.lease_from_fetch)?;
     Ok(PushReport {
         git,
         pushed,
@@ -114,13 +118,18 @@ pub(super) fn push_ready(
     project: &Project,
     ready: &[Ready],
     remote_flag: Option<&str>,
+    lease_from_fetch: bool,
 ) -> Result<(PathBuf, Vec<Pushed>)> {
     let git = git_program()?;
     let record = Record::new(&project.state_dir());
     let mut by_remote: Vec<(String, Vec<Pushed>)> = Vec::new();
     for r in ready {
         let remote = super::remote::for_branch(project, remote_flag, &r.task.branch)?;
-        let expected = match record.get(&remote, &r.task.branch)? {
+        let recorded = match lease_from_fetch {
+            true => None,
+            false => record.get(&remote, &r.task.branch)?,
+        };
+        let expected = match recorded {
             Some(id) => Some(id),
             None => tracking_tip(project, &remote, &r.task.branch)?,
         };

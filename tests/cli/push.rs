@@ -150,6 +150,14 @@ fn push_never_overwrites_what_someone_else_pushed() {
         stderr(&out)
     );
     assert_eq!(remote_tip(&env, &bare, "feature/alpha"), theirs);
+
+    // Once fetched and looked at, the remote-tracking branch may be the lease.
+    let out = push(&env, &["alpha", "--lease-from-fetch"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        remote_tip(&env, &bare, "feature/alpha"),
+        env.rev("feature/alpha")
+    );
 }
 
 #[test]
