@@ -140,7 +140,10 @@ fn run(argv: &[String]) -> Result<(), String> {
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => return Err(format!("exited with {status}")),
+            Ok(Some(status)) => match status.code() {
+                Some(code) => return Err(format!("failed (exit {code})")),
+                None => return Err(format!("failed ({status})")),
+            },
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
             Ok(None) => {
                 let group = nix::unistd::Pid::from_raw(child.id() as i32);

@@ -53,8 +53,7 @@ fn a_failing_notify_is_a_warning_and_never_fails_the_run() {
     let out = env.cmd().args(["spawn"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out)
-            .contains("warning: agents.notify (fake-agent exit 4): exited with exit status: 4"),
+        stderr(&out).contains("warning: agents.notify (fake-agent exit 4): failed (exit 4)"),
         "{}",
         stderr(&out)
     );
