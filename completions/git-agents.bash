@@ -48,6 +48,12 @@ _git__agents() {
             git__agents,merge)
                 cmd="git__agents__subcmd__merge"
                 ;;
+            git__agents,pr)
+                cmd="git__agents__subcmd__pr"
+                ;;
+            git__agents,push)
+                cmd="git__agents__subcmd__push"
+                ;;
             git__agents,spawn)
                 cmd="git__agents__subcmd__spawn"
                 ;;
@@ -87,6 +93,12 @@ _git__agents() {
             git__agents__subcmd__help,merge)
                 cmd="git__agents__subcmd__help__subcmd__merge"
                 ;;
+            git__agents__subcmd__help,pr)
+                cmd="git__agents__subcmd__help__subcmd__pr"
+                ;;
+            git__agents__subcmd__help,push)
+                cmd="git__agents__subcmd__help__subcmd__push"
+                ;;
             git__agents__subcmd__help,spawn)
                 cmd="git__agents__subcmd__help__subcmd__spawn"
                 ;;
@@ -106,7 +118,7 @@ _git__agents() {
 
     case "${cmd}" in
         git__agents)
-            opts="-C -h -V --color --help --version init trust install-extras config spawn logs clean merge verify status continue done help"
+            opts="-C -h -V --color --help --version init trust install-extras push pr config spawn logs clean merge verify status continue done help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,7 +275,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__help)
-            opts="init trust install-extras config spawn logs clean merge verify status continue done help"
+            opts="init trust install-extras push pr config spawn logs clean merge verify status continue done help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -389,6 +401,34 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__help__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__help__subcmd__pr)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__help__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -552,6 +592,68 @@ _git__agents() {
             fi
             case "${prev}" in
                 --into)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__pr)
+            opts="-C -h -V --base --draft --remote --no-verify --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__agents__subcmd__push)
+            opts="-C -h -V --remote --no-verify --lease-from-fetch --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --remote)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -38,6 +38,8 @@ complete -c git-agents -n "__fish_git_agents_needs_command" -s V -l version -d '
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "init" -d 'Set up a repository for git agents'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "trust" -d 'Approve the agent, check and setup commands of committed task files'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "push" -d 'Push finished task branches to their remote, each under a lease'
+complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "pr" -d 'Open or update one pull request (or GitLab merge request) per finished task'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
 complete -c git-agents -n "__fish_git_agents_needs_command" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
@@ -68,6 +70,27 @@ always\t''
 never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand install-extras" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand push" -l remote -d 'The remote to push to (default: agents.remote, else the branch\'s upstream, else origin)' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand push" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand push" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand push" -l no-verify -d 'Push tasks whose last contract check failed, too'
+complete -c git-agents -n "__fish_git_agents_using_subcommand push" -l lease-from-fetch -d 'Expect each remote branch where its remote-tracking branch says, not where git-agents last pushed it: after a refused push, once you fetched and looked'
+complete -c git-agents -n "__fish_git_agents_using_subcommand push" -l json -d 'Print the report as JSON on stdout'
+complete -c git-agents -n "__fish_git_agents_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand push" -s V -l version -d 'Print version'
+complete -c git-agents -n "__fish_git_agents_using_subcommand pr" -l base -d 'The branch the requests go into (default: the branch checked out in the main worktree)' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand pr" -l remote -d 'The remote to push to (default: agents.remote, else the branch\'s upstream, else origin)' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand pr" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
+complete -c git-agents -n "__fish_git_agents_using_subcommand pr" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand pr" -l draft -d 'Open new requests as drafts'
+complete -c git-agents -n "__fish_git_agents_using_subcommand pr" -l no-verify -d 'Open requests for tasks whose last contract check failed, too'
+complete -c git-agents -n "__fish_git_agents_using_subcommand pr" -l json -d 'Print the report as JSON on stdout'
+complete -c git-agents -n "__fish_git_agents_using_subcommand pr" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agents -n "__fish_git_agents_using_subcommand pr" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s j -l jobs -d 'As spawn\'s -j' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l command -d 'As spawn\'s --command' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand config" -l mode -d 'As spawn\'s --mode' -r -f -a "worktree\t''
@@ -192,19 +215,21 @@ never\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand done" -l force -d 'Retire them even if they are not finished'
 complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand done" -s V -l version -d 'Print version'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "init" -d 'Set up a repository for git agents'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "trust" -d 'Approve the agent, check and setup commands of committed task files'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "done" -d 'Retire finished tasks: move their task files into <tasksDir>/done/'
-complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras config spawn logs clean merge verify status continue done help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "init" -d 'Set up a repository for git agents'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "trust" -d 'Approve the agent, check and setup commands of committed task files'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "install-extras" -d 'Install the man pages and the bash, zsh and fish completions, without root'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "push" -d 'Push finished task branches to their remote, each under a lease'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "pr" -d 'Open or update one pull request (or GitLab merge request) per finished task'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "config" -d 'Show every agents.* setting in effect, its value and where it came from'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "spawn" -d 'Run an agent per task, in parallel, each in its own branch and linked worktree'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "logs" -d 'Print a task\'s log: the agent\'s output, with a header line for every attempt'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "clean" -d 'Remove the worktrees of tasks whose work is safe, and their branches once merged'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "merge" -d 'Merge finished task branches into the target branch, all computed in memory first'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "verify" -d 'Check that spawned tasks keep their contracts'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "status" -d 'One row per task: state, time, branch, ahead/behind, files, worktree, last log line'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "continue" -d 'Send a follow-up to a task\'s agent: it continues its last conversation in the task\'s worktree, and what it changes is committed on the task\'s branch'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "done" -d 'Retire finished tasks: move their task files into <tasksDir>/done/'
+complete -c git-agents -n "__fish_git_agents_using_subcommand help; and not __fish_seen_subcommand_from init trust install-extras push pr config spawn logs clean merge verify status continue done help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 
 # Task names.
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -f -a "(git-agents __complete-tasks 2>/dev/null)" -d Task

@@ -8,6 +8,8 @@ pub mod init;
 pub mod install_extras;
 pub mod logs;
 pub mod merge;
+pub mod pr;
+pub mod push;
 pub mod spawn;
 pub mod status;
 pub mod trust;
@@ -87,6 +89,8 @@ pub enum Command {
     Config(config::ConfigArgs),
     Trust(trust::TrustArgs),
     InstallExtras(install_extras::InstallExtrasArgs),
+    Push(push::PushArgs),
+    Pr(pr::PrArgs),
 }
 
 /// `--color`.

@@ -15,6 +15,8 @@ mod init;
 mod install_extras;
 mod logs;
 mod merge;
+mod pr;
+mod push;
 mod signals;
 mod spawn;
 mod status;
@@ -101,5 +103,7 @@ fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<i32> {
         Command::Merge(args) => merge::run(ui, &cwd, args),
         Command::Verify(args) => verify::run(ui, &cwd, args),
         Command::InstallExtras(args) => install_extras::run(ui, args),
+        Command::Push(args) => push::run(ui, &cwd, args),
+        Command::Pr(args) => pr::run(ui, &cwd, args),
     }
 }

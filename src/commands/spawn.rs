@@ -50,7 +50,7 @@ pub fn run_options(
     let capabilities = spawn::Capabilities::new(supervisor.is_some());
     let plan = spawn::Plan::new(cwd, options, capabilities)?;
     let names = plan.task_names();
-    let display = ui.progress(&names);
+    let display = ui.progress(&names, plan.project().settings().outbound.bell.value);
     let reporter: Box<dyn Reporter> = if json {
         Box::new(Tee(vec![display, Box::new(JsonLines::new(ui.stdout()))]))
     } else {

@@ -150,11 +150,12 @@ impl Ui {
 
     /// How a run shows its progress: nothing when quiet, the live view when stderr is a
     /// terminal, else one plain line per change.
-    pub fn progress(&self, tasks: &[String]) -> Box<dyn Reporter> {
+    /// The live view ends with the bell and a desktop notification when `bell` (`agents.bell`).
+    pub fn progress(&self, tasks: &[String], bell: bool) -> Box<dyn Reporter> {
         if self.quiet {
             Box::new(Silent)
         } else if self.stderr_terminal {
-            Box::new(Terminal::new(tasks, self.stderr_paint()))
+            Box::new(Terminal::new(tasks, self.stderr_paint()).with_bell(bell))
         } else {
             Box::new(Plain::new(self.stderr()).painted(self.stderr_paint()))
         }
@@ -208,10 +209,10 @@ mod tests {
     fn off_a_terminal_progress_is_plain_lines_and_quiet_is_silent() {
         let queued = Event::Queued { task: "t".into() };
         let (ui, _, err) = Ui::captured(false, false);
-        ui.progress(&["t".into()]).event(&queued);
+        ui.progress(&["t".into()], false).event(&queued);
         assert_eq!(text(&err), "t: queued\n");
         let (ui, _, err) = Ui::captured(false, true);
-        ui.progress(&["t".into()]).event(&queued);
+        ui.progress(&["t".into()], false).event(&queued);
         ui.warning("hidden");
         assert_eq!(text(&err), "");
     }

@@ -23,3 +23,7 @@ pub const TRUST: bool = false;
 pub const PORT_RANGE: (u16, u16) = (4000, 4999);
 /// New worktrees check out everything, not only their task's cone (`agents.sparse`).
 pub const SPARSE: bool = false;
+/// The remote pushed to when neither `agents.remote` nor the branch's upstream names one.
+pub const REMOTE: &str = "origin";
+/// The live view ends with a bell and a desktop notification (OSC 9) on a terminal.
+pub const BELL: bool = true;

@@ -19,7 +19,7 @@ pub struct Entry {
     pub origin: Option<Origin>,
 }
 
-fn entry<T: ToString>(key: &str, setting: Option<&Setting<T>>) -> Entry {
+pub(super) fn entry<T: ToString>(key: &str, setting: Option<&Setting<T>>) -> Entry {
     Entry {
         key: key.to_owned(),
         value: setting.map(|s| s.value.to_string()).unwrap_or_default(),
@@ -115,6 +115,7 @@ impl Settings {
             },
         ];
         entries.extend(self.setup_entries());
+        entries.extend(self.outbound.entries());
         scopes(repo, &mut entries);
         entries
     }

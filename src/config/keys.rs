@@ -27,3 +27,7 @@ pub const COPY: &str = "agents.copy";
 pub const PORT_RANGE: &str = "agents.portRange";
 pub const SPARSE: &str = "agents.sparse";
 pub const SETUP: &str = "agents.setup";
+pub const REMOTE: &str = "agents.remote";
+pub const FORGE: &str = "agents.forge";
+pub const NOTIFY: &str = "agents.notify";
+pub const BELL: &str = "agents.bell";

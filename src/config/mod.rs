@@ -33,6 +33,8 @@ pub use resolve::{Program, Resolver, TaskSettings};
 pub mod keys;
 mod ports;
 pub use ports::PortRange;
+mod outbound;
+pub use outbound::{Forge, Outbound};
 
 pub mod defaults;
 
@@ -248,6 +250,9 @@ pub struct Settings {
     /// Commands run in each new workspace before its agent (`agents.setup`, repeated), each
     /// with where it was set.
     pub setup: Vec<Setting<Template>>,
+    /// Remote, forge, notification command and bell (`agents.remote`, `agents.forge`,
+    /// `agents.notify`, `agents.bell`).
+    pub outbound: Outbound,
 }
 
 /// Whether branches named `<prefix><task>` are branches git accepts and can name on its command
@@ -335,14 +340,12 @@ impl Settings {
                 .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
             kill_grace: read::duration(config, keys::KILL_GRACE)?
                 .unwrap_or(Setting::default(defaults::KILL_GRACE)),
-            copy: copy
-                .into_iter()
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect(),
+            copy: copy.iter().map(|p| p.display().to_string()).collect(),
             copy_origin,
             port_range: ports::read(config)?,
             sparse: sparse(config, overrides)?,
             setup: read::templates(config, keys::SETUP, "npm ci")?,
+            outbound: Outbound::read(config)?,
         })
     }
 }

@@ -208,6 +208,8 @@ pub fn spawn(
 ///   or as I/O and git errors with no [`Error`](crate::Error) in their chain. Tasks that already
 ///   ran keep their records and branches.
 pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<SpawnReport> {
+    let notifier = crate::notify::Notifier::new(&plan.project.settings, reporter);
+    let reporter: &dyn Reporter = &notifier;
     announce(&plan, reporter, runner)?;
     let store = Store::new(plan.project.state_dir());
     create_dirs(&plan)?;
@@ -258,8 +260,7 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
         });
     }
     store.flush()?;
-    reporter.finish();
-    Ok(SpawnReport {
+    let report = SpawnReport {
         run: number,
         tasks: ends.into_iter().map(|end| end.record).collect(),
         skipped: plan.skipped,
@@ -269,7 +270,10 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
         enforcement: plan.enforcement,
         outside_scopes: end.outside_scopes,
         stopped: ran.stopped,
-    })
+    };
+    notifier.run_ended(report.run, report.exit_code(), &report.tasks);
+    reporter.finish();
+    Ok(report)
 }
 
 /// Refuse a runner the plan was not made for; say at start what the user should know about

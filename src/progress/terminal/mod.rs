@@ -56,6 +56,8 @@ pub struct Terminal {
     shared: Arc<Shared>,
     drawer: Mutex<Option<JoinHandle<()>>>,
     quiet_controls: Mutex<echo::QuietControls>,
+    /// Ring the bell and send a desktop notification (OSC 9) when the view ends.
+    bell: bool,
 }
 
 impl Terminal {
@@ -102,7 +104,30 @@ impl Terminal {
             shared,
             drawer: Mutex::new(Some(drawer)),
             quiet_controls: Mutex::new(echo::QuietControls::new()),
+            bell: false,
         }
+    }
+
+    /// End with the terminal bell and an OSC 9 desktop notification (`agents.bell`).
+    pub fn with_bell(mut self, bell: bool) -> Terminal {
+        self.bell = bell;
+        self
+    }
+
+    /// BEL, then OSC 9 with the count of each outcome (terminals that know no OSC 9 ignore it).
+    fn ring(&self, live: &Live) {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for line in live.lines.values() {
+            let label = line.state.label();
+            match counts.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((label, 1)),
+            }
+        }
+        counts.sort();
+        let summary: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
+        let text = format!("\x07\x1b]9;git agents: {}\x07", summary.join(", "));
+        let _ = std::io::stderr().write_all(text.as_bytes());
     }
 
     /// Stop the drawer and wait for it, so nothing is drawn after this returns.
@@ -299,6 +324,9 @@ impl Reporter for Terminal {
         }
         live.total.finish();
         self.quiet_controls.lock().unwrap().restore();
+        if self.bell {
+            self.ring(&live);
+        }
     }
 }
 

@@ -702,3 +702,24 @@ fn logs_of_runs() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     snap("logs_latest_run_without_a_log", &env, &["logs", "t"]);
 }
+
+#[test]
+fn pushing_and_opening_requests() {
+    let env = spawned();
+    snap("push_no_remote", &env, &["push"]);
+    let bare = env.root().join("origin.git");
+    env.git_in(
+        env.root(),
+        &["init", "-q", "--bare", bare.to_str().unwrap()],
+    );
+    env.git(&["remote", "add", "origin", bare.to_str().unwrap()]);
+    env.task("u", "# u\n");
+    snap("push_task_never_ran", &env, &["push", "u"]);
+    let mut cmd = env.cmd();
+    let git = which::which("git").unwrap();
+    let bin = env.root().join("only-git");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(git, bin.join("git")).unwrap();
+    cmd.env("PATH", &bin);
+    snap_cmd("pr_without_gh", &env, cmd, &["pr"]);
+}

@@ -8,6 +8,7 @@
 mod anthropic;
 mod chat;
 mod gemini;
+pub mod github;
 mod http;
 mod openai;
 mod script;

@@ -1,7 +1,7 @@
 //! The live view as a terminal shows it: the binary's stderr (and stdout, as in a real terminal)
 //! on a pseudo-terminal, its bytes played into a terminal emulator, and the screen read back.
 
-mod pty;
+pub mod pty;
 
 use std::process::{Child, Command, Stdio};
 
@@ -13,7 +13,7 @@ use pty::{screen, Pty};
 
 const ROWS: u16 = 40;
 
-fn spawn_on(env: &Env, pty: &Pty, args: &[&str]) -> Child {
+pub fn spawn_on(env: &Env, pty: &Pty, args: &[&str]) -> Child {
     let mut cmd = Command::new(crate::common::bin());
     cmd.current_dir(&env.repo)
         .args(["spawn", "--yes"])
