@@ -5,14 +5,12 @@
 //! a new file into place. Readers (status) take no lock: they always see a whole file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use nix::fcntl::{Flock, FlockArg};
 
 /// One task's record.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -113,10 +111,13 @@ pub struct Merged {
 }
 
 mod agent;
+mod file;
 mod runs;
 mod schema;
 mod status;
 
+pub use file::write_atomically;
+use file::{lock, read};
 pub use status::Status;
 
 pub use agent::AgentRecord;
@@ -356,47 +357,6 @@ fn flush_in_background(shared: std::sync::Weak<Shared>) {
         std::thread::sleep(FLUSH_DELAY);
         let _ = strong.flush();
     }
-}
-
-fn lock(dir: &Path) -> Result<Flock<File>> {
-    let path = dir.join("state.lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    Flock::lock(file, FlockArg::LockExclusive)
-        .map_err(|(_, errno)| errno)
-        .with_context(|| format!("locking {}", path.display()))
-}
-
-fn read(path: &Path) -> Result<State> {
-    match fs::read(path) {
-        Ok(bytes) => schema::parse(&bytes).with_context(|| {
-            format!(
-                "{} is not valid; move it aside to start afresh",
-                path.display()
-            )
-        }),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
-        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
-    }
-}
-
-/// Write `bytes` to a temporary file beside `path`, sync it, and rename it into place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("writing {}", path.display()))
 }
 
 /// Seconds since the Unix epoch, for state timestamps.
