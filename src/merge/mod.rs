@@ -20,6 +20,7 @@ pub mod plan;
 mod record;
 mod recursive;
 pub mod report;
+pub mod resolve;
 pub mod resume;
 pub mod select;
 mod sequence;
@@ -33,6 +34,7 @@ use anyhow::{Context, Result};
 use crate::gitops::checkout::{self, LocalChanges};
 use crate::repo::Project;
 pub use report::{BranchReport, Outcome, Overlap, Report, Resolution};
+pub use resolve::{ResolveReport, ResolveState};
 pub use resume::{resume, Action, ResumeReport};
 
 /// What to merge, where, and how.
@@ -51,6 +53,12 @@ pub struct Options {
     pub no_ff: bool,
     /// Merge tasks whose last contract check failed too.
     pub no_verify: bool,
+    /// Hand each conflicting branch to an agent (the task's, as spawn picks it) in a resolve
+    /// worktree, and go on once it resolved the conflicts and the task's check passes.
+    pub resolve: bool,
+    /// With `resolve`: run agent and check commands from committed task files without their
+    /// approval (`git agents trust`).
+    pub trust: bool,
     /// Once set (by a signal handler, say), the merge stops at the next safe point: before the
     /// target's files begin to move everything is left as it was, after that the landing is
     /// finished.
@@ -70,6 +78,10 @@ crate::builder::setters!(Options {
     no_ff: value bool,
     /// Merge tasks whose last contract check failed too.
     no_verify: value bool,
+    /// Hand conflicts to an agent.
+    resolve: value bool,
+    /// Run commands from committed task files without their approval.
+    trust: value bool,
     /// Stop at the next safe point once this flag is set.
     interrupt: some Arc<AtomicBool>,
 });
@@ -122,6 +134,23 @@ pub fn merge(cwd: &std::path::Path, options: &Options) -> Result<Report> {
 /// written; a dry run refuses exactly as the merge would. A conflict is not an error: the report
 /// says which branch, which paths and how to resolve it; [`Report::exit_code`] is then 1.
 pub fn run(project: &Project, options: &Options) -> Result<Report> {
+    match options.resolve && !options.dry_run {
+        true => {
+            let grace = project.settings.kill_grace.value;
+            let runner = crate::runner::Runner::new(grace, crate::runner::Runner::find_supervisor());
+            run_with(project, options, Some(&runner))
+        }
+        false => run_with(project, options, None),
+    }
+}
+
+/// [`run`], with `options.resolve` running the agents on `runner` (interrupting it ends them,
+/// and the merge with exit code 130, the target unmoved).
+pub fn run_with(
+    project: &Project,
+    options: &Options,
+    runner: Option<&crate::runner::Runner>,
+) -> Result<Report> {
     let state = project.state_dir();
     let _lock = match options.dry_run {
         true => journal::MergeLock::probe(&state).map(|()| None)?,
@@ -138,7 +167,22 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
     let mut mem = project.repo.clone().with_object_memory();
     // Trees are read over and over (merge bases, both sides, each step): cache them.
     mem.object_cache_size_if_unset(16 * 1024 * 1024);
-    let (local, plan) = plan_and_status(&mem, &selection, options)?;
+    let (local, plan, resolutions) = match (options.resolve, runner) {
+        (true, Some(runner)) if !options.dry_run => {
+            let mut resolving =
+                resolve::Resolving::new(project, runner, &selection, &mem, options.trust, options.no_ff)?;
+            let (local, plan) = plan_and_status(&mem, &selection, options, Some(&mut resolving))?;
+            (local, plan, resolving.reports)
+        }
+        _ => {
+            let (local, plan) = plan_and_status(&mem, &selection, options, None)?;
+            let resolutions = match options.resolve {
+                true => resolve::forecast(project, &selection, &plan, options.trust)?,
+                false => Default::default(),
+            };
+            (local, plan, resolutions)
+        }
+    };
     let target = &selection.target;
     let tip = match options.atomic && plan.stopped() {
         true => None,
@@ -175,7 +219,7 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
         }
         _ => None,
     };
-    let mut report = report::build(project, &selection, &plan, options, landed);
+    let mut report = report::build(project, &selection, &plan, options, landed, resolutions);
     report.warnings.extend(warnings);
     record::merged_tasks(project, &report)?;
     Ok(report)
@@ -215,10 +259,14 @@ fn sources(selection: &select::Selection) -> Vec<gix::ObjectId> {
 
 /// The in-memory plan and the local changes of the checked-out target (a walk of its files),
 /// computed side by side: they are independent, and nothing is written before both are known.
+///
+/// With a resolver (agents resolving conflicts, which takes a while) the plan comes first, so that
+/// the local changes are those at its end.
 fn plan_and_status(
     mem: &gix::Repository,
     selection: &select::Selection,
     options: &Options,
+    resolving: Option<&mut resolve::Resolving<'_>>,
 ) -> Result<(LocalChanges, plan::Plan)> {
     let target = &selection.target;
     let plan_options = plan::PlanOptions {
@@ -226,6 +274,17 @@ fn plan_and_status(
         keep_going: options.dry_run,
         suppress_dest: plan::suppress_dest_patterns(mem),
     };
+    if let Some(resolving) = resolving {
+        let mut resolver = |conflict: &plan::Conflicted<'_>| resolving.resolve(conflict);
+        let plan = plan::compute_resolving(mem, selection, &plan_options, Some(&mut resolver))?;
+        let local = match &target.worktree {
+            Some(wt) => checkout::local_changes(&wt.repo).with_context(|| {
+                format!("could not check {} for local changes", wt.path.display())
+            })?,
+            None => LocalChanges::default(),
+        };
+        return Ok((local, plan));
+    }
     let (local, plan) = std::thread::scope(|scope| {
         let status = target.worktree.as_ref().map(|wt| {
             let repo = wt.repo.clone().into_sync();
