@@ -82,7 +82,12 @@ pub struct MergeArgs {
     pub resolve: bool,
 
     /// With --resolve: the agent preset to resolve with (default: as spawn picks it per task).
-    #[arg(long, value_name = "NAME", requires = "resolve", conflicts_with = "command")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "resolve",
+        conflicts_with = "command"
+    )]
     pub agent: Option<String>,
 
     /// With --resolve: the command to resolve with, as spawn's --command ({prompt}, {task}, ...).

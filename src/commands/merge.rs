@@ -2,11 +2,11 @@
 use std::path::Path;
 
 use anyhow::Result;
-use git_agents::config::Overrides;
 use git_agents::agent::Template;
+use git_agents::config::Overrides;
 use git_agents::merge;
-use git_agents::runner::Runner;
 use git_agents::repo::Project;
+use git_agents::runner::Runner;
 
 use super::ui::Ui;
 use crate::cli::merge::MergeArgs;

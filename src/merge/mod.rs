@@ -137,7 +137,8 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
     match options.resolve && !options.dry_run {
         true => {
             let grace = project.settings.kill_grace.value;
-            let runner = crate::runner::Runner::new(grace, crate::runner::Runner::find_supervisor());
+            let runner =
+                crate::runner::Runner::new(grace, crate::runner::Runner::find_supervisor());
             run_with(project, options, Some(&runner))
         }
         false => run_with(project, options, None),
@@ -169,8 +170,14 @@ pub fn run_with(
     mem.object_cache_size_if_unset(16 * 1024 * 1024);
     let (local, plan, resolutions) = match (options.resolve, runner) {
         (true, Some(runner)) if !options.dry_run => {
-            let mut resolving =
-                resolve::Resolving::new(project, runner, &selection, &mem, options.trust, options.no_ff)?;
+            let mut resolving = resolve::Resolving::new(
+                project,
+                runner,
+                &selection,
+                &mem,
+                options.trust,
+                options.no_ff,
+            )?;
             let (local, plan) = plan_and_status(&mem, &selection, options, Some(&mut resolving))?;
             (local, plan, resolving.reports)
         }

@@ -70,7 +70,11 @@ fn verify(
 ) -> Result<crate::verify::VerifyResult> {
     let command = crate::verify::Command::from(check);
     let name = conflict.task.unwrap_or(conflict.branch);
-    let place = prepared.path.file_name().unwrap_or_default().to_string_lossy();
+    let place = prepared
+        .path
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy();
     let log = cx.project.log_dir().join(format!("{place}.verify.log"));
     crate::verify::run(
         cx.runner,
@@ -117,10 +121,11 @@ fn markers_left(
 /// A line as git writes conflict markers (of the default size, 7).
 fn is_marker(line: &[u8]) -> bool {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    line == b"=======" || ["<<<<<<<", ">>>>>>>", "|||||||"].iter().any(|m| {
-        line.strip_prefix(m.as_bytes())
-            .is_some_and(|rest| rest.is_empty() || rest[0] == b' ')
-    })
+    line == b"======="
+        || ["<<<<<<<", ">>>>>>>", "|||||||"].iter().any(|m| {
+            line.strip_prefix(m.as_bytes())
+                .is_some_and(|rest| rest.is_empty() || rest[0] == b' ')
+        })
 }
 
 fn blob_at(repo: &gix::Repository, commit: ObjectId, path: &BStr) -> Result<Vec<u8>> {

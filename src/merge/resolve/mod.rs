@@ -111,9 +111,14 @@ impl<'a> Resolving<'a> {
         };
         let ran = match prepared.found {
             prepare::Found::Committed => Ok(()),
-            prepare::Found::Fresh | prepare::Found::InProgress => {
-                run::agent(self, conflict, task.as_ref(), &agent, &prepared, &report.log)?
-            }
+            prepare::Found::Fresh | prepare::Found::InProgress => run::agent(
+                self,
+                conflict,
+                task.as_ref(),
+                &agent,
+                &prepared,
+                &report.log,
+            )?,
         };
         let resolved = match ran {
             Ok(()) => finish::checked(self, conflict, task.as_ref(), &prepared, &mut report)?,
@@ -171,9 +176,7 @@ fn place_name(target: &str, conflict: &Conflicted<'_>) -> String {
 }
 
 fn worktree_path(project: &Project, target: &str, conflict: &Conflicted<'_>) -> PathBuf {
-    project
-        .workspace_root()
-        .join(place_name(target, conflict))
+    project.workspace_root().join(place_name(target, conflict))
 }
 
 /// For a dry run: what `--resolve` would do with each conflict of `plan`, refusing as the merge

@@ -40,8 +40,8 @@ pub(super) fn program(project: &Project, task: Option<&Task>, trusted: bool) -> 
         };
     };
     let program = resolver.agent(task)?;
-    let from_file = program.template.origin == Origin::FrontMatter
-        && program.template.value.source == "custom";
+    let from_file =
+        program.template.origin == Origin::FrontMatter && program.template.value.source == "custom";
     if from_file && trust::committed(project, task)? {
         let command = trust::command(task, trust::Use::Agent, &program.template.value);
         trust::require(project, &[command], trusted)?;
@@ -212,7 +212,10 @@ pub(super) fn agent(
         None if outcome.exit.success() => Ok(()),
         None => Err(format!("the agent ended with {:?}", outcome.exit)),
         Some(failure) => {
-            let said = failure.message.map(|m| format!(": {m}")).unwrap_or_default();
+            let said = failure
+                .message
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
             Err(format!("the agent failed ({}){said}", failure.kind.label()))
         }
     })

@@ -1,0 +1,199 @@
+//! `merge --resolve`: conflicts handed to an agent in a resolve worktree, judged by git (the
+//! conflicted files and index stages `git merge` leaves, `git status`, `git fsck`).
+
+use std::path::{Path, PathBuf};
+
+use super::{commit_on, merge_json, outcomes, snapshot, Op};
+use crate::common::{stderr, Env};
+
+/// Tasks a and b whose branches change the same line of f.txt.
+fn two_conflicting_tasks() -> Env {
+    let env = Env::new();
+    env.write("f.txt", "base\n");
+    env.task("a", "# a\n");
+    env.task("b", "# b\n");
+    env.commit_all("tasks and f.txt");
+    env.git(&["branch", "feature/a"]);
+    env.git(&["branch", "feature/b"]);
+    commit_on(&env, "feature/a", &[Op::Write("f.txt", b"from a\n")], "a");
+    commit_on(&env, "feature/b", &[Op::Write("f.txt", b"from b\n")], "b");
+    env
+}
+
+fn resolve_dir(env: &Env) -> PathBuf {
+    env.root().join("repo.agents/main-resolve-b")
+}
+
+fn assert_fsck(env: &Env) {
+    let out = env
+        .git_cmd(&env.repo)
+        .args(["fsck", "--strict"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git fsck: {}", stderr(&out));
+}
+
+fn worktree_list(env: &Env) -> String {
+    env.git(&["worktree", "list", "--porcelain"])
+}
+
+#[test]
+fn an_agent_that_resolves_the_file_gets_the_merge_committed_after_the_check() {
+    let env = two_conflicting_tasks();
+    let checked = env.scratch("checked");
+    let check = format!("fake-agent cat f.txt append {} ran", checked.display());
+    env.git(&["config", "agents.verify", &check]);
+    let (code, report) = merge_json(&env, &["--resolve", "--command", "fake-agent unmark f.txt"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        outcomes(&report),
+        [
+            ("feature/a".to_owned(), "fast-forward".to_owned()),
+            ("feature/b".to_owned(), "resolved".to_owned())
+        ]
+    );
+    let b = &report["branches"][1];
+    assert_eq!(b["conflicts"], serde_json::json!(["f.txt"]));
+    assert_eq!(b["resolution"]["state"], "resolved");
+    assert_eq!(b["resolution"]["verify"], true);
+    assert_eq!(b["commit"], report["after"]);
+    assert_eq!(env.read(&env.repo.join("f.txt")), "from a\nfrom b\n");
+    assert_eq!(env.git(&["show", "main:f.txt"]), "from a\nfrom b\n");
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s%n%P", "main"]),
+        format!(
+            "Merge branch 'feature/b'\n{} {}\n",
+            env.rev("feature/a"),
+            env.rev("feature/b")
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&checked).unwrap(), "ran\n");
+    assert!(
+        !resolve_dir(&env).exists(),
+        "the resolve worktree is removed"
+    );
+    assert_eq!(worktree_list(&env).matches("worktree ").count(), 1);
+    assert_eq!(env.git(&["status", "--porcelain"]), "");
+    assert_fsck(&env);
+}
+
+/// What `git merge feature/b` leaves in a worktree at feature/a: f.txt and the unmerged stages.
+fn git_merge_leaves(env: &Env) -> (Vec<u8>, String) {
+    let dir = env.root().join("oracle");
+    env.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        dir.to_str().unwrap(),
+        "feature/a",
+    ]);
+    let out = env
+        .git_cmd(&dir)
+        .args(["merge", "feature/b"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "git merge conflicts");
+    let files = (
+        std::fs::read(dir.join("f.txt")).unwrap(),
+        env.git_in(&dir, &["ls-files", "-u"]),
+    );
+    env.git(&["worktree", "remove", "--force", dir.to_str().unwrap()]);
+    files
+}
+
+#[test]
+fn markers_left_refuse_the_resolution_keep_the_worktree_and_a_commit_there_is_taken_next_time() {
+    let env = two_conflicting_tasks();
+    let before = snapshot(&env);
+    let (code, report) = merge_json(
+        &env,
+        &[
+            "--resolve",
+            "--atomic",
+            "--command",
+            "fake-agent echo looked",
+        ],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let b = &report["branches"][1];
+    assert_eq!(b["outcome"], "conflict");
+    assert_eq!(b["resolution"]["state"], "failed");
+    assert_eq!(b["resolution"]["error"], "conflict markers remain in f.txt");
+    assert_eq!(report["landed"], false);
+    assert_eq!(snapshot(&env), before, "the target is unchanged");
+
+    let dir = resolve_dir(&env);
+    let canonical = dir.canonicalize().unwrap();
+    let list = worktree_list(&env);
+    let entry = format!(
+        "worktree {}\nHEAD {}\ndetached\n",
+        canonical.display(),
+        env.rev("feature/a")
+    );
+    assert!(list.contains(&entry), "{list}");
+    let (oracle_file, oracle_stages) = git_merge_leaves(&env);
+    assert_eq!(std::fs::read(dir.join("f.txt")).unwrap(), oracle_file);
+    assert_eq!(env.git_in(&dir, &["ls-files", "-u"]), oracle_stages);
+    assert_eq!(env.git_in(&dir, &["status", "--porcelain"]), "UU f.txt\n");
+    assert_eq!(
+        env.git_in(&dir, &["rev-parse", "MERGE_HEAD"]),
+        format!("{}\n", env.rev("feature/b"))
+    );
+    assert_fsck(&env);
+
+    // Finished by hand there; the next merge takes that commit and runs no agent.
+    std::fs::write(dir.join("f.txt"), "by hand\n").unwrap();
+    env.git_in(&dir, &["add", "f.txt"]);
+    env.git_in(&dir, &["commit", "-q", "--no-edit"]);
+    let by_hand = env.git_in(&dir, &["rev-parse", "HEAD"]);
+    let (code, report) = merge_json(&env, &["--resolve", "--command", "fake-agent exit 7"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["branches"][1]["outcome"], "resolved");
+    assert_eq!(env.rev("main"), by_hand.trim());
+    assert_eq!(env.read(&env.repo.join("f.txt")), "by hand\n");
+    assert!(!dir.exists());
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s", "main"]),
+        "Merge branch 'feature/b'\n"
+    );
+    assert_fsck(&env);
+}
+
+#[test]
+fn a_dry_run_names_the_resolve_worktree_and_writes_nothing() {
+    let env = two_conflicting_tasks();
+    let before = snapshot(&env);
+    let (code, report) = merge_json(
+        &env,
+        &[
+            "--resolve",
+            "--dry-run",
+            "--command",
+            "fake-agent unmark f.txt",
+        ],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    let b = &report["branches"][1];
+    assert_eq!(b["outcome"], "conflict");
+    assert_eq!(b["resolution"]["state"], "would-resolve");
+    assert_eq!(b["resolution"]["agent"], "fake-agent unmark f.txt");
+    assert_eq!(
+        Path::new(b["resolution"]["worktree"].as_str().unwrap()),
+        resolve_dir(&env)
+    );
+    assert!(!resolve_dir(&env).exists());
+    assert_eq!(snapshot(&env), before);
+}
+
+#[test]
+fn without_resolve_the_agent_flags_are_refused() {
+    let env = two_conflicting_tasks();
+    let out = env
+        .cmd()
+        .args(["merge", "--agent", "codex"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--resolve"), "{}", stderr(&out));
+}
