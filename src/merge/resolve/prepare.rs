@@ -100,20 +100,24 @@ fn existing(
     target: &str,
 ) -> Result<Option<Found>> {
     let registered = worktree::list(&project.repo)?;
-    let in_the_way = || -> anyhow::Error {
+    let in_the_way = |worktree: bool| -> anyhow::Error {
+        let quoted = crate::merge::apply::shell_quote(&path.to_string_lossy());
+        let fix = match worktree {
+            true => format!(
+                "look at it, then remove it (git worktree remove --force {quoted}) and merge again"
+            ),
+            false => format!("it is no worktree: move {quoted} away, then merge again"),
+        };
         Error::usage(format!(
             "{} is in the way of the resolve worktree for '{}': it holds something else",
             path.display(),
             conflict.branch
         ))
-        .with_fix(Fix::Text(format!(
-            "look at it, then remove it (git worktree remove --force {}) and merge again",
-            crate::merge::apply::shell_quote(&path.to_string_lossy())
-        )))
+        .with_fix(Fix::Text(fix))
         .into()
     };
     let Some(entry) = worktree::find_at(&registered, path) else {
-        return Err(in_the_way());
+        return Err(in_the_way(false));
     };
     let wt = gitops::open_worktree(path)?;
     let head = wt.head_id().ok().map(gix::Id::detach);
@@ -141,7 +145,7 @@ fn existing(
         worktree::remove_tree(path)?;
         return Ok(None);
     }
-    Err(in_the_way())
+    Err(in_the_way(true))
 }
 
 /// Bring the fresh worktree `wt` (at `conflict.ours`) to the merge in progress: files and

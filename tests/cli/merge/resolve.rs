@@ -40,27 +40,34 @@ fn worktree_list(env: &Env) -> String {
 #[test]
 fn an_agent_that_resolves_the_file_gets_the_merge_committed_after_the_check() {
     let env = two_conflicting_tasks();
+    // A third branch, merged on top of the resolution.
+    env.git(&["branch", "feature/c", "feature/a~"]);
+    commit_on(&env, "feature/c", &[Op::Write("g.txt", b"from c\n")], "c");
     let checked = env.scratch("checked");
     let check = format!("fake-agent cat f.txt append {} ran", checked.display());
     env.git(&["config", "agents.verify", &check]);
-    let (code, report) = merge_json(&env, &["--resolve", "--command", "fake-agent unmark f.txt"]);
+    let resolve = ["--resolve", "--command", "fake-agent unmark f.txt"];
+    let (code, report) = merge_json(&env, &[&resolve[..], &["a", "b", "feature/c"]].concat());
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(
         outcomes(&report),
         [
             ("feature/a".to_owned(), "fast-forward".to_owned()),
-            ("feature/b".to_owned(), "resolved".to_owned())
+            ("feature/b".to_owned(), "resolved".to_owned()),
+            ("feature/c".to_owned(), "merge".to_owned())
         ]
     );
     let b = &report["branches"][1];
     assert_eq!(b["conflicts"], serde_json::json!(["f.txt"]));
     assert_eq!(b["resolution"]["state"], "resolved");
     assert_eq!(b["resolution"]["verify"], true);
-    assert_eq!(b["commit"], report["after"]);
     assert_eq!(env.read(&env.repo.join("f.txt")), "from a\nfrom b\n");
     assert_eq!(env.git(&["show", "main:f.txt"]), "from a\nfrom b\n");
+    assert_eq!(env.git(&["show", "main:g.txt"]), "from c\n");
+    let resolution = b["commit"].as_str().unwrap();
+    assert_eq!(env.rev("main~"), resolution);
     assert_eq!(
-        env.git(&["log", "-1", "--format=%s%n%P", "main"]),
+        env.git(&["log", "-1", "--format=%s%n%P", resolution]),
         format!(
             "Merge branch 'feature/b'\n{} {}\n",
             env.rev("feature/a"),
@@ -196,4 +203,36 @@ fn without_resolve_the_agent_flags_are_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--resolve"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_merge_killed_while_its_agent_resolves_leaves_the_target_and_the_next_one_goes_on() {
+    use crate::lifecycle::{alive, pids, wait_for};
+    use std::time::Duration;
+    let env = two_conflicting_tasks();
+    let before = snapshot(&env);
+    let pidfile = env.scratch("agent.pid");
+    let command = format!("fake-agent pidfile {} hang", pidfile.display());
+    let mut merge = crate::common::background(&env, &["merge", "--resolve", "--command", &command]);
+    wait_for("the agent", Duration::from_secs(30), || {
+        !pids(&pidfile).is_empty()
+    });
+    merge.kill().unwrap();
+    merge.wait().unwrap();
+    let agent = pids(&pidfile)[0];
+    wait_for("the agent to end", Duration::from_secs(30), || {
+        !alive(agent)
+    });
+    assert_eq!(snapshot(&env), before, "the target did not move");
+    assert_fsck(&env);
+    let dir = resolve_dir(&env);
+    assert!(worktree_list(&env).contains("detached"));
+    assert_eq!(env.git_in(&dir, &["status", "--porcelain"]), "UU f.txt\n");
+
+    let (code, report) = merge_json(&env, &["--resolve", "--command", "fake-agent unmark f.txt"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["branches"][1]["outcome"], "resolved");
+    assert_eq!(env.git(&["show", "main:f.txt"]), "from a\nfrom b\n");
+    assert!(!dir.exists());
+    assert_fsck(&env);
 }
