@@ -152,6 +152,9 @@ pub fn run_with(
     options: &Options,
     runner: Option<&crate::runner::Runner>,
 ) -> Result<Report> {
+    if options.resolve && !options.dry_run && runner.is_none() {
+        return run(project, options);
+    }
     let state = project.state_dir();
     let _lock = match options.dry_run {
         true => journal::MergeLock::probe(&state).map(|()| None)?,
@@ -168,28 +171,7 @@ pub fn run_with(
     let mut mem = project.repo.clone().with_object_memory();
     // Trees are read over and over (merge bases, both sides, each step): cache them.
     mem.object_cache_size_if_unset(16 * 1024 * 1024);
-    let (local, plan, resolutions) = match (options.resolve, runner) {
-        (true, Some(runner)) if !options.dry_run => {
-            let mut resolving = resolve::Resolving::new(
-                project,
-                runner,
-                &selection,
-                &mem,
-                options.trust,
-                options.no_ff,
-            )?;
-            let (local, plan) = plan_and_status(&mem, &selection, options, Some(&mut resolving))?;
-            (local, plan, resolving.reports)
-        }
-        _ => {
-            let (local, plan) = plan_and_status(&mem, &selection, options, None)?;
-            let resolutions = match options.resolve {
-                true => resolve::forecast(project, &selection, &plan, options.trust)?,
-                false => Default::default(),
-            };
-            (local, plan, resolutions)
-        }
-    };
+    let (local, plan, resolutions) = planned(project, &mem, &selection, options, runner)?;
     let target = &selection.target;
     let tip = match options.atomic && plan.stopped() {
         true => None,
@@ -230,6 +212,43 @@ pub fn run_with(
     report.warnings.extend(warnings);
     record::merged_tasks(project, &report)?;
     Ok(report)
+}
+
+/// The plan (with `--resolve`, its conflicts handed to agents, or forecast for a dry run), the
+/// local changes of the checked-out target, and what each resolution did.
+fn planned(
+    project: &Project,
+    mem: &gix::Repository,
+    selection: &select::Selection,
+    options: &Options,
+    runner: Option<&crate::runner::Runner>,
+) -> Result<(
+    LocalChanges,
+    plan::Plan,
+    std::collections::BTreeMap<usize, ResolveReport>,
+)> {
+    Ok(match (options.resolve, runner) {
+        (true, Some(runner)) if !options.dry_run => {
+            let mut resolving = resolve::Resolving::new(
+                project,
+                runner,
+                selection,
+                mem,
+                options.trust,
+                options.no_ff,
+            )?;
+            let (local, plan) = plan_and_status(mem, selection, options, Some(&mut resolving))?;
+            (local, plan, resolving.reports)
+        }
+        _ => {
+            let (local, plan) = plan_and_status(mem, selection, options, None)?;
+            let resolutions = match options.resolve {
+                true => resolve::forecast(project, selection, &plan, options.trust)?,
+                false => Default::default(),
+            };
+            (local, plan, resolutions)
+        }
+    })
 }
 
 /// git's rules for the checked-out target (the same for a dry run): what the landing updates and

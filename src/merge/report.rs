@@ -193,7 +193,33 @@ pub(super) fn build(
     } else {
         landed_tip
     };
-    let resolve = plan.stop.and_then(|i| {
+    let resolve = hand_resolution(project, selection, plan, &branches);
+    Report {
+        target: target.name.clone(),
+        worktree: target.worktree.as_ref().map(|wt| wt.path.clone()),
+        dry_run: options.dry_run,
+        atomic: options.atomic,
+        no_ff: options.no_ff,
+        before: target.tip.to_string(),
+        after: after.unwrap_or(target.tip).to_string(),
+        landed,
+        branches,
+        without_branch: selection.without_branch.clone(),
+        overlaps: overlaps(plan),
+        resolve,
+        warnings: selection.warnings.clone(),
+    }
+}
+
+/// How to finish the first conflict by hand: in the resolve worktree a failed resolution kept,
+/// else with `git merge` in the target's worktree.
+fn hand_resolution(
+    project: &Project,
+    selection: &Selection,
+    plan: &Plan,
+    branches: &[BranchReport],
+) -> Option<Resolution> {
+    plan.stop.and_then(|i| {
         let step = &plan.steps[i];
         let kept = branches[i]
             .resolution
@@ -210,22 +236,7 @@ pub(super) fn build(
             branch: step.branch.clone(),
             command,
         })
-    });
-    Report {
-        target: target.name.clone(),
-        worktree: target.worktree.as_ref().map(|wt| wt.path.clone()),
-        dry_run: options.dry_run,
-        atomic: options.atomic,
-        no_ff: options.no_ff,
-        before: target.tip.to_string(),
-        after: after.unwrap_or(target.tip).to_string(),
-        landed,
-        branches,
-        without_branch: selection.without_branch.clone(),
-        overlaps: overlaps(plan),
-        resolve,
-        warnings: selection.warnings.clone(),
-    }
+    })
 }
 
 fn resolve_command(project: &Project, selection: &Selection, branch: &str) -> String {

@@ -148,6 +148,11 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             short(&report.before)
         )?;
     }
+    write_next_steps(report, out)
+}
+
+/// How to go on after a conflict: in the kept resolve worktree, or by hand with git.
+fn write_next_steps(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let kept = report
         .branches
         .iter()

@@ -1,11 +1,11 @@
 //! `merge --resolve`: a branch that conflicts is handed to an agent instead of stopping the merge.
 //!
-//! For each conflict the objects the sequence made so far are stored, [`prepare`] makes the
+//! For each conflict the objects the sequence made so far are stored, `prepare` makes the
 //! resolve worktree `<workspace-root>/<target>-resolve-<task>` with the merge in progress as
-//! `git merge` leaves it, [`run`] runs the agent there (spawn's command, trust rules,
+//! `git merge` leaves it, `run` runs the agent there (spawn's command, trust rules,
 //! confinement and time limits) with a prompt naming the conflicted paths and the tasks of both
 //! sides, then checks that no conflict marker is left and that the task's check passes, and
-//! [`finish`] makes the merge commit (git's message, both parents) and removes the worktree. The
+//! `finish` makes the merge commit (git's message, both parents) and removes the worktree. The
 //! target does not move here: the merge lands the whole sequence at the end, as it does without
 //! `--resolve`. A failed resolution stops the sequence there and keeps the worktree.
 

@@ -139,7 +139,6 @@ pub(super) fn agent(
     prepared: &Prepared,
     log: &Path,
 ) -> Result<Result<(), String>> {
-    let settings = &cx.project.settings;
     let paths: Vec<String> = prepared.paths.iter().map(|p| p.to_string()).collect();
     let prompt = prompt(cx, conflict, &paths);
     let workspace = prepared.path.to_string_lossy().into_owned();
@@ -154,45 +153,13 @@ pub(super) fn agent(
         branch: conflict.branch,
         port: "",
     });
-    let mut env = vec![
-        ("GIT_AGENTS_TASK".to_owned(), name.to_owned()),
-        ("GIT_AGENTS_TASK_FILE".into(), task_file.unwrap_or_default()),
-        ("GIT_AGENTS_WORKSPACE".into(), workspace.clone()),
-        ("GIT_AGENTS_BRANCH".into(), conflict.branch.to_owned()),
-        ("GIT_AGENTS_BASE".into(), conflict.ours.to_string()),
-    ];
-    if write_scope.is_some() {
-        let tmp = crate::sandbox::private_tmp(&crate::tasks::slug(name));
-        std::fs::create_dir_all(&tmp)?;
-        env.push(("TMPDIR".into(), tmp.to_string_lossy().into_owned()));
-    }
-    let timeout = match task {
-        Some(task) => Resolver::new(settings, &cx.project.root).timeout(task)?,
-        None => settings.timeout.clone(),
-    };
-    if let Some(dir) = log.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let command = shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_default();
-    let job = Job {
-        header: Some(format!(
-            "==> git-agents: resolve {} into {} · {}: {command}",
-            conflict.branch,
-            cx.selection.target.name,
-            humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-        )),
+    let env = environment(conflict, name, task_file, &workspace, write_scope.is_some())?;
+    let run = Run {
         argv,
-        program: agent.path.clone(),
-        cwd: prepared.path.clone(),
         env,
-        log: log.to_owned(),
-        timeout: timeout.value.duration(),
         write_scope,
-        format: agent.template.value.format,
-        raw_log: None,
-        idle_timeout: settings.idle_timeout.value.duration(),
-        budget_usd: settings.budget.as_ref().map(|b| b.value),
     };
+    let job = job(cx, conflict, task, agent, prepared, log, run)?;
     let live = Live::default();
     let outcome = cx.runner.run(&job, &live, &NoLines)?;
     let telemetry = std::mem::take(&mut *live.telemetry.lock().unwrap());
@@ -218,6 +185,81 @@ pub(super) fn agent(
                 .unwrap_or_default();
             Err(format!("the agent failed ({}){said}", failure.kind.label()))
         }
+    })
+}
+
+/// git-agents' variables for the agent, and its private TMPDIR when confined.
+fn environment(
+    conflict: &Conflicted<'_>,
+    name: &str,
+    task_file: Option<String>,
+    workspace: &str,
+    confined: bool,
+) -> Result<Vec<(String, String)>> {
+    let mut env = vec![
+        ("GIT_AGENTS_TASK".to_owned(), name.to_owned()),
+        ("GIT_AGENTS_TASK_FILE".into(), task_file.unwrap_or_default()),
+        ("GIT_AGENTS_WORKSPACE".into(), workspace.to_owned()),
+        ("GIT_AGENTS_BRANCH".into(), conflict.branch.to_owned()),
+        ("GIT_AGENTS_BASE".into(), conflict.ours.to_string()),
+    ];
+    if confined {
+        let tmp = crate::sandbox::private_tmp(&crate::tasks::slug(name));
+        std::fs::create_dir_all(&tmp)?;
+        env.push(("TMPDIR".into(), tmp.to_string_lossy().into_owned()));
+    }
+    Ok(env)
+}
+
+/// What the agent runs as: its words, environment and write scope.
+struct Run {
+    argv: Vec<String>,
+    env: Vec<(String, String)>,
+    write_scope: Option<Vec<PathBuf>>,
+}
+
+/// The job that runs the agent: its log starts with a header naming the merge.
+fn job(
+    cx: &Resolving<'_>,
+    conflict: &Conflicted<'_>,
+    task: Option<&Task>,
+    agent: &Program,
+    prepared: &Prepared,
+    log: &Path,
+    run: Run,
+) -> Result<Job> {
+    let settings = &cx.project.settings;
+    let Run {
+        argv,
+        env,
+        write_scope,
+    } = run;
+    let timeout = match task {
+        Some(task) => Resolver::new(settings, &cx.project.root).timeout(task)?,
+        None => settings.timeout.clone(),
+    };
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let command = shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_default();
+    Ok(Job {
+        header: Some(format!(
+            "==> git-agents: resolve {} into {} · {}: {command}",
+            conflict.branch,
+            cx.selection.target.name,
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        )),
+        argv,
+        program: agent.path.clone(),
+        cwd: prepared.path.clone(),
+        env,
+        log: log.to_owned(),
+        timeout: timeout.value.duration(),
+        write_scope,
+        format: agent.template.value.format,
+        raw_log: None,
+        idle_timeout: settings.idle_timeout.value.duration(),
+        budget_usd: settings.budget.as_ref().map(|b| b.value),
     })
 }
 

@@ -153,7 +153,7 @@ fn unmarked(read: &str) -> String {
         };
         let marker =
             line.starts_with("<<<<<<< ") || line.starts_with(">>>>>>> ") || line == "=======";
-        if !marker && !(line.is_empty() && numbered.is_empty()) {
+        if !(marker || line.is_empty() && numbered.is_empty()) {
             text.push_str(line);
             text.push('\n');
         }
