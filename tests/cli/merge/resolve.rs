@@ -236,3 +236,25 @@ fn a_merge_killed_while_its_agent_resolves_leaves_the_target_and_the_next_one_go
     assert!(!dir.exists());
     assert_fsck(&env);
 }
+
+#[test]
+fn the_agent_of_a_committed_task_file_needs_trust_as_in_spawn() {
+    let env = Env::new();
+    env.write("f.txt", "base\n");
+    env.task("b", "---\ncommand: fake-agent unmark f.txt\n---\n# b\n");
+    env.commit_all("task b");
+    env.git(&["branch", "feature/b"]);
+    commit_on(&env, "feature/b", &[Op::Write("f.txt", b"from b\n")], "b");
+    env.write("f.txt", "from main\n");
+    env.commit_all("main");
+    let before = snapshot(&env);
+    let out = env.cmd().args(["merge", "--resolve"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("fake-agent unmark f.txt"), "{}", stderr(&out));
+    assert_eq!(snapshot(&env), before);
+    assert!(!resolve_dir(&env).exists(), "refused before anything is made");
+    let (code, report) = merge_json(&env, &["--resolve", "--yes"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["branches"][0]["outcome"], "resolved");
+    assert_eq!(env.git(&["show", "main:f.txt"]), "from main\nfrom b\n");
+}
