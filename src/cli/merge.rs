@@ -76,8 +76,10 @@ pub struct MergeArgs {
     /// Hand each branch that conflicts to an agent: a resolve worktree
     /// (<workspace-root>/<target>-resolve-<task>) holds the merge in progress as git merge leaves
     /// it, the agent resolves it there, and once no conflict marker is left and the task's check
-    /// passes the merge is committed and the next branch merged. The target moves only at the end,
-    /// as without --resolve; a failed resolution stops there and keeps its worktree.
+    /// passes the merge is committed there and the next branch merged. The target moves only at the
+    /// end, as without --resolve, and the worktrees of the resolutions that landed are removed; a
+    /// failed resolution stops there and keeps its worktree (git commit there, then merge
+    /// --resolve again takes that commit).
     #[arg(long)]
     pub resolve: bool,
 

@@ -171,7 +171,7 @@ pub fn run_with(
     let mut mem = project.repo.clone().with_object_memory();
     // Trees are read over and over (merge bases, both sides, each step): cache them.
     mem.object_cache_size_if_unset(16 * 1024 * 1024);
-    let (local, plan, resolutions) = planned(project, &mem, &selection, options, runner)?;
+    let (local, plan, mut resolutions) = planned(project, &mem, &selection, options, runner)?;
     let target = &selection.target;
     let tip = match options.atomic && plan.stopped() {
         true => None,
@@ -204,6 +204,8 @@ pub fn run_with(
                     target.name
                 ));
             }
+            let end = plan.stop.unwrap_or(plan.steps.len());
+            resolve::remove_landed(project, &mut resolutions, end)?;
             Some(tip)
         }
         _ => None,

@@ -68,6 +68,7 @@ pub fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             let line = match (r.state, &r.error) {
                 (ResolveState::WouldResolve, _) => format!("would be resolved in {place}"),
                 (ResolveState::Failed, Some(why)) => format!("not resolved: {why}"),
+                _ if r.kept => format!("resolved by {}; committed in {place}, kept", r.agent),
                 _ => format!("resolved by {}", r.agent),
             };
             writeln!(out, "  {:width$}  ({line})", "")?;

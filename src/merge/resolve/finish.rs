@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use gix::bstr::{BStr, BString, ByteSlice};
 use gix::ObjectId;
 
-use super::prepare::Prepared;
+use super::prepare::{resolution_of, same_side, Prepared};
 use super::{ResolveReport, Resolving};
 use crate::gitops::{self, commit, worktree};
 use crate::merge::plan::Conflicted;
@@ -24,16 +24,12 @@ pub(super) fn checked(
     let wt = gitops::open_worktree(&prepared.path)?;
     let head = wt.head_id()?.detach();
     let parents = [conflict.ours, conflict.theirs];
-    let committed = head != conflict.ours;
-    if committed {
-        let commit = wt.find_commit(head)?;
-        let theirs: Vec<ObjectId> = commit.parent_ids().map(gix::Id::detach).collect();
-        if theirs != parents {
-            return Ok(Err(format!(
-                "HEAD of the resolve worktree moved to {head}, which is not the merge of '{}'",
-                conflict.branch
-            )));
-        }
+    let committed = !same_side(&wt, head, conflict.ours)?;
+    if committed && !resolution_of(&wt, head, conflict)? {
+        return Ok(Err(format!(
+            "HEAD of the resolve worktree moved to {head}, which is not the merge of '{}'",
+            conflict.branch
+        )));
     }
     let marked = markers_left(cx.project, &wt, &prepared.paths, conflict)?;
     if !marked.is_empty() {
@@ -53,12 +49,45 @@ pub(super) fn checked(
             return Ok(Err(format!("the task's check failed: {why}")));
         }
     }
-    let head_tree = wt.find_commit(head)?.tree_id()?.detach();
-    if committed && head_tree == tree {
+    let head_commit = wt.find_commit(head)?;
+    let same_parents = head_commit.parent_ids().map(gix::Id::detach).eq(parents);
+    if committed && same_parents && head_commit.tree_id()?.detach() == tree {
         return Ok(Ok(head));
     }
-    let commit = wt.new_commit(conflict.message, tree, parents)?.id;
+    let message = match committed {
+        true => head_commit.message_raw()?.to_string(),
+        false => conflict.message.to_owned(),
+    };
+    let commit = wt.new_commit(message.as_str(), tree, parents)?.id;
+    commit_there(&wt, commit, &message)?;
     Ok(Ok(commit))
+}
+
+/// Move the resolve worktree's HEAD to the merge commit and end the merge there, as `git commit`
+/// does: killed before the target lands, the next merge finds the resolution there.
+fn commit_there(wt: &gix::Repository, commit: ObjectId, message: &str) -> Result<()> {
+    use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+    let subject = message.lines().next().unwrap_or_default();
+    wt.edit_reference(RefEdit {
+        change: Change::Update {
+            log: LogChange {
+                mode: RefLog::AndReference,
+                force_create_reflog: false,
+                message: format!("commit (merge): {subject}").into(),
+            },
+            expected: PreviousValue::Any,
+            new: gix::refs::Target::Object(commit),
+        },
+        name: "HEAD".try_into()?,
+        deref: false,
+    })?;
+    for name in ["MERGE_HEAD", "MERGE_MSG", "MERGE_MODE"] {
+        match std::fs::remove_file(wt.git_dir().join(name)) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err.into()),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Run the task's check in the resolve worktree.
@@ -152,13 +181,12 @@ fn clear_conflicts(wt: &gix::Repository) -> Result<()> {
     Ok(())
 }
 
-/// Remove the resolve worktree of a resolved conflict: its entry out of git's sight first.
-pub(super) fn remove(project: &Project, prepared: &Prepared) -> Result<()> {
+/// Remove the resolve worktree of a resolution that landed: its entry out of git's sight first.
+pub(super) fn remove(project: &Project, path: &std::path::Path) -> Result<()> {
     let registered = worktree::list(&project.repo)?;
-    if let Some(entry) = worktree::find_at(&registered, &prepared.path) {
+    if let Some(entry) = worktree::find_at(&registered, path) {
         let aside = worktree::unregister(&entry.git_dir, &project.state_dir())?;
         worktree::remove_tree(&aside)?;
     }
-    worktree::remove_tree(&prepared.path)
-        .with_context(|| format!("could not remove {}", prepared.path.display()))
+    worktree::remove_tree(path).with_context(|| format!("could not remove {}", path.display()))
 }

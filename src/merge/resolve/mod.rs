@@ -44,8 +44,11 @@ pub enum ResolveState {
 #[non_exhaustive]
 pub struct ResolveReport {
     pub state: ResolveState,
-    /// The resolve worktree (removed once resolved).
+    /// The resolve worktree: removed once its resolution landed in the target; kept, the merge
+    /// committed there, when it did not (`--atomic`), for the next merge to take.
     pub worktree: PathBuf,
+    /// Whether the resolve worktree is still there.
+    pub kept: bool,
     /// The agent's command, as it was (or would be) run.
     pub agent: String,
     /// The agent's log.
@@ -106,6 +109,7 @@ impl<'a> Resolving<'a> {
             worktree: path.clone(),
             agent: agent.template.value.command_line(),
             log: self.log_path(conflict),
+            kept: true,
             verify: None,
             error: None,
         };
@@ -126,7 +130,6 @@ impl<'a> Resolving<'a> {
         };
         let commit = match resolved {
             Ok(commit) => {
-                finish::remove(self.project, &prepared)?;
                 report.state = ResolveState::Resolved;
                 Some(commit)
             }
@@ -179,6 +182,21 @@ fn worktree_path(project: &Project, target: &str, conflict: &Conflicted<'_>) -> 
     project.workspace_root().join(place_name(target, conflict))
 }
 
+/// Remove the worktrees of the resolutions that landed (the steps before `end`).
+pub(crate) fn remove_landed(
+    project: &Project,
+    reports: &mut BTreeMap<usize, ResolveReport>,
+    end: usize,
+) -> Result<()> {
+    for (_, report) in reports.range_mut(..end) {
+        if report.state == ResolveState::Resolved && report.kept {
+            finish::remove(project, &report.worktree)?;
+            report.kept = false;
+        }
+    }
+    Ok(())
+}
+
 /// For a dry run: what `--resolve` would do with each conflict of `plan`, refusing as the merge
 /// would (an agent that cannot be found, commands not trusted).
 pub(crate) fn forecast(
@@ -216,6 +234,7 @@ pub(crate) fn forecast(
                 worktree: worktree_path(project, &selection.target.name, &conflict),
                 agent: agent.template.value.command_line(),
                 log: project.log_dir().join(format!("{name}.log")),
+                kept: false,
                 verify: None,
                 error: None,
             },

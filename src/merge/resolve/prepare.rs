@@ -122,30 +122,53 @@ fn existing(
     let wt = gitops::open_worktree(path)?;
     let head = wt.head_id().ok().map(gix::Id::detach);
     let merge_head = std::fs::read_to_string(wt.git_dir().join("MERGE_HEAD")).ok();
-    let prepared = std::fs::read_to_string(wt.git_dir().join(PREPARED)).ok();
-    let this_merge = format!("{} {}", conflict.ours, conflict.theirs);
-    if head == Some(conflict.ours)
-        && prepared.as_deref().map(str::trim) == Some(&this_merge)
-        && merge_head.as_deref().map(str::trim) == Some(&conflict.theirs.to_string())
-    {
+    let prepared = wt.git_dir().join(PREPARED).is_file();
+    let at_ours = match head {
+        Some(head) => same_side(&wt, head, conflict.ours)?,
+        None => false,
+    };
+    let theirs = conflict.theirs.to_string();
+    if at_ours && prepared && merge_head.as_deref().map(str::trim) == Some(theirs.as_str()) {
         return Ok(Some(Found::InProgress));
     }
-    if let Some(head) = head {
-        let commit = wt.find_commit(head)?;
-        let parents: Vec<ObjectId> = commit.parent_ids().map(gix::Id::detach).collect();
-        if parents == [conflict.ours, conflict.theirs] {
+    if let Some(head) = head.filter(|_| !at_ours) {
+        if resolution_of(&wt, head, conflict)? {
             return Ok(Some(Found::Committed));
         }
     }
     let ours_entry = entry.owner.as_deref() == Some(owner(conflict.branch, target).as_str());
-    let half_made = ours_entry && prepared.is_none() && head == Some(conflict.ours);
-    if half_made {
+    if ours_entry && !prepared && at_ours {
+        // Cut short while being made: nobody has seen it.
         let aside = worktree::unregister(&entry.git_dir, &project.state_dir())?;
         worktree::remove_tree(&aside)?;
         worktree::remove_tree(path)?;
         return Ok(None);
     }
     Err(in_the_way(true))
+}
+
+/// `a` and `b` are the same side of a merge: the same commit, or commits of the same tree (the
+/// merge commits an earlier run made in memory before the same branch, made again now).
+pub(super) fn same_side(repo: &gix::Repository, a: ObjectId, b: ObjectId) -> Result<bool> {
+    let tree = |id: ObjectId| -> Result<ObjectId> { Ok(repo.find_commit(id)?.tree_id()?.detach()) };
+    Ok(a == b || tree(a)? == tree(b)?)
+}
+
+/// `commit` finishes the merge of `conflict`: its parents are the target's side and the branch.
+pub(super) fn resolution_of(
+    repo: &gix::Repository,
+    commit: ObjectId,
+    conflict: &Conflicted<'_>,
+) -> Result<bool> {
+    let parents: Vec<ObjectId> = repo
+        .find_commit(commit)?
+        .parent_ids()
+        .map(gix::Id::detach)
+        .collect();
+    Ok(match parents.as_slice() {
+        [first, second] => *second == conflict.theirs && same_side(repo, *first, conflict.ours)?,
+        _ => false,
+    })
 }
 
 /// Bring the fresh worktree `wt` (at `conflict.ours`) to the merge in progress: files and

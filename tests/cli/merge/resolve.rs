@@ -250,11 +250,75 @@ fn the_agent_of_a_committed_task_file_needs_trust_as_in_spawn() {
     let before = snapshot(&env);
     let out = env.cmd().args(["merge", "--resolve"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("fake-agent unmark f.txt"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("fake-agent unmark f.txt"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(snapshot(&env), before);
-    assert!(!resolve_dir(&env).exists(), "refused before anything is made");
+    assert!(
+        !resolve_dir(&env).exists(),
+        "refused before anything is made"
+    );
     let (code, report) = merge_json(&env, &["--resolve", "--yes"]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["branches"][0]["outcome"], "resolved");
     assert_eq!(env.git(&["show", "main:f.txt"]), "from main\nfrom b\n");
+}
+
+#[test]
+fn an_atomic_merge_keeps_resolutions_that_did_not_land_and_the_next_one_takes_them() {
+    let env = Env::new();
+    env.write("f.txt", "base\n");
+    env.write("g.txt", "base\n");
+    for task in ["a", "b", "c"] {
+        env.task(task, &format!("# {task}\n"));
+    }
+    env.commit_all("tasks");
+    for task in ["a", "b", "c"] {
+        env.git(&["branch", &format!("feature/{task}")]);
+    }
+    let a = [
+        Op::Write("f.txt", b"from a\n"),
+        Op::Write("g.txt", b"from a\n"),
+    ];
+    commit_on(&env, "feature/a", &a, "a");
+    commit_on(&env, "feature/b", &[Op::Write("f.txt", b"from b\n")], "b");
+    commit_on(&env, "feature/c", &[Op::Write("g.txt", b"from c\n")], "c");
+    let before = snapshot(&env);
+    let first = [
+        "--resolve",
+        "--atomic",
+        "--command",
+        "fake-agent unmark f.txt",
+    ];
+    let (code, report) = merge_json(&env, &first);
+    assert_eq!(code, 1, "{report:#}");
+    let (b, c) = (&report["branches"][1], &report["branches"][2]);
+    assert_eq!(b["outcome"], "resolved");
+    assert_eq!(
+        (b["landed"].clone(), b["resolution"]["kept"].clone()),
+        (false.into(), true.into())
+    );
+    assert_eq!(c["outcome"], "conflict");
+    assert_eq!(c["resolution"]["error"], "conflict markers remain in g.txt");
+    assert_eq!(snapshot(&env), before, "--atomic: nothing lands");
+    let b_dir = env.root().join("repo.agents/main-resolve-b");
+    assert_eq!(env.git_in(&b_dir, &["status", "--porcelain"]), "");
+    assert_eq!(
+        env.git_in(&b_dir, &["rev-parse", "HEAD"]).trim(),
+        b["commit"].as_str().unwrap(),
+        "the resolution is committed in its worktree, as git commit would"
+    );
+    assert_fsck(&env);
+
+    // b's kept resolution is taken as it is (this agent could not resolve f.txt).
+    let (code, report) = merge_json(&env, &["--resolve", "--command", "fake-agent unmark g.txt"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["branches"][1]["commit"], b["commit"]);
+    assert_eq!(report["branches"][2]["outcome"], "resolved");
+    assert_eq!(env.git(&["show", "main:f.txt"]), "from a\nfrom b\n");
+    assert_eq!(env.git(&["show", "main:g.txt"]), "from a\nfrom c\n");
+    assert_eq!(worktree_list(&env).matches("worktree ").count(), 1);
+    assert_fsck(&env);
 }
