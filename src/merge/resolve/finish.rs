@@ -11,13 +11,12 @@ use super::{ResolveReport, Resolving};
 use crate::gitops::{self, commit, worktree};
 use crate::merge::plan::Conflicted;
 use crate::repo::Project;
-use crate::tasks::Task;
 
 /// Check the resolution in `prepared` and commit it: the merge commit, or why it is refused.
 pub(super) fn checked(
     cx: &Resolving<'_>,
     conflict: &Conflicted<'_>,
-    task: Option<&Task>,
+    check: Option<crate::config::Program>,
     prepared: &Prepared,
     report: &mut ResolveReport,
 ) -> Result<Result<ObjectId, String>> {
@@ -41,7 +40,7 @@ pub(super) fn checked(
     }
     clear_conflicts(&wt)?;
     let tree = commit::stage_tree(&wt).context("could not stage the resolution")?;
-    if let Some(check) = super::run::check_for(cx, task)? {
+    if let Some(check) = check {
         let passed = verify(cx, conflict, prepared, check)?;
         report.verify = Some(passed.passed);
         if !passed.passed {

@@ -100,6 +100,7 @@ impl<'a> Resolving<'a> {
     pub fn resolve(&mut self, conflict: &Conflicted<'_>) -> Result<Option<ObjectId>> {
         let task = self.task(conflict.task);
         let agent = run::agent_for(self, task.as_ref())?;
+        let check = run::check_for(self.project, task.as_ref(), self.trust)?;
         self.store_objects(conflict.ours)?;
         let target = self.selection.target.name.as_str();
         let path = self.worktree_path(conflict);
@@ -125,7 +126,7 @@ impl<'a> Resolving<'a> {
             )?,
         };
         let resolved = match ran {
-            Ok(()) => finish::checked(self, conflict, task.as_ref(), &prepared, &mut report)?,
+            Ok(()) => finish::checked(self, conflict, check, &prepared, &mut report)?,
             Err(why) => Err(why),
         };
         let commit = match resolved {
@@ -216,6 +217,7 @@ pub(crate) fn forecast(
             .as_ref()
             .and_then(|name| tasks.iter().find(|t| &t.name == name));
         let agent = run::program(project, task, trust)?;
+        run::check_for(project, task, trust)?;
         let conflict = Conflicted {
             index,
             branch: &candidate.branch,

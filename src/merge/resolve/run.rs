@@ -51,8 +51,11 @@ pub(super) fn program(project: &Project, task: Option<&Task>, trusted: bool) -> 
 
 /// The check the resolution must pass: the task's (front matter `verify`, else `agents.verify`),
 /// refused like the agent when it is an untrusted command of a committed task file.
-pub(super) fn check_for(cx: &Resolving<'_>, task: Option<&Task>) -> Result<Option<Program>> {
-    let project = cx.project;
+pub(super) fn check_for(
+    project: &Project,
+    task: Option<&Task>,
+    trusted: bool,
+) -> Result<Option<Program>> {
     let Some(task) = task else {
         return match &project.settings.verify {
             Some(template) => Ok(Some(Program {
@@ -69,7 +72,7 @@ pub(super) fn check_for(cx: &Resolving<'_>, task: Option<&Task>) -> Result<Optio
     {
         if trust::committed(project, task)? {
             let command = trust::command(task, trust::Use::Verify, &check.template.value);
-            trust::require(project, &[command], cx.trust)?;
+            trust::require(project, &[command], trusted)?;
         }
     }
     Ok(check)
