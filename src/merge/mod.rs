@@ -9,6 +9,7 @@
 //! * [`apply`] lands it: objects durably, children first ([`objects`]), then the files and the
 //!   index of a checked-out target, then the ref, each step recorded in a [`journal`];
 //! * [`resume`](mod@resume) repairs a landing that was killed: `--continue`, `--abort`, or by itself;
+//! * [`resolve`](mod@resolve) hands conflicts to agents (`--resolve`), in resolve worktrees;
 //! * [`report`] is the result (JSON via serde), [`text`] renders it for people.
 #![doc(hidden)]
 
@@ -101,7 +102,9 @@ pub fn interrupt_on_signals() -> std::io::Result<Arc<AtomicBool>> {
 /// check failed are left out, with a warning in the report, unless `options.no_verify`.
 ///
 /// A conflict is not an error: the report says which branch, which paths and how to resolve it,
-/// and [`Report::exit_code`] is then 1.
+/// and [`Report::exit_code`] is then 1. With `options.resolve` each conflict goes to an agent
+/// first (see [`resolve`](mod@resolve)); a refused resolution is reported the same way, with
+/// [`BranchReport::resolution`] saying why.
 ///
 /// # Errors
 ///

@@ -322,3 +322,38 @@ fn an_atomic_merge_keeps_resolutions_that_did_not_land_and_the_next_one_takes_th
     assert_eq!(worktree_list(&env).matches("worktree ").count(), 1);
     assert_fsck(&env);
 }
+
+#[test]
+fn a_failing_check_or_agent_refuses_the_resolution() {
+    let env = two_conflicting_tasks();
+    env.git(&["config", "agents.verify", "fake-agent exit 1"]);
+    let (code, report) = merge_json(
+        &env,
+        &[
+            "--resolve",
+            "--atomic",
+            "--command",
+            "fake-agent unmark f.txt",
+        ],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let resolution = &report["branches"][1]["resolution"];
+    assert_eq!(resolution["state"], "failed");
+    assert_eq!(resolution["verify"], false);
+    assert_eq!(
+        resolution["error"],
+        "the task's check failed: the check exited with 1"
+    );
+    assert_eq!(resolution["kept"], true);
+    assert_eq!(env.rev("main"), env.rev("feature/a~"));
+    // The agent goes on in the same worktree; this one fails.
+    env.git(&["config", "--unset", "agents.verify"]);
+    let (code, report) = merge_json(&env, &["--resolve", "--command", "fake-agent exit 4"]);
+    assert_eq!(code, 1, "{report:#}");
+    let error = report["branches"][1]["resolution"]["error"]
+        .as_str()
+        .unwrap();
+    assert!(error.starts_with("the agent failed"), "{error}");
+    assert_eq!(env.rev("main"), env.rev("feature/a"), "a landed, b did not");
+    assert!(resolve_dir(&env).exists());
+}
