@@ -119,6 +119,12 @@ fn existing(
     let Some(entry) = worktree::find_at(&registered, path) else {
         return Err(in_the_way(false));
     };
+    let ours_entry = entry.owner.as_deref() == Some(owner(conflict.branch, target).as_str());
+    if ours_entry && entry.half_made.is_some() {
+        // Its making was cut short: nobody has seen it.
+        remove_half_made(project, entry, path)?;
+        return Ok(None);
+    }
     let wt = gitops::open_worktree(path)?;
     let head = wt.head_id().ok().map(gix::Id::detach);
     let merge_head = std::fs::read_to_string(wt.git_dir().join("MERGE_HEAD")).ok();
@@ -136,15 +142,18 @@ fn existing(
             return Ok(Some(Found::Committed));
         }
     }
-    let ours_entry = entry.owner.as_deref() == Some(owner(conflict.branch, target).as_str());
     if ours_entry && !prepared && at_ours {
-        // Cut short while being made: nobody has seen it.
-        let aside = worktree::unregister(&entry.git_dir, &project.state_dir())?;
-        worktree::remove_tree(&aside)?;
-        worktree::remove_tree(path)?;
+        // Cut short before the merge was all in place: nobody has seen it.
+        remove_half_made(project, entry, path)?;
         return Ok(None);
     }
     Err(in_the_way(true))
+}
+
+fn remove_half_made(project: &Project, entry: &worktree::Registered, path: &Path) -> Result<()> {
+    let aside = worktree::unregister(&entry.git_dir, &project.state_dir())?;
+    worktree::remove_tree(&aside)?;
+    Ok(worktree::remove_tree(path)?)
 }
 
 /// `a` and `b` are the same side of a merge: the same commit, or commits of the same tree (the

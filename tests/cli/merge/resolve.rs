@@ -357,3 +357,23 @@ fn a_failing_check_or_agent_refuses_the_resolution() {
     assert_eq!(env.rev("main"), env.rev("feature/a"), "a landed, b did not");
     assert!(resolve_dir(&env).exists());
 }
+
+#[test]
+fn a_resolve_worktree_cut_short_while_being_made_is_made_again() {
+    let env = two_conflicting_tasks();
+    let (code, _) = merge_json(
+        &env,
+        &["--resolve", "--atomic", "--command", "fake-agent echo"],
+    );
+    assert_eq!(code, 1);
+    // As a kill between adding the worktree and writing the merge leaves it.
+    let dir = resolve_dir(&env);
+    env.git_in(&dir, &["merge", "--abort"]);
+    let admin = env.git_in(&dir, &["rev-parse", "--absolute-git-dir"]);
+    std::fs::remove_file(Path::new(admin.trim()).join("git-agents-resolve")).unwrap();
+    let (code, report) = merge_json(&env, &["--resolve", "--command", "fake-agent unmark f.txt"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(env.git(&["show", "main:f.txt"]), "from a\nfrom b\n");
+    assert_eq!(worktree_list(&env).matches("worktree ").count(), 1);
+    assert_fsck(&env);
+}
