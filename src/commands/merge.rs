@@ -52,7 +52,15 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: MergeArgs) -> Result<i32> {
         runner.end_when_git_dies();
     }
     options.interrupt = Some(interrupt);
-    let report = merge::run_with(&project, &options, runner.as_ref())?;
+    let reporter = ui.notes();
+    let agents = runner.as_ref().map(|runner| merge::Agents {
+        runner,
+        reporter: reporter.as_ref(),
+    });
+    let report = merge::run_with(&project, &options, agents);
+    reporter.finish();
+    drop(reporter);
+    let report = report?;
     for warning in &report.warnings {
         ui.warning(warning);
     }

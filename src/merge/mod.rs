@@ -35,7 +35,7 @@ use anyhow::{Context, Result};
 use crate::gitops::checkout::{self, LocalChanges};
 use crate::repo::Project;
 pub use report::{BranchReport, Outcome, Overlap, Report, Resolution};
-pub use resolve::{ResolveReport, ResolveState};
+pub use resolve::{Agents, ResolveReport, ResolveState};
 pub use resume::{resume, Action, ResumeReport};
 
 /// What to merge, where, and how.
@@ -142,20 +142,25 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
             let grace = project.settings.kill_grace.value;
             let runner =
                 crate::runner::Runner::new(grace, crate::runner::Runner::find_supervisor());
-            run_with(project, options, Some(&runner))
+            let agents = resolve::Agents {
+                runner: &runner,
+                reporter: &crate::progress::Silent,
+            };
+            run_with(project, options, Some(agents))
         }
         false => run_with(project, options, None),
     }
 }
 
-/// [`run`], with `options.resolve` running the agents on `runner` (interrupting it ends them,
-/// and the merge with exit code 130, the target unmoved).
+/// [`run`], with `options.resolve` running the agents on `agents.runner` (interrupting it ends
+/// them, and the merge with exit code 130, the target unmoved), each resolution told to
+/// `agents.reporter` as a [`Note`](crate::progress::Event::Note) when it starts and ends.
 pub fn run_with(
     project: &Project,
     options: &Options,
-    runner: Option<&crate::runner::Runner>,
+    agents: Option<resolve::Agents<'_>>,
 ) -> Result<Report> {
-    if options.resolve && !options.dry_run && runner.is_none() {
+    if options.resolve && !options.dry_run && agents.is_none() {
         return run(project, options);
     }
     let state = project.state_dir();
@@ -174,7 +179,7 @@ pub fn run_with(
     let mut mem = project.repo.clone().with_object_memory();
     // Trees are read over and over (merge bases, both sides, each step): cache them.
     mem.object_cache_size_if_unset(16 * 1024 * 1024);
-    let (local, plan, mut resolutions) = planned(project, &mem, &selection, options, runner)?;
+    let (local, plan, mut resolutions) = planned(project, &mem, &selection, options, agents)?;
     let target = &selection.target;
     let tip = match options.atomic && plan.stopped() {
         true => None,
@@ -226,17 +231,17 @@ fn planned(
     mem: &gix::Repository,
     selection: &select::Selection,
     options: &Options,
-    runner: Option<&crate::runner::Runner>,
+    agents: Option<resolve::Agents<'_>>,
 ) -> Result<(
     LocalChanges,
     plan::Plan,
     std::collections::BTreeMap<usize, ResolveReport>,
 )> {
-    Ok(match (options.resolve, runner) {
-        (true, Some(runner)) if !options.dry_run => {
+    Ok(match (options.resolve, agents) {
+        (true, Some(agents)) if !options.dry_run => {
             let mut resolving = resolve::Resolving::new(
                 project,
-                runner,
+                agents,
                 selection,
                 mem,
                 options.trust,

@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use super::plan::{Conflicted, Plan, StepKind};
 use super::select::Selection;
+use crate::progress::{Event, Reporter};
 use crate::repo::Project;
 use crate::runner::Runner;
 use crate::tasks::Task;
@@ -59,10 +60,20 @@ pub struct ResolveReport {
     pub error: Option<String>,
 }
 
+/// What `--resolve` runs its agents with.
+#[derive(Clone, Copy)]
+pub struct Agents<'a> {
+    /// Runs them (confined, supervised, ended when it is interrupted).
+    pub runner: &'a Runner,
+    /// Told when each resolution starts and how it ended.
+    pub reporter: &'a dyn Reporter,
+}
+
 /// Everything a resolution needs besides the conflict.
 pub(crate) struct Resolving<'a> {
     pub project: &'a Project,
     pub runner: &'a Runner,
+    pub reporter: &'a dyn Reporter,
     pub selection: &'a Selection,
     /// The sequence's repository, holding its new objects in memory.
     pub mem: &'a gix::Repository,
@@ -76,7 +87,7 @@ pub(crate) struct Resolving<'a> {
 impl<'a> Resolving<'a> {
     pub fn new(
         project: &'a Project,
-        runner: &'a Runner,
+        agents: Agents<'a>,
         selection: &'a Selection,
         mem: &'a gix::Repository,
         trust: bool,
@@ -85,7 +96,8 @@ impl<'a> Resolving<'a> {
         let (tasks, _) = crate::tasks::discover(&project.root, project.tasks_dir())?;
         Ok(Resolving {
             project,
-            runner,
+            runner: agents.runner,
+            reporter: agents.reporter,
             selection,
             mem,
             tasks,
@@ -114,6 +126,20 @@ impl<'a> Resolving<'a> {
             verify: None,
             error: None,
         };
+        self.note(match prepared.found {
+            prepare::Found::Committed => format!(
+                "{}: taking the merge committed in {}",
+                conflict.branch,
+                path.display()
+            ),
+            _ => format!(
+                "{}: resolving the conflicts in {} with {} in {}",
+                conflict.branch,
+                names(&prepared.paths),
+                report.agent,
+                path.display()
+            ),
+        });
         let ran = match prepared.found {
             prepare::Found::Committed => Ok(()),
             prepare::Found::Fresh | prepare::Found::InProgress => run::agent(
@@ -132,15 +158,21 @@ impl<'a> Resolving<'a> {
         let commit = match resolved {
             Ok(commit) => {
                 report.state = ResolveState::Resolved;
+                self.note(format!("{}: resolved", conflict.branch));
                 Some(commit)
             }
             Err(why) => {
+                self.note(format!("{}: not resolved: {why}", conflict.branch));
                 report.error = Some(why);
                 None
             }
         };
         self.reports.insert(conflict.index, report);
         Ok(commit)
+    }
+
+    fn note(&self, message: String) {
+        self.reporter.event(&Event::Note { message });
     }
 
     fn task(&self, name: Option<&str>) -> Option<Task> {
@@ -171,6 +203,11 @@ impl<'a> Resolving<'a> {
         super::objects::persist(&self.project.repo, &memory, tip, &known)?;
         Ok(())
     }
+}
+
+fn names(paths: &[gix::bstr::BString]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+    names.join(", ")
 }
 
 fn place_name(target: &str, conflict: &Conflicted<'_>) -> String {
