@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use gix::bstr::{BStr, BString, ByteSlice};
 use gix::ObjectId;
 
-use super::prepare::{resolution_of, same_side, Prepared};
+use super::prepare::{resolution_of, same_side, Found, Prepared};
 use super::{ResolveReport, Resolving};
 use crate::gitops::{self, commit, worktree};
 use crate::merge::plan::Conflicted;
@@ -48,12 +48,14 @@ pub(super) fn checked(
             return Ok(Err(format!("the task's check failed: {why}")));
         }
     }
+    // A person's commit stays as it is; an agent's gets git's merge message.
+    let by_hand = committed && matches!(prepared.found, Found::Committed);
     let head_commit = wt.find_commit(head)?;
     let same_parents = head_commit.parent_ids().map(gix::Id::detach).eq(parents);
-    if committed && same_parents && head_commit.tree_id()?.detach() == tree {
+    if by_hand && same_parents && head_commit.tree_id()?.detach() == tree {
         return Ok(Ok(head));
     }
-    let message = match committed {
+    let message = match by_hand {
         true => head_commit.message_raw()?.to_string(),
         false => conflict.message.to_owned(),
     };

@@ -260,7 +260,9 @@ fn job(
         timeout: timeout.value.duration(),
         write_scope,
         format: agent.template.value.format,
-        raw_log: None,
+        // The stream as it came, beside the readable log, as a spawn keeps it.
+        raw_log: (agent.template.value.format != crate::agent::Format::Text)
+            .then(|| log.with_extension("raw.jsonl")),
         idle_timeout: settings.idle_timeout.value.duration(),
         budget_usd: settings.budget.as_ref().map(|b| b.value),
     })

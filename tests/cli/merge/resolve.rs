@@ -377,3 +377,21 @@ fn a_resolve_worktree_cut_short_while_being_made_is_made_again() {
     assert_eq!(worktree_list(&env).matches("worktree ").count(), 1);
     assert_fsck(&env);
 }
+
+#[test]
+fn an_agent_that_commits_the_merge_itself_gets_gits_merge_message() {
+    let env = two_conflicting_tasks();
+    let command = "fake-agent unmark f.txt commit fixed";
+    let (code, report) = merge_json(&env, &["--resolve", "--command", command]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["branches"][1]["outcome"], "resolved");
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%B%P", "main"]),
+        format!(
+            "Merge branch 'feature/b'\n{} {}\n",
+            env.rev("feature/a"),
+            env.rev("feature/b")
+        )
+    );
+    assert_eq!(env.git(&["show", "main:f.txt"]), "from a\nfrom b\n");
+}
