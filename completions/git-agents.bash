@@ -585,7 +585,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__merge)
-            opts="-n -C -h -V --into --dry-run --atomic --no-ff --json --no-verify --continue --abort --color --help --version __git_agents_task__"
+            opts="-n -y -C -h -V --into --dry-run --atomic --no-ff --json --no-verify --resolve --command --yes --continue --abort --agent --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -593,6 +593,14 @@ _git__agents() {
             case "${prev}" in
                 --into)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -W "claude codex gemini aider opencode copilot qwen" -- "${cur}"))
                     return 0
                     ;;
                 -C)

@@ -165,6 +165,14 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -l json -d 
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agents -n "__fish_git_agents_using_subcommand clean" -s V -l version -d 'Print version'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l into -d 'Branch to merge into (default: the branch checked out in the main worktree)' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l command -d 'With --resolve: the command to resolve with, as spawn\'s --command ({prompt}, {task}, ...)' -r
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l agent -d 'With --resolve: the agent preset to resolve with (default: as spawn picks it per task)' -r -f -a "claude\t''
+codex\t''
+gemini\t''
+aider\t''
+opencode\t''
+copilot\t''
+qwen\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s C -d 'Run as if started in this directory' -r -f -a "(__fish_complete_directories)"
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
@@ -174,6 +182,8 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l atomic -
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-ff -d 'Create a merge commit even when a fast-forward is possible'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l json -d 'Print the report as JSON on stdout'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l no-verify -d 'Merge tasks whose last contract check (git agents verify) failed, too'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l resolve -d 'Hand each branch that conflicts to an agent: a resolve worktree (<workspace-root>/<target>-resolve-<task>) holds the merge in progress as git merge leaves it, the agent resolves it there, and once no conflict marker is left and the task\'s check passes the merge is committed there and the next branch merged. The target moves only at the end, as without --resolve, and the worktrees of the resolutions that landed are removed; a failed resolution stops there and keeps its worktree (git commit there, then merge --resolve again takes that commit)'
+complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s y -l yes -d 'With --resolve: run agent and check commands from committed task files without their approval (git agents trust), for this run only'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l continue -d 'Finish an interrupted merge: files and index to the new tree, then the branch'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -l abort -d 'Undo an interrupted merge: the branch, its files and its index back to where it started'
 complete -c git-agents -n "__fish_git_agents_using_subcommand merge" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -34,6 +34,8 @@ Examples:
   git agents merge feature/x --into release
                                         move release only; it need not be checked out
   git agents merge --atomic --json      all or nothing, machine-readable report
+  git agents merge --resolve --agent codex
+                                        let an agent resolve each conflict, then go on
   git agents merge --continue           finish a merge that was killed (--abort goes back)
 
 Exit status: 0 everything merged (or, with --dry-run, would merge) cleanly, 1 a branch
@@ -71,11 +73,39 @@ pub struct MergeArgs {
     #[arg(long)]
     pub no_verify: bool,
 
+    /// Hand each branch that conflicts to an agent: a resolve worktree
+    /// (<workspace-root>/<target>-resolve-<task>) holds the merge in progress as git merge leaves
+    /// it, the agent resolves it there, and once no conflict marker is left and the task's check
+    /// passes the merge is committed there and the next branch merged. The target moves only at the
+    /// end, as without --resolve, and the worktrees of the resolutions that landed are removed; a
+    /// failed resolution stops there and keeps its worktree (git commit there, then merge
+    /// --resolve again takes that commit).
+    #[arg(long)]
+    pub resolve: bool,
+
+    /// With --resolve: the agent preset to resolve with (default: as spawn picks it per task).
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "resolve",
+        conflicts_with = "command"
+    )]
+    pub agent: Option<String>,
+
+    /// With --resolve: the command to resolve with, as spawn's --command ({prompt}, {task}, ...).
+    #[arg(long, value_name = "TEMPLATE", requires = "resolve")]
+    pub command: Option<String>,
+
+    /// With --resolve: run agent and check commands from committed task files without their
+    /// approval (git agents trust), for this run only.
+    #[arg(short = 'y', long, requires = "resolve")]
+    pub yes: bool,
+
     /// Finish an interrupted merge: files and index to the new tree, then the branch.
-    #[arg(long = "continue", conflicts_with_all = ["names", "into", "dry_run", "atomic", "no_ff", "no_verify", "abort"])]
+    #[arg(long = "continue", conflicts_with_all = ["names", "into", "dry_run", "atomic", "no_ff", "no_verify", "resolve", "abort"])]
     pub resume: bool,
 
     /// Undo an interrupted merge: the branch, its files and its index back to where it started.
-    #[arg(long, conflicts_with_all = ["names", "into", "dry_run", "atomic", "no_ff", "no_verify"])]
+    #[arg(long, conflicts_with_all = ["names", "into", "dry_run", "atomic", "no_ff", "no_verify", "resolve"])]
     pub abort: bool,
 }

@@ -2,15 +2,20 @@
 use std::path::Path;
 
 use anyhow::Result;
+use git_agents::agent::Template;
 use git_agents::config::Overrides;
 use git_agents::merge;
 use git_agents::repo::Project;
+use git_agents::runner::Runner;
 
 use super::ui::Ui;
 use crate::cli::merge::MergeArgs;
 
 pub fn run(ui: &mut Ui, cwd: &Path, args: MergeArgs) -> Result<i32> {
-    let project = Project::open(cwd, &Overrides::default())?;
+    let mut overrides = Overrides::default();
+    overrides.agent = args.agent.clone();
+    overrides.command = args.command.as_deref().map(Template::parse).transpose()?;
+    let project = Project::open(cwd, &overrides)?;
     let interrupt = merge::interrupt_on_signals()?;
     if args.resume || args.abort {
         let action = match args.resume {
@@ -35,8 +40,27 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: MergeArgs) -> Result<i32> {
     options.atomic = args.atomic;
     options.no_ff = args.no_ff;
     options.no_verify = args.no_verify;
+    options.resolve = args.resolve;
+    options.trust = args.yes;
+    let runner = (args.resolve && !args.dry_run).then(|| {
+        let grace = project.settings().kill_grace.value;
+        Runner::new(grace, Runner::find_supervisor())
+    });
+    if let Some(runner) = &runner {
+        // Agents end with the merge: on a signal, and when git dies.
+        runner.interrupt_on_signals()?;
+        runner.end_when_git_dies();
+    }
     options.interrupt = Some(interrupt);
-    let report = merge::run(&project, &options)?;
+    let reporter = ui.notes();
+    let agents = runner.as_ref().map(|runner| merge::Agents {
+        runner,
+        reporter: reporter.as_ref(),
+    });
+    let report = merge::run_with(&project, &options, agents);
+    reporter.finish();
+    drop(reporter);
+    let report = report?;
     for warning in &report.warnings {
         ui.warning(warning);
     }

@@ -161,6 +161,14 @@ impl Ui {
         }
     }
 
+    /// Notes and warnings one line each on stderr, never a live display (`merge --resolve`).
+    pub fn notes(&self) -> Box<dyn Reporter> {
+        match self.quiet {
+            true => Box::new(Silent),
+            false => Box::new(Plain::new(self.stderr()).painted(self.stderr_paint())),
+        }
+    }
+
     /// Push out what stdout holds, so a closed pipe is noticed before the command succeeds.
     pub fn flush(&self) -> io::Result<()> {
         self.stdout().flush()

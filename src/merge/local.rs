@@ -118,7 +118,7 @@ pub fn landed_changes(
         let Some(after) = step.tip_after else {
             continue;
         };
-        any_merge |= step.kind == StepKind::Merge;
+        any_merge |= matches!(step.kind, StepKind::Merge | StepKind::Resolved(_));
         touched.extend(files_between(mem, before, after)?);
         before = after;
     }

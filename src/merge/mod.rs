@@ -9,6 +9,7 @@
 //! * [`apply`] lands it: objects durably, children first ([`objects`]), then the files and the
 //!   index of a checked-out target, then the ref, each step recorded in a [`journal`];
 //! * [`resume`](mod@resume) repairs a landing that was killed: `--continue`, `--abort`, or by itself;
+//! * [`resolve`](mod@resolve) hands conflicts to agents (`--resolve`), in resolve worktrees;
 //! * [`report`] is the result (JSON via serde), [`text`] renders it for people.
 #![doc(hidden)]
 
@@ -20,6 +21,7 @@ pub mod plan;
 mod record;
 mod recursive;
 pub mod report;
+pub mod resolve;
 pub mod resume;
 pub mod select;
 mod sequence;
@@ -33,6 +35,7 @@ use anyhow::{Context, Result};
 use crate::gitops::checkout::{self, LocalChanges};
 use crate::repo::Project;
 pub use report::{BranchReport, Outcome, Overlap, Report, Resolution};
+pub use resolve::{Agents, ResolveReport, ResolveState};
 pub use resume::{resume, Action, ResumeReport};
 
 /// What to merge, where, and how.
@@ -51,6 +54,12 @@ pub struct Options {
     pub no_ff: bool,
     /// Merge tasks whose last contract check failed too.
     pub no_verify: bool,
+    /// Hand each conflicting branch to an agent (the task's, as spawn picks it) in a resolve
+    /// worktree, and go on once it resolved the conflicts and the task's check passes.
+    pub resolve: bool,
+    /// With `resolve`: run agent and check commands from committed task files without their
+    /// approval (`git agents trust`).
+    pub trust: bool,
     /// Once set (by a signal handler, say), the merge stops at the next safe point: before the
     /// target's files begin to move everything is left as it was, after that the landing is
     /// finished.
@@ -70,6 +79,10 @@ crate::builder::setters!(Options {
     no_ff: value bool,
     /// Merge tasks whose last contract check failed too.
     no_verify: value bool,
+    /// Hand conflicts to an agent.
+    resolve: value bool,
+    /// Run commands from committed task files without their approval.
+    trust: value bool,
     /// Stop at the next safe point once this flag is set.
     interrupt: some Arc<AtomicBool>,
 });
@@ -89,7 +102,9 @@ pub fn interrupt_on_signals() -> std::io::Result<Arc<AtomicBool>> {
 /// check failed are left out, with a warning in the report, unless `options.no_verify`.
 ///
 /// A conflict is not an error: the report says which branch, which paths and how to resolve it,
-/// and [`Report::exit_code`] is then 1.
+/// and [`Report::exit_code`] is then 1. With `options.resolve` each conflict goes to an agent
+/// first (see [`resolve`](mod@resolve)); a refused resolution is reported the same way, with
+/// [`BranchReport::resolution`] saying why.
 ///
 /// # Errors
 ///
@@ -122,6 +137,32 @@ pub fn merge(cwd: &std::path::Path, options: &Options) -> Result<Report> {
 /// written; a dry run refuses exactly as the merge would. A conflict is not an error: the report
 /// says which branch, which paths and how to resolve it; [`Report::exit_code`] is then 1.
 pub fn run(project: &Project, options: &Options) -> Result<Report> {
+    match options.resolve && !options.dry_run {
+        true => {
+            let grace = project.settings.kill_grace.value;
+            let runner =
+                crate::runner::Runner::new(grace, crate::runner::Runner::find_supervisor());
+            let agents = resolve::Agents {
+                runner: &runner,
+                reporter: &crate::progress::Silent,
+            };
+            run_with(project, options, Some(agents))
+        }
+        false => run_with(project, options, None),
+    }
+}
+
+/// [`run`], with `options.resolve` running the agents on `agents.runner` (interrupting it ends
+/// them, and the merge with exit code 130, the target unmoved), each resolution told to
+/// `agents.reporter` as a [`Note`](crate::progress::Event::Note) when it starts and ends.
+pub fn run_with(
+    project: &Project,
+    options: &Options,
+    agents: Option<resolve::Agents<'_>>,
+) -> Result<Report> {
+    if options.resolve && !options.dry_run && agents.is_none() {
+        return run(project, options);
+    }
     let state = project.state_dir();
     let _lock = match options.dry_run {
         true => journal::MergeLock::probe(&state).map(|()| None)?,
@@ -138,7 +179,7 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
     let mut mem = project.repo.clone().with_object_memory();
     // Trees are read over and over (merge bases, both sides, each step): cache them.
     mem.object_cache_size_if_unset(16 * 1024 * 1024);
-    let (local, plan) = plan_and_status(&mem, &selection, options)?;
+    let (local, plan, mut resolutions) = planned(project, &mem, &selection, options, agents)?;
     let target = &selection.target;
     let tip = match options.atomic && plan.stopped() {
         true => None,
@@ -171,14 +212,53 @@ pub fn run(project: &Project, options: &Options) -> Result<Report> {
                     target.name
                 ));
             }
+            let end = plan.stop.unwrap_or(plan.steps.len());
+            resolve::remove_landed(project, &mut resolutions, end)?;
             Some(tip)
         }
         _ => None,
     };
-    let mut report = report::build(project, &selection, &plan, options, landed);
+    let mut report = report::build(project, &selection, &plan, options, landed, resolutions);
     report.warnings.extend(warnings);
     record::merged_tasks(project, &report)?;
     Ok(report)
+}
+
+/// The plan (with `--resolve`, its conflicts handed to agents, or forecast for a dry run), the
+/// local changes of the checked-out target, and what each resolution did.
+fn planned(
+    project: &Project,
+    mem: &gix::Repository,
+    selection: &select::Selection,
+    options: &Options,
+    agents: Option<resolve::Agents<'_>>,
+) -> Result<(
+    LocalChanges,
+    plan::Plan,
+    std::collections::BTreeMap<usize, ResolveReport>,
+)> {
+    Ok(match (options.resolve, agents) {
+        (true, Some(agents)) if !options.dry_run => {
+            let mut resolving = resolve::Resolving::new(
+                project,
+                agents,
+                selection,
+                mem,
+                options.trust,
+                options.no_ff,
+            )?;
+            let (local, plan) = plan_and_status(mem, selection, options, Some(&mut resolving))?;
+            (local, plan, resolving.reports)
+        }
+        _ => {
+            let (local, plan) = plan_and_status(mem, selection, options, None)?;
+            let resolutions = match options.resolve {
+                true => resolve::forecast(project, selection, &plan, options.trust)?,
+                false => Default::default(),
+            };
+            (local, plan, resolutions)
+        }
+    })
 }
 
 /// git's rules for the checked-out target (the same for a dry run): what the landing updates and
@@ -215,10 +295,14 @@ fn sources(selection: &select::Selection) -> Vec<gix::ObjectId> {
 
 /// The in-memory plan and the local changes of the checked-out target (a walk of its files),
 /// computed side by side: they are independent, and nothing is written before both are known.
+///
+/// With a resolver (agents resolving conflicts, which takes a while) the plan comes first, so that
+/// the local changes are those at its end.
 fn plan_and_status(
     mem: &gix::Repository,
     selection: &select::Selection,
     options: &Options,
+    resolving: Option<&mut resolve::Resolving<'_>>,
 ) -> Result<(LocalChanges, plan::Plan)> {
     let target = &selection.target;
     let plan_options = plan::PlanOptions {
@@ -226,6 +310,17 @@ fn plan_and_status(
         keep_going: options.dry_run,
         suppress_dest: plan::suppress_dest_patterns(mem),
     };
+    if let Some(resolving) = resolving {
+        let mut resolver = |conflict: &plan::Conflicted<'_>| resolving.resolve(conflict);
+        let plan = plan::compute_resolving(mem, selection, &plan_options, Some(&mut resolver))?;
+        let local = match &target.worktree {
+            Some(wt) => checkout::local_changes(&wt.repo).with_context(|| {
+                format!("could not check {} for local changes", wt.path.display())
+            })?,
+            None => LocalChanges::default(),
+        };
+        return Ok((local, plan));
+    }
     let (local, plan) = std::thread::scope(|scope| {
         let status = target.worktree.as_ref().map(|wt| {
             let repo = wt.repo.clone().into_sync();

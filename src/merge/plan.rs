@@ -32,6 +32,8 @@ pub enum StepKind {
     AlreadyMerged,
     /// Unresolved conflicts at these paths (as git would leave them in the index).
     Conflict(Vec<BString>),
+    /// Conflicts at these paths, resolved by an agent (`merge --resolve`): a merge commit.
+    Resolved(Vec<BString>),
     /// The merge could not be computed (unrelated histories).
     Failed(String),
     /// Not computed: an earlier branch stopped the sequence.
@@ -77,7 +79,7 @@ impl Plan {
         let end = self.stop.unwrap_or(self.steps.len());
         let moved: Vec<&Step> = self.steps[..end]
             .iter()
-            .filter(|s| matches!(s.kind, StepKind::FastForward | StepKind::Merge))
+            .filter(|s| s.kind.moves())
             .collect();
         match moved.as_slice() {
             [one] if one.kind == StepKind::FastForward => {
@@ -92,12 +94,52 @@ impl Plan {
     }
 }
 
+impl StepKind {
+    /// The target's tip moves for this step: a fast-forward or a merge commit.
+    pub fn moves(&self) -> bool {
+        matches!(
+            self,
+            StepKind::FastForward | StepKind::Merge | StepKind::Resolved(_)
+        )
+    }
+}
+
+/// A conflicting step handed to a resolver (`merge --resolve`).
+pub struct Conflicted<'a> {
+    /// The step's position in the sequence.
+    pub index: usize,
+    pub branch: &'a str,
+    pub task: Option<&'a str>,
+    /// The target's tip the merge goes into (in the object memory if an earlier step made it).
+    pub ours: ObjectId,
+    pub theirs: ObjectId,
+    pub paths: &'a [BString],
+    /// git's merge message for this branch.
+    pub message: &'a str,
+    /// The steps before it.
+    pub earlier: &'a [Step],
+}
+
+/// Resolves a conflicting step: the resolution's merge commit, or `None` when it failed.
+pub type Resolver<'r> = dyn FnMut(&Conflicted<'_>) -> Result<Option<ObjectId>> + 'r;
+
 /// Merge every selected branch in turn into the target, in `repo`, which should hold its objects
 /// in memory (`with_object_memory`) unless they are meant to be written.
 pub fn compute(
     repo: &gix::Repository,
     selection: &Selection,
     options: &PlanOptions,
+) -> Result<Plan> {
+    compute_resolving(repo, selection, options, None)
+}
+
+/// [`compute`], handing each conflict to `resolver` when there is one: a resolved step is a
+/// merge commit and the sequence goes on from it.
+pub fn compute_resolving(
+    repo: &gix::Repository,
+    selection: &Selection,
+    options: &PlanOptions,
+    mut resolver: Option<&mut Resolver<'_>>,
 ) -> Result<Plan> {
     let target = &selection.target;
     let merge_options: gix::merge::plumbing::tree::Options = repo
@@ -128,9 +170,29 @@ pub fn compute(
                 current: Some(target.name.as_bytes().as_bstr()),
                 other: Some(candidate.branch.as_bytes().as_bstr()),
             };
-            let (kind, tip_after) = sequence
+            let (mut kind, mut tip_after) = sequence
                 .step(tip, candidate.tip, &step.touched, labels, &message)
                 .with_context(|| format!("could not merge '{}' in memory", candidate.branch))?;
+            let resolved = match (&kind, resolver.as_mut()) {
+                (StepKind::Conflict(paths), Some(resolve)) => {
+                    let conflicted = Conflicted {
+                        index: plan.steps.len(),
+                        branch: &candidate.branch,
+                        task: candidate.task.as_deref(),
+                        ours: tip,
+                        theirs: candidate.tip,
+                        paths,
+                        message: &message,
+                        earlier: &plan.steps,
+                    };
+                    resolve(&conflicted)?.map(|commit| (paths.clone(), commit))
+                }
+                _ => None,
+            };
+            if let Some((paths, commit)) = resolved {
+                sequence.resolved(candidate.tip, commit)?;
+                (kind, tip_after) = (StepKind::Resolved(paths), Some(commit));
+            }
             if let Some(next) = tip_after {
                 tip = next;
             }
@@ -148,10 +210,7 @@ pub fn compute(
 }
 
 fn step_is_clean(kind: &StepKind) -> bool {
-    matches!(
-        kind,
-        StepKind::FastForward | StepKind::Merge | StepKind::AlreadyMerged
-    )
+    kind.moves() || *kind == StepKind::AlreadyMerged
 }
 
 /// Merge `theirs` into `ours` as git's ort does it: the outcome and, when clean, the new tip.
@@ -326,66 +385,4 @@ pub fn ensure_identity(repo: &mut gix::Repository) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn step(branch: &str, kind: StepKind, tip: Option<u8>) -> Step {
-        let tip_after = tip.map(|b| ObjectId::from_bytes_or_panic(&[b; 20]));
-        Step {
-            branch: branch.into(),
-            kind,
-            tip_after,
-            touched: BTreeSet::new(),
-        }
-    }
-
-    #[test]
-    fn merge_messages_follow_git_suppress_dest() {
-        let default = vec!["main".to_owned(), "master".to_owned()];
-        assert_eq!(
-            merge_message("feature/x", "main", &default),
-            "Merge branch 'feature/x'\n"
-        );
-        assert_eq!(
-            merge_message("feature/x", "master", &default),
-            "Merge branch 'feature/x'\n"
-        );
-        assert_eq!(
-            merge_message("feature/x", "dev", &default),
-            "Merge branch 'feature/x' into dev\n"
-        );
-        let globs = vec!["release/*".to_owned()];
-        assert_eq!(
-            merge_message("x", "release/1.0", &globs),
-            "Merge branch 'x'\n"
-        );
-        assert_eq!(
-            merge_message("x", "main", &globs),
-            "Merge branch 'x' into main\n"
-        );
-    }
-
-    #[test]
-    fn landing_tip_stops_before_the_first_conflict() {
-        let before = ObjectId::from_bytes_or_panic(&[9; 20]);
-        let plan = Plan {
-            steps: vec![
-                step("a", StepKind::FastForward, Some(1)),
-                step("b", StepKind::AlreadyMerged, Some(1)),
-                step("c", StepKind::Conflict(vec!["x".into()]), None),
-                step("d", StepKind::Merge, Some(4)),
-            ],
-            stop: Some(2),
-        };
-        assert_eq!(
-            plan.landing_tip(before),
-            Some(ObjectId::from_bytes_or_panic(&[1; 20]))
-        );
-        assert_eq!(plan.reflog_message(), "merge a: Fast-forward");
-        let nothing = Plan {
-            steps: vec![step("a", StepKind::AlreadyMerged, Some(9))],
-            stop: None,
-        };
-        assert_eq!(nothing.landing_tip(before), None);
-    }
-}
+mod tests;

@@ -72,6 +72,9 @@ pub struct BranchReport {
     pub error: Option<String>,
     /// Number of files the branch changed since it forked from the target.
     pub files_changed: usize,
+    /// `--resolve`: what the agent did with this branch's conflicts (or would, in a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<super::ResolveReport>,
 }
 
 /// What merging one branch into the target did (or, in a dry run, would do).
@@ -87,6 +90,9 @@ pub enum Outcome {
     AlreadyMerged,
     /// Unresolved conflicts at [`BranchReport::conflicts`]; the target takes none of this branch.
     Conflict,
+    /// Conflicts at [`BranchReport::conflicts`] resolved by an agent (`--resolve`): a merge
+    /// commit; see [`BranchReport::resolution`].
+    Resolved,
     /// The merge could not be computed (unrelated histories); see [`BranchReport::error`].
     Failed,
     /// Not tried: an earlier branch conflicted or failed and the merge stopped there (a dry run
@@ -119,10 +125,14 @@ pub struct Resolution {
 impl Report {
     /// 1 when a conflict or failure happened or is forecast, else 0.
     pub fn exit_code(&self) -> i32 {
-        let bad = self
-            .branches
-            .iter()
-            .any(|b| matches!(b.outcome, Outcome::Conflict | Outcome::Failed));
+        // A dry run of `--resolve` counts a conflict the agent would be given as handled.
+        let bad = self.branches.iter().any(|b| {
+            let forecast = b
+                .resolution
+                .as_ref()
+                .is_some_and(|r| r.state == super::ResolveState::WouldResolve);
+            matches!(b.outcome, Outcome::Conflict | Outcome::Failed) && !forecast
+        });
         if bad {
             exit::FAILED
         } else {
@@ -137,6 +147,7 @@ pub(super) fn build(
     plan: &Plan,
     options: &Options,
     landed_tip: Option<ObjectId>,
+    mut resolutions: std::collections::BTreeMap<usize, super::ResolveReport>,
 ) -> Report {
     let target = &selection.target;
     let end = plan.stop.unwrap_or(plan.steps.len());
@@ -148,12 +159,13 @@ pub(super) fn build(
             StepKind::Merge => (Outcome::Merge, Vec::new(), None),
             StepKind::AlreadyMerged => (Outcome::AlreadyMerged, Vec::new(), None),
             StepKind::Conflict(paths) => (Outcome::Conflict, paths.clone(), None),
+            StepKind::Resolved(paths) => (Outcome::Resolved, paths.clone(), None),
             StepKind::Failed(reason) => (Outcome::Failed, Vec::new(), Some(reason.clone())),
             StepKind::NotAttempted => (Outcome::NotAttempted, Vec::new(), None),
         };
         let conflicts_with = plan.steps[..i]
             .iter()
-            .filter(|earlier| matches!(earlier.kind, StepKind::FastForward | StepKind::Merge))
+            .filter(|earlier| earlier.kind.moves())
             .filter(|earlier| {
                 conflicts
                     .iter()
@@ -161,7 +173,7 @@ pub(super) fn build(
             })
             .map(|earlier| earlier.branch.clone())
             .collect();
-        let moved = matches!(outcome, Outcome::FastForward | Outcome::Merge);
+        let moved = step.kind.moves();
         branches.push(BranchReport {
             branch: step.branch.clone(),
             task: candidate.task.clone(),
@@ -173,6 +185,7 @@ pub(super) fn build(
             conflicts_with,
             error,
             files_changed: step.touched.len(),
+            resolution: resolutions.remove(&i),
         });
     }
     let after = if options.dry_run {
@@ -180,13 +193,7 @@ pub(super) fn build(
     } else {
         landed_tip
     };
-    let resolve = plan.stop.and_then(|i| {
-        let step = &plan.steps[i];
-        matches!(step.kind, StepKind::Conflict(_)).then(|| Resolution {
-            branch: step.branch.clone(),
-            command: resolve_command(project, selection, &step.branch),
-        })
-    });
+    let resolve = hand_resolution(project, selection, plan, &branches);
     Report {
         target: target.name.clone(),
         worktree: target.worktree.as_ref().map(|wt| wt.path.clone()),
@@ -202,6 +209,34 @@ pub(super) fn build(
         resolve,
         warnings: selection.warnings.clone(),
     }
+}
+
+/// How to finish the first conflict by hand: in the resolve worktree a failed resolution kept,
+/// else with `git merge` in the target's worktree.
+fn hand_resolution(
+    project: &Project,
+    selection: &Selection,
+    plan: &Plan,
+    branches: &[BranchReport],
+) -> Option<Resolution> {
+    plan.stop.and_then(|i| {
+        let step = &plan.steps[i];
+        let kept = branches[i]
+            .resolution
+            .as_ref()
+            .filter(|r| r.state == super::ResolveState::Failed);
+        let command = match kept {
+            Some(kept) => format!(
+                "git -C {} commit",
+                shell_quote(&kept.worktree.to_string_lossy())
+            ),
+            None => resolve_command(project, selection, &step.branch),
+        };
+        matches!(step.kind, StepKind::Conflict(_)).then(|| Resolution {
+            branch: step.branch.clone(),
+            command,
+        })
+    })
 }
 
 fn resolve_command(project: &Project, selection: &Selection, branch: &str) -> String {

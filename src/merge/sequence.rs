@@ -68,12 +68,7 @@ impl<'a> Sequence<'a> {
         message: &str,
     ) -> Result<(StepKind, Option<ObjectId>)> {
         let repo = self.repo;
-        let own: Vec<ObjectId> = repo
-            .rev_walk([theirs])
-            .with_hidden([self.start])
-            .all()?
-            .map(|info| info.map(|info| info.id))
-            .collect::<Result<_, _>>()?;
+        let own = self.own(theirs)?;
         let bases = self.merge_bases(ours, theirs, &own)?;
         let done = match plan::settled(repo, ours, theirs, &bases, message, self.no_ff)? {
             Some(done) => done,
@@ -96,6 +91,26 @@ impl<'a> Sequence<'a> {
             self.gathered.insert(*tip);
         }
         Ok(done)
+    }
+
+    /// `theirs` was merged into the tip by `tip`, a merge commit made outside the sequence (a
+    /// resolved conflict).
+    pub fn resolved(&mut self, theirs: ObjectId, tip: ObjectId) -> Result<()> {
+        let own = self.own(theirs)?;
+        self.gathered.extend(own);
+        self.gathered.insert(tip);
+        Ok(())
+    }
+
+    /// The commits of `theirs` the start does not reach.
+    fn own(&self, theirs: ObjectId) -> Result<Vec<ObjectId>> {
+        Ok(self
+            .repo
+            .rev_walk([theirs])
+            .with_hidden([self.start])
+            .all()?
+            .map(|info| info.map(|info| info.id))
+            .collect::<Result<_, _>>()?)
     }
 
     /// The merge bases of `ours` and `theirs`, whose commits unknown to the start are `own`.

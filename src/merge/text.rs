@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::report::{Outcome, Report};
+use super::ResolveState;
 
 fn short(id: &str) -> &str {
     &id[..id.len().min(7)]
@@ -43,17 +44,35 @@ pub fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             Outcome::Merge if report.dry_run => "clean merge".to_owned(),
             Outcome::Merge => format!("merged -> {}", short(b.commit.as_deref().unwrap_or(""))),
             Outcome::AlreadyMerged => "already merged, skipped".to_owned(),
+            Outcome::Resolved => format!(
+                "resolved {} -> {}",
+                b.conflicts.join(", "),
+                short(b.commit.as_deref().unwrap_or(""))
+            ),
             Outcome::Conflict => format!("CONFLICT in {}", b.conflicts.join(", ")),
             Outcome::Failed => format!("FAILED: {}", b.error.as_deref().unwrap_or("")),
             Outcome::NotAttempted => "not attempted".to_owned(),
         };
-        let moved = matches!(b.outcome, Outcome::FastForward | Outcome::Merge);
+        let moved = matches!(
+            b.outcome,
+            Outcome::FastForward | Outcome::Merge | Outcome::Resolved
+        );
         let what = match (report.dry_run, b.outcome) {
             (true, Outcome::FastForward) => "fast-forward".to_owned(),
             (false, _) if moved && !b.landed => format!("{what} (not landed)"),
             _ => what,
         };
         writeln!(out, "  {:width$}  {what}", b.branch)?;
+        if let Some(r) = &b.resolution {
+            let place = r.worktree.display();
+            let line = match (r.state, &r.error) {
+                (ResolveState::WouldResolve, _) => format!("would be resolved in {place}"),
+                (ResolveState::Failed, Some(why)) => format!("not resolved: {why}"),
+                _ if r.kept => format!("resolved by {}; committed in {place}, kept", r.agent),
+                _ => format!("resolved by {}", r.agent),
+            };
+            writeln!(out, "  {:width$}  ({line})", "")?;
+        }
         if !b.conflicts_with.is_empty() {
             writeln!(
                 out,
@@ -73,10 +92,13 @@ pub fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 fn write_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    let first_bad = report
-        .branches
-        .iter()
-        .position(|b| matches!(b.outcome, Outcome::Conflict | Outcome::Failed));
+    let first_bad = report.branches.iter().position(|b| {
+        let forecast = b
+            .resolution
+            .as_ref()
+            .is_some_and(|r| r.state == ResolveState::WouldResolve);
+        matches!(b.outcome, Outcome::Conflict | Outcome::Failed) && !forecast
+    });
     let clean_before = report.branches[..first_bad.unwrap_or(report.branches.len())]
         .iter()
         .filter(|b| b.commit.is_some())
@@ -127,7 +149,29 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             short(&report.before)
         )?;
     }
-    if let Some(resolve) = &report.resolve {
+    write_next_steps(report, out)
+}
+
+/// How to go on after a conflict: in the kept resolve worktree, or by hand with git.
+fn write_next_steps(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let kept = report
+        .branches
+        .iter()
+        .filter_map(|b| b.resolution.as_ref())
+        .find(|r| r.state == ResolveState::Failed);
+    if let (Some(resolve), Some(kept)) = (&report.resolve, kept) {
+        writeln!(
+            out,
+            "the merge of {} is in progress in {}: resolve it there, then",
+            resolve.branch,
+            kept.worktree.display()
+        )?;
+        writeln!(out, "  {}", resolve.command)?;
+        writeln!(
+            out,
+            "and run git agents merge --resolve again: it takes that commit and goes on"
+        )?;
+    } else if let Some(resolve) = &report.resolve {
         writeln!(out, "resolve {} by hand with:", resolve.branch)?;
         writeln!(out, "  {}", resolve.command)?;
         writeln!(

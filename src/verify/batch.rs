@@ -55,7 +55,7 @@ pub struct Verdict {
 ///
 /// Each check is the built-in one (the contracts are unchanged) and then the task's check
 /// command, if it has one, run in its workspace; verdicts come back in task order and are
-/// recorded in the state, where [`merge`](crate::merge) looks for them. A failed check is not an
+/// recorded in the state, where `git agents merge` looks for them. A failed check is not an
 /// error: its verdict has `passed` false.
 ///
 /// # Errors

@@ -8,6 +8,7 @@ mod failures;
 mod local_changes;
 mod many;
 mod oracle;
+mod resolve;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -16,6 +16,7 @@ use crate::common::{stderr, stdout, Env};
 use crate::fake_api::{Failure, FakeApi, Step};
 
 mod argv;
+mod resolve;
 mod streams;
 
 /// The directory holding `claude` and `codex`: `$GIT_AGENTS_REAL_AGENTS`, else the place
@@ -92,6 +93,19 @@ pub(crate) fn spawn(
     vars: &[(&str, String)],
     args: &[&str],
 ) -> std::process::Output {
+    real_agents_cmd(env, dir, vars)
+        .arg("spawn")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `git agents` as [`spawn`] runs it: the real agents on PATH, sealed from the host's network.
+pub(crate) fn real_agents_cmd(
+    env: &Env,
+    dir: &Path,
+    vars: &[(&str, String)],
+) -> assert_cmd::Command {
     let mut cmd = env.cmd();
     for key in [
         "OPENAI_API_KEY",
@@ -119,7 +133,7 @@ pub(crate) fn spawn(
     for (key, value) in vars {
         cmd.env(key, value);
     }
-    cmd.arg("spawn").args(args).output().unwrap()
+    cmd
 }
 
 fn claude_vars(base_url: String, key: Option<&str>) -> Vec<(&'static str, String)> {

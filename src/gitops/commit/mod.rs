@@ -76,6 +76,12 @@ pub fn commit_all(
     })
 }
 
+/// Stage every change in the worktree of `repo` as [`commit_all`] does and return the tree of
+/// the index, without committing (a merge resolution commits it with two parents itself).
+pub fn stage_tree(repo: &gix::Repository) -> Result<ObjectId> {
+    Ok(stage_all(repo, &|_| false, true)?.tree)
+}
+
 /// The same change detection without writing anything: which paths would `commit_all` stage?
 ///
 /// Objects are hashed into memory only; neither the index nor the object database is touched.

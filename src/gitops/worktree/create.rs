@@ -38,9 +38,35 @@ pub fn add(
     cone: Option<&[String]>,
     interrupt: &AtomicBool,
 ) -> Result<()> {
+    let head = format!("ref: {full_name}\n");
+    add_with_head(repo, state_dir, task, dest, &head, cone, interrupt)
+}
+
+/// [`add`] with a detached `HEAD` at `commit` instead of a branch.
+pub fn add_detached(
+    repo: &gix::Repository,
+    state_dir: &Path,
+    owner: &str,
+    dest: &Path,
+    commit: gix::ObjectId,
+    interrupt: &AtomicBool,
+) -> Result<()> {
+    let head = format!("{commit}\n");
+    add_with_head(repo, state_dir, owner, dest, &head, None, interrupt)
+}
+
+fn add_with_head(
+    repo: &gix::Repository,
+    state_dir: &Path,
+    task: &str,
+    dest: &Path,
+    head: &str,
+    cone: Option<&[String]>,
+    interrupt: &AtomicBool,
+) -> Result<()> {
     let context = || format!("adding the worktree {}", dest.display());
     let dest = absolute(dest).with_context(context)?;
-    let admin = register(repo, state_dir, task, &dest, full_name, cone).with_context(context)?;
+    let admin = register(repo, state_dir, task, &dest, head, cone).with_context(context)?;
     let existed = dest.exists();
     match check_out(repo, &admin, &dest, interrupt) {
         Ok(()) => fs::remove_file(admin.join("locked"))
@@ -71,7 +97,7 @@ fn register(
     state_dir: &Path,
     task: &str,
     dest: &Path,
-    full_name: &str,
+    head: &str,
     cone: Option<&[String]>,
 ) -> Result<PathBuf> {
     let worktrees = repo.common_dir().canonicalize()?.join("worktrees");
@@ -85,7 +111,7 @@ fn register(
     let aside = state_dir
         .join(NEW)
         .join(format!("{}-{id}", std::process::id()));
-    let written = write_admin(repo, &aside, task, dest, full_name)
+    let written = write_admin(repo, &aside, task, dest, head)
         .and_then(|()| match cone {
             Some(dirs) => crate::gitops::sparse::write_admin(&aside, dirs),
             None => Ok(()),
@@ -120,7 +146,7 @@ fn write_admin(
     aside: &Path,
     task: &str,
     dest: &Path,
-    full_name: &str,
+    head: &str,
 ) -> Result<()> {
     if aside.symlink_metadata().is_ok() {
         delete::remove_tree(aside)?;
@@ -132,7 +158,7 @@ fn write_admin(
     let dot_git = dest.join(".git");
     write("gitdir", &path_line(&dot_git)?)?;
     write("commondir", b"../..\n")?;
-    write("HEAD", format!("ref: {full_name}\n").as_bytes())?;
+    write("HEAD", head.as_bytes())?;
     write(MARKER, format!("{task}\n").as_bytes())?;
     write(
         "locked",

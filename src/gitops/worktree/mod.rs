@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-pub use create::add;
+pub use create::{add, add_detached};
 pub use delete::{remove_tree, unregister};
 pub use leftovers::sweep;
 pub use repair::repair;

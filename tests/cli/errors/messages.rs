@@ -722,4 +722,30 @@ fn pushing_and_opening_requests() {
     std::os::unix::fs::symlink(git, bin.join("git")).unwrap();
     cmd.env("PATH", &bin);
     snap_cmd("pr_without_gh", &env, cmd, &["pr"]);
+fn merge_resolve() {
+    let env = Env::new();
+    env.write("f.txt", "base\n");
+    env.task("b", "# b\n");
+    env.commit_all("task b");
+    env.git(&["switch", "-q", "-c", "feature/b"]);
+    env.write("f.txt", "from b\n");
+    env.commit_all("b");
+    env.git(&["switch", "-q", "main"]);
+    env.write("f.txt", "from main\n");
+    env.commit_all("main");
+    snap_report(
+        "merge_resolve_markers_left",
+        &env,
+        &["merge", "--resolve", "--command", "fake-agent echo looked"],
+    );
+    // The worktree kept, then something else in its place.
+    let kept = env.root().join("repo.agents/main-resolve-b");
+    env.git(&["worktree", "remove", "--force", kept.to_str().unwrap()]);
+    std::fs::create_dir_all(&kept).unwrap();
+    std::fs::write(kept.join("notes.txt"), "mine\n").unwrap();
+    snap(
+        "merge_resolve_worktree_in_the_way",
+        &env,
+        &["merge", "--resolve", "--command", "fake-agent unmark f.txt"],
+    );
 }

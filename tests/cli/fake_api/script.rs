@@ -4,6 +4,9 @@
 //! An instruction is `Create PATH containing "TEXT".` or ``Run `COMMAND`.``; a task file may
 //! hold several, carried out in order. They may also stand in the prompt itself, and then the
 //! model carries them out at once.
+//!
+//! A `git agents merge --resolve` prompt (`Resolve the conflicts in: `PATH``) is answered by
+//! reading PATH and writing it back with both sides kept and the conflict markers dropped.
 
 /// The model's next move in a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +33,16 @@ impl Conversation {
     pub fn next_step(&self) -> Step {
         let prompt = self.user_texts.join("\n");
         let results = &self.tool_results;
+        if let Some(path) = conflicted_file(&prompt) {
+            return match results.as_slice() {
+                [] => Step::Read(path),
+                [read] => Step::Write {
+                    path,
+                    content: unmarked(read),
+                },
+                _ => finish(results),
+            };
+        }
         let direct = instructions(&prompt);
         if !direct.is_empty() {
             return direct
@@ -116,6 +129,39 @@ fn task_file(prompt: &str) -> Option<String> {
     })
 }
 
+/// The first file a resolve prompt names.
+fn conflicted_file(prompt: &str) -> Option<String> {
+    let (_, rest) = prompt.split_once("Resolve the conflicts in: `")?;
+    let (path, _) = rest.split_once('`')?;
+    Some(path.to_owned())
+}
+
+/// A file as a Read tool shows it (`     1\tline` or `     1→line`, perhaps a reminder after
+/// it), back as its text with every conflict marker line left out.
+fn unmarked(read: &str) -> String {
+    let body = read.split("<system-reminder>").next().unwrap_or("");
+    let mut text = String::new();
+    for line in body.lines() {
+        let numbered = line.trim_start();
+        let digits = numbered.trim_start_matches(|c: char| c.is_ascii_digit());
+        let line = match digits.len() < numbered.len() {
+            true => digits
+                .strip_prefix('\t')
+                .or_else(|| digits.strip_prefix('→'))
+                .unwrap_or(line),
+            false => line,
+        };
+        let marker =
+            line.starts_with("<<<<<<< ") || line.starts_with(">>>>>>> ") || line == "=======";
+        if !(marker || line.is_empty() && numbered.is_empty()) {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    // Read shows the empty line after the last newline as a numbered line of its own.
+    format!("{}\n", text.trim_end_matches('\n'))
+}
+
 /// Quote `s` for a POSIX shell.
 pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
@@ -156,4 +202,19 @@ fn the_script_reads_the_task_file_then_writes_then_finishes() {
     c.tool_results.push("".into());
     assert!(matches!(c.next_step(), Step::Finish(_)));
     assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    let mut resolve = Conversation {
+        user_texts: vec!["git merge x stopped.\n\nResolve the conflicts in: `f.txt`\n".into()],
+        tool_results: vec![],
+    };
+    assert_eq!(resolve.next_step(), Step::Read("f.txt".into()));
+    resolve.tool_results.push(
+        "     1\t<<<<<<< HEAD\n     2\ta\n     3\t=======\n     4\tb\n     5\t>>>>>>> x\n".into(),
+    );
+    assert_eq!(
+        resolve.next_step(),
+        Step::Write {
+            path: "f.txt".into(),
+            content: "a\nb\n".into()
+        }
+    );
 }
