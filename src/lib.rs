@@ -60,6 +60,7 @@ mod text;
 // What the `git-agents` binary (and the commit oracle tests) reach into besides the API below,
 // each `#![doc(hidden)]`: not for other callers.
 pub mod agent;
+pub mod backend;
 pub mod clean;
 pub mod config;
 pub mod done;

@@ -33,6 +33,8 @@ pub use resolve::{Program, Resolver, TaskSettings};
 pub mod keys;
 mod ports;
 pub use ports::PortRange;
+mod backend;
+pub use backend::{Backend, Place, SlurmSettings};
 
 pub mod defaults;
 
@@ -148,6 +150,8 @@ pub struct Overrides {
     pub mode: Option<Mode>,
     /// Check new worktrees out sparse, over the task's scope (`--sparse`, `--no-sparse`).
     pub sparse: Option<bool>,
+    /// Where agents run (`--backend`).
+    pub backend: Option<Backend>,
 }
 
 crate::builder::setters!(Overrides {
@@ -171,6 +175,8 @@ crate::builder::setters!(Overrides {
     mode: some Mode,
     /// Check new worktrees out sparse over the task's scope (`agents.sparse`).
     sparse: some bool,
+    /// Where agents run (`agents.backend`).
+    backend: some Backend,
 });
 
 /// Every `agents.*` setting in effect: flags applied over git config over the defaults.
@@ -248,6 +254,8 @@ pub struct Settings {
     /// Commands run in each new workspace before its agent (`agents.setup`, repeated), each
     /// with where it was set.
     pub setup: Vec<Setting<Template>>,
+    /// Where agents run (`agents.backend`) and what Slurm jobs ask for (`agents.slurm.*`).
+    pub backend: Setting<Place>,
 }
 
 /// Whether branches named `<prefix><task>` are branches git accepts and can name on its command
@@ -343,6 +351,7 @@ impl Settings {
             port_range: ports::read(config)?,
             sparse: sparse(config, overrides)?,
             setup: read::templates(config, keys::SETUP, "npm ci")?,
+            backend: backend::read(config, overrides.backend)?,
         })
     }
 }

@@ -36,6 +36,8 @@ pub struct Context<'a> {
     pub plain_copy_noted: std::sync::atomic::AtomicBool,
     /// Workspaces set up in this run: tasks that share one set it up once.
     pub set_up: super::setup::SetUp,
+    /// Where agents run (`agents.backend`).
+    pub place: &'a crate::backend::Place,
 }
 
 /// How a task ended.
@@ -249,6 +251,10 @@ fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState
             let budget = task.budget_usd.unwrap_or(0.0);
             let message = format!("over budget: passed ${budget:.2}{said}{note}");
             (Status::OverBudget, None, Some(message))
+        }
+        Exit::OutOfMemory => {
+            let message = format!("oom: its job ran out of memory{said}{note}");
+            (Status::Failed, None, Some(message))
         }
         Exit::Code(code) => {
             let label = match kind {
