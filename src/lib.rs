@@ -93,6 +93,6 @@ pub use progress::{Callback, Event, Reporter, Silent};
 pub use repo::Project;
 pub use runner::{Capabilities, InterruptHandle, Runner};
 pub use spawn::{run, spawn, Enforcement, Plan, SpawnOptions, SpawnReport};
-pub use state::{Status, TaskState, VerifyResult};
+pub use state::{SchedulerJob, Status, TaskState, VerifyResult};
 pub use status::{collect as status, StatusOptions, StatusReport, Target, TaskStatus, Worktree};
 pub use verify::{verify_tasks as verify, Verdict, VerifyOptions};

@@ -27,6 +27,14 @@ pub(crate) struct Attempt<'a> {
     pub store: &'a Store,
 }
 
+/// Refuse, before anything is created, a backend that cannot run here.
+pub(crate) fn check(place: &Place) -> Result<()> {
+    match place.backend {
+        Backend::Local => Ok(()),
+        Backend::Slurm => slurm::check(),
+    }
+}
+
 /// Run one attempt's `job` to its end on `place`'s backend.
 pub(crate) fn run(
     place: &Place,

@@ -232,11 +232,14 @@ fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState
             (Status::Interrupted, None, message)
         }
         Exit::TimedOut => {
-            let limit = task
-                .timeout
-                .map(|t| humantime::format_duration(t).to_string())
-                .unwrap_or_default();
-            let message = format!("no exit within {limit}{note}");
+            // With no limit of git-agents', the batch scheduler's ended it.
+            let message = match task.timeout {
+                Some(limit) => format!(
+                    "no exit within {}{note}",
+                    humantime::format_duration(limit)
+                ),
+                None => format!("ran past its job's time limit{note}"),
+            };
             (Status::TimedOut, None, Some(message))
         }
         Exit::Hung => {

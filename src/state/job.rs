@@ -11,11 +11,15 @@ pub struct SchedulerJob {
     pub id: String,
     /// Its Slurm state when last looked at (`PENDING`, `RUNNING`, `COMPLETED`, ...).
     pub state: String,
-    /// The run and attempt it is.
+    /// The run it belongs to.
     pub run: u32,
+    /// Its attempt in that run, from 1.
     pub attempt: u32,
     /// Where the job writes how its agent ended.
     pub result: PathBuf,
+    /// The jobs it was to start after (`--dependency=afterok`): its dependencies' of the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
 }
 
 impl SchedulerJob {

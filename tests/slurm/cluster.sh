@@ -36,7 +36,8 @@ start() {
 
     local host cpus mem port
     host=$(hostname -s)
-    cpus=$(nproc)
+    # More CPUs than the machine has, so that the tests' jobs run side by side (they mostly wait).
+    cpus=$(( $(nproc) * 8 ))
     mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / 2 ))
     # Ports from the directory's name, so that two clusters on one machine do not clash.
     port=$(( 17000 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 2000 * 2 ))
@@ -62,9 +63,10 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
-DefMemPerCPU=256
+DefMemPerCPU=64
 SchedulerType=sched/backfill
 MpiDefault=none
+SlurmdParameters=config_overrides
 ReturnToService=2
 MinJobAge=3600
 KillWait=5
@@ -72,7 +74,7 @@ InactiveLimit=0
 SlurmctldTimeout=30
 SlurmdTimeout=30
 NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
-PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
+PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
     export SLURM_CONF=$conf
     slurmctld -c -f "$conf"

@@ -63,6 +63,41 @@ fn left_running(attempt: &Attempt<'_>) -> Result<Option<SchedulerJob>> {
     })
 }
 
+/// `job` with the state Slurm gives it now, when the record says it has not ended; as
+/// recorded when Slurm cannot be asked.
+pub fn now(job: &SchedulerJob) -> SchedulerJob {
+    let mut job = job.clone();
+    if job.active() {
+        match scontrol::show(&job.id) {
+            Ok(Some(info)) => job.state = info.state,
+            Ok(None) => job.state = "GONE".into(),
+            Err(_) => {}
+        }
+    }
+    job
+}
+
+/// Slurm's clients are on PATH, and git-agents' binary can be a job script's interpreter.
+pub(crate) fn check() -> Result<()> {
+    use crate::error::{Error, Fix};
+    for program in ["sbatch", "scontrol", "scancel"] {
+        if which::which(program).is_err() {
+            let why = format!("the slurm backend needs Slurm's {program}, which is not on PATH");
+            return Err(Error::usage(why)
+                .with_fix(Fix::Text(
+                    "install Slurm's client commands (Debian: slurm-client), or run with --backend local".into(),
+                ))
+                .into());
+        }
+    }
+    if let Err(err) = script::interpreter_line(&interpreter()?) {
+        return Err(Error::usage(format!("{err}"))
+            .with_fix(Fix::Text("or run with --backend local".into()))
+            .into());
+    }
+    Ok(())
+}
+
 /// Write the job script and `sbatch` it.
 fn submit(
     settings: &SlurmSettings,
@@ -99,6 +134,7 @@ fn submit(
         run: attempt.run,
         attempt: attempt.attempt,
         result,
+        after: attempt.after.clone(),
     })
 }
 

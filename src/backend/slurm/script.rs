@@ -112,15 +112,21 @@ pub fn parse_exit(word: &str) -> Option<Exit> {
     })
 }
 
-/// The script's text: the interpreter line, what it is, then the spec.
-pub fn text(interpreter: &Path, task: &str, spec: &Spec) -> Result<String> {
+/// `#!INTERPRETER __slurm-job`; a path the kernel would cut short is refused.
+pub fn interpreter_line(interpreter: &Path) -> Result<String> {
     let interpreter = interpreter.to_string_lossy();
     if interpreter.chars().any(char::is_whitespace) || interpreter.len() > 200 {
         bail!("the path of git-agents ({interpreter}) cannot start a job script: it holds a space or is longer than 200 bytes; install git-agents at a shorter path without spaces");
     }
+    Ok(format!("#!{interpreter} {SUBCOMMAND}"))
+}
+
+/// The script's text: the interpreter line, what it is, then the spec.
+pub fn text(interpreter: &Path, task: &str, spec: &Spec) -> Result<String> {
     let task = crate::text::one_line(task);
     Ok(format!(
-        "#!{interpreter} {SUBCOMMAND}\n# git-agents job of task {task}: read by git-agents, never by a shell\n{}\n",
+        "{}\n# git-agents job of task {task}: read by git-agents, never by a shell\n{}\n",
+        interpreter_line(interpreter)?,
         serde_json::to_string(spec)?
     ))
 }
