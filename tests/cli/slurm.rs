@@ -124,8 +124,10 @@ fn four_tasks_through_slurm_commit_what_the_local_backend_commits() {
         assert_eq!(strip(&slurm), strip(&local), "{task}");
     }
     fsck_and_worktrees_pass(&slurm);
-    let status = slurm.git_in(&slurm.workspace("beta"), &["status", "--porcelain"]);
-    assert_eq!(status, "");
+    for (task, _) in FOUR {
+        let status = |env: &Env| env.git_in(&env.workspace(task), &["status", "--porcelain"]);
+        assert_eq!(status(&slurm), status(&local), "{task}");
+    }
 }
 
 #[test]
