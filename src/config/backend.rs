@@ -104,7 +104,7 @@ pub fn read(config: &gix::config::File, flag: Option<Backend>) -> Result<Setting
             config,
             keys::SLURM_TIME,
             "is no Slurm time limit (minutes, or [D-]H:M:S)",
-            "2:00:00",
+            "120",
             |raw| {
                 let ok = !raw.is_empty()
                     && raw

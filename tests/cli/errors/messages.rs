@@ -702,3 +702,25 @@ fn logs_of_runs() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     snap("logs_latest_run_without_a_log", &env, &["logs", "t"]);
 }
+
+#[test]
+fn slurm_backend() {
+    let env = with_task("# t\n");
+    env.git(&["config", "agents.backend", "cloud"]);
+    snap("bad_backend", &env, &["spawn", "--command", "true"]);
+    env.git(&["config", "agents.backend", "slurm"]);
+    env.git(&["config", "agents.slurm.time", "an hour"]);
+    snap("bad_slurm_time", &env, &["spawn", "--command", "true"]);
+    env.git(&["config", "--unset", "agents.slurm.time"]);
+    // Slurm's commands are on no PATH the agent's program is on.
+    let mut cmd = env.cmd();
+    cmd.env("PATH", agents_dir());
+    snap_cmd(
+        "slurm_not_installed",
+        &env,
+        cmd,
+        &["spawn", "--command", "fake-agent"],
+    );
+    let branches = env.git(&["branch", "--list", "feature/*"]);
+    assert_eq!(branches, "", "a backend that cannot run creates nothing");
+}
