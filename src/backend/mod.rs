@@ -5,14 +5,14 @@
 
 pub mod slurm;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
 pub use crate::config::{Backend, Place, SlurmSettings};
 
 use crate::runner::{Job, LineSink, Live, Outcome, Runner};
-use crate::state::Store;
+use crate::state::{SchedulerJob, Store, TaskState};
 
 /// One attempt of a task, as a backend that runs it elsewhere needs to know it.
 pub(crate) struct Attempt<'a> {
@@ -25,6 +25,22 @@ pub(crate) struct Attempt<'a> {
     /// Where job scripts and results go (`<git-common-dir>/agents/slurm/`).
     pub dir: PathBuf,
     pub store: &'a Store,
+}
+
+/// Set the logs of a task's last run aside (see `logs::runs`) as a new run starts, unless
+/// its record holds a job an earlier spawn left queued or running, which still writes them
+/// and is to be followed again: that job is returned.
+pub(crate) fn logs_aside(
+    place: &Place,
+    record: Option<&TaskState>,
+    log: &Path,
+) -> Result<Option<SchedulerJob>> {
+    let job = record.and_then(|r| r.slurm.as_ref());
+    let job = job.filter(|j| place.backend == Backend::Slurm && j.active());
+    if job.is_none() {
+        crate::logs::runs::set_aside(log, record.map_or(0, |r| r.run))?;
+    }
+    Ok(job.cloned())
 }
 
 /// Refuse, before anything is created, a backend that cannot run here.

@@ -166,7 +166,10 @@ impl Settings {
     fn backend_entries(&self) -> Vec<Entry> {
         let slurm = &self.backend.value.slurm;
         vec![
-            entry(keys::BACKEND, Some(&shown(&self.backend, |p| p.backend.to_string()))),
+            entry(
+                keys::BACKEND,
+                Some(&shown(&self.backend, |p| p.backend.to_string())),
+            ),
             entry(keys::SLURM_PARTITION, slurm.partition.as_ref()),
             entry(keys::SLURM_TIME, slurm.time.as_ref()),
             entry(keys::SLURM_CPUS, slurm.cpus.as_ref()),

@@ -33,8 +33,8 @@ pub use resolve::{Program, Resolver, TaskSettings};
 pub mod keys;
 mod ports;
 pub use ports::PortRange;
-mod backend;
-pub use backend::{Backend, Place, SlurmSettings};
+mod place;
+pub use place::{Backend, Place, SlurmSettings};
 
 pub mod defaults;
 
@@ -286,6 +286,7 @@ impl Settings {
         };
         let (allow_write, allow_write_origin) = read::paths(config, keys::ALLOW_WRITE);
         let (copy, copy_origin) = read::paths(config, keys::COPY);
+        let copy = copy.iter().map(|p| p.to_string_lossy().into_owned());
         Ok(Settings {
             tasks_dir: read::path(config, keys::TASKS_DIR, defaults::TASKS_DIR),
             contracts_dir: read::path(config, keys::CONTRACTS_DIR, defaults::CONTRACTS_DIR),
@@ -343,15 +344,12 @@ impl Settings {
                 .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
             kill_grace: read::duration(config, keys::KILL_GRACE)?
                 .unwrap_or(Setting::default(defaults::KILL_GRACE)),
-            copy: copy
-                .into_iter()
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect(),
+            copy: copy.collect(),
             copy_origin,
             port_range: ports::read(config)?,
             sparse: sparse(config, overrides)?,
             setup: read::templates(config, keys::SETUP, "npm ci")?,
-            backend: backend::read(config, overrides.backend)?,
+            backend: place::read(config, overrides.backend)?,
         })
     }
 }

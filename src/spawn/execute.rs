@@ -36,7 +36,6 @@ pub struct Context<'a> {
     pub plain_copy_noted: std::sync::atomic::AtomicBool,
     /// Workspaces set up in this run: tasks that share one set it up once.
     pub set_up: super::setup::SetUp,
-    /// Where agents run (`agents.backend`).
     pub place: &'a crate::backend::Place,
 }
 
@@ -232,14 +231,10 @@ fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState
             (Status::Interrupted, None, message)
         }
         Exit::TimedOut => {
-            // With no limit of git-agents', the batch scheduler's ended it.
-            let message = match task.timeout {
-                Some(limit) => format!(
-                    "no exit within {}{note}",
-                    humantime::format_duration(limit)
-                ),
-                None => format!("ran past its job's time limit{note}"),
-            };
+            let limit = task.timeout.map_or("its job's time limit".into(), |t| {
+                humantime::format_duration(t).to_string()
+            });
+            let message = format!("no exit within {limit}{note}");
             (Status::TimedOut, None, Some(message))
         }
         Exit::Hung => {
@@ -255,10 +250,7 @@ fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState
             let message = format!("over budget: passed ${budget:.2}{said}{note}");
             (Status::OverBudget, None, Some(message))
         }
-        Exit::OutOfMemory => {
-            let message = format!("oom: its job ran out of memory{said}{note}");
-            (Status::Failed, None, Some(message))
-        }
+        Exit::OutOfMemory => (Status::Failed, None, Some(format!("oom{said}{note}"))),
         Exit::Code(code) => {
             let label = match kind {
                 Some(FailureKind::Exit) | None => format!("exit {code}"),

@@ -363,14 +363,10 @@ fn queue_all(plan: &Plan, store: &Store, reporter: &dyn Reporter) -> Result<()> 
         });
     }
     let state = store.load()?;
+    let place = &plan.project.settings.backend.value;
     for task in &plan.tasks {
-        let previous = state.tasks.get(&task.task.name).map_or(0, |r| r.run);
-        // A batch job an earlier spawn left running still writes its log: it is followed, not set aside.
-        let job = state.tasks.get(&task.task.name).and_then(|r| r.slurm.clone());
-        let job = job.filter(|j| j.active() && plan.project.settings.backend.value.backend != crate::config::Backend::Local);
-        if job.is_none() {
-            crate::logs::runs::set_aside(&task.log, previous)?;
-        }
+        // A batch job an earlier spawn left running still writes its log: followed, not set aside.
+        let job = crate::backend::logs_aside(place, state.tasks.get(&task.task.name), &task.log)?;
         store.update(&task.task.name, |old| {
             let mut record = queued_record(task, None);
             record.slurm = job;

@@ -183,7 +183,12 @@ fn slurms_time_limit_ends_a_task_as_timed_out() {
     env.git(&["config", "agents.slurm.time", "1"]);
     let out = env
         .cmd()
-        .args(["spawn", "--backend=slurm", "--timeout=off", "--idle-timeout=off"])
+        .args([
+            "spawn",
+            "--backend=slurm",
+            "--timeout=off",
+            "--idle-timeout=off",
+        ])
         .args(["--json", "--command", "fake-agent hang"])
         .output()
         .unwrap();
@@ -222,7 +227,12 @@ fn a_dependent_task_is_a_job_after_its_dependencys() {
     assert!(job_field(&child, "StartTime") >= job_field(&base, "EndTime"));
     let from_base = env.git(&["show", "feature/child:base.txt"]);
     assert_eq!(from_base, "from-base\n");
-    env.git(&["merge-base", "--is-ancestor", "feature/base", "feature/child"]);
+    env.git(&[
+        "merge-base",
+        "--is-ancestor",
+        "feature/base",
+        "feature/child",
+    ]);
 }
 
 fn hanging_tasks(env: &Env, names: &[&str]) {
@@ -241,10 +251,18 @@ fn ctrl_c_cancels_every_job_of_the_run() {
     hanging_tasks(&env, &names);
     let child = background(
         &env,
-        &["spawn", "--backend", "slurm", "--command", "fake-agent hang"],
+        &[
+            "spawn",
+            "--backend",
+            "slurm",
+            "--command",
+            "fake-agent hang",
+        ],
     );
     wait_for("every task's job", Duration::from_secs(60), || {
-        names.iter().all(|n| !record(&env, n)["slurm"]["id"].is_null())
+        names
+            .iter()
+            .all(|n| !record(&env, n)["slurm"]["id"].is_null())
     });
     let ids: Vec<String> = names.iter().map(|n| job_id(&env, n)).collect();
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
@@ -278,7 +296,7 @@ fn a_spawn_after_git_agents_was_killed_follows_the_job_still_running() {
     let id = job_id(&env, "reattach");
     first.kill().unwrap();
     first.wait().unwrap();
-    assert!(in_squeue(&[id.clone()]).contains("RUNNING"));
+    assert!(in_squeue(std::slice::from_ref(&id)).contains("RUNNING"));
 
     let out = env.cmd().args(["status"]).output().unwrap();
     let table = stdout(&out);
@@ -287,9 +305,11 @@ fn a_spawn_after_git_agents_was_killed_follows_the_job_still_running() {
 
     let second = background(&env, &args);
     let pid = second.id();
-    wait_for("the second spawn to take the task", Duration::from_secs(30), || {
-        record(&env, "reattach")["pid"] == pid
-    });
+    wait_for(
+        "the second spawn to take the task",
+        Duration::from_secs(30),
+        || record(&env, "reattach")["pid"] == pid,
+    );
     std::fs::write(&release, "").unwrap();
     let out = second.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -105,14 +105,22 @@ fn submit(
     job: &Job,
     attempt: &Attempt<'_>,
 ) -> Result<SchedulerJob> {
-    let stem = format!("{}-run{}-attempt{}", attempt.slug, attempt.run, attempt.attempt);
+    let stem = format!(
+        "{}-run{}-attempt{}",
+        attempt.slug, attempt.run, attempt.attempt
+    );
     let result = attempt.dir.join(format!("{stem}.result.json"));
     let _ = std::fs::remove_file(&result);
     let spec = script::Spec::of(job, runner.grace(), result.clone());
     let script = attempt.dir.join(format!("{stem}.job"));
     let text = script::text(&interpreter()?, attempt.task, &spec)?;
     script::write_atomic(&script, text.as_bytes())?;
-    let argv = sbatch_args(settings, job, attempt, &attempt.dir.join(format!("{stem}.out")));
+    let argv = sbatch_args(
+        settings,
+        job,
+        attempt,
+        &attempt.dir.join(format!("{stem}.out")),
+    );
     let out = Command::new("sbatch")
         .args(&argv)
         .arg(&script)
@@ -164,11 +172,20 @@ fn sbatch_args(
         }
     };
     put("time", time);
-    put("partition", settings.partition.as_ref().map(|p| p.value.clone()));
-    put("cpus-per-task", settings.cpus.as_ref().map(|c| c.value.to_string()));
+    put(
+        "partition",
+        settings.partition.as_ref().map(|p| p.value.clone()),
+    );
+    put(
+        "cpus-per-task",
+        settings.cpus.as_ref().map(|c| c.value.to_string()),
+    );
     put("mem", settings.mem.as_ref().map(|m| m.value.clone()));
     if !attempt.after.is_empty() {
-        put("dependency", Some(format!("afterok:{}", attempt.after.join(":"))));
+        put(
+            "dependency",
+            Some(format!("afterok:{}", attempt.after.join(":"))),
+        );
         put("kill-on-invalid-dep", Some("yes".into()));
     }
     args.extend(settings.args.iter().map(Into::into));
@@ -227,7 +244,11 @@ fn follow(
             scontrol::cancel(&submitted.id)?;
             cancelled = true;
         }
-        let pause = if started.elapsed() < Duration::from_secs(10) { 200 } else { 1000 };
+        let pause = if started.elapsed() < Duration::from_secs(10) {
+            200
+        } else {
+            1000
+        };
         std::thread::sleep(Duration::from_millis(pause));
     };
     tail.pump(live, sink);

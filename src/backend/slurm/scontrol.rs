@@ -124,7 +124,10 @@ mod tests {
     fn states_and_exit_codes_read_as_attempt_ends() {
         let line = "JobId=7 JobName=git-agents/a JobState=FAILED Reason=NonZeroExitCode Dependency=(null) ExitCode=3:0 RunTime=00:00:01";
         let info = parse(line).unwrap();
-        assert_eq!((info.state.as_str(), info.code, info.signal), ("FAILED", 3, 0));
+        assert_eq!(
+            (info.state.as_str(), info.code, info.signal),
+            ("FAILED", 3, 0)
+        );
         assert!(info.ended());
         assert_eq!(info.exit(), Exit::Code(3));
         let state = |s: &str| parse(&format!("JobState={s} ExitCode=0:15")).unwrap();

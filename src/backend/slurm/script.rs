@@ -133,7 +133,8 @@ pub fn text(interpreter: &Path, task: &str, spec: &Spec) -> Result<String> {
 
 /// The spec of the script at `path`: its first line that is no comment.
 pub fn read(path: &Path) -> Result<Spec> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let body = text
         .lines()
         .find(|l| !l.starts_with('#') && !l.trim().is_empty())

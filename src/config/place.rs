@@ -1,4 +1,4 @@
-//! `agents.backend` and `agents.slurm.*`: where agents run (see `crate::backend`).
+//! `agents.backend` and `agents.slurm.*`: where agents run, and what Slurm jobs ask for.
 
 use anyhow::Result;
 
@@ -49,7 +49,6 @@ pub struct Place {
     pub backend: Backend,
     pub slurm: SlurmSettings,
 }
-
 
 /// `agents.slurm.*`: what every job of a run asks Slurm for. Unset values are left to the
 /// cluster's defaults.
