@@ -58,7 +58,9 @@ fn left_running(attempt: &Attempt<'_>) -> Result<Option<SchedulerJob>> {
         return Ok(None);
     }
     Ok(match scontrol::show(&job.id)? {
-        Some(info) if !info.ended() || job.result.is_file() => Some(job),
+        Some(info) if !info.ended() => Some(job),
+        // Ended unseen, even if Slurm has forgotten it since: its result tells.
+        _ if job.result.is_file() => Some(job),
         _ => None,
     })
 }
@@ -217,7 +219,7 @@ fn follow(
     tail: &mut tail::Tail,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    let mut cancelled = false;
+    let (mut cancelled, mut cancel_failures) = (false, 0);
     let info = loop {
         let info = scontrol::show(&submitted.id)?;
         tail.pump(live, sink);
@@ -241,8 +243,12 @@ fn follow(
             ended => break ended,
         }
         if runner.is_interrupted() && !cancelled {
-            scontrol::cancel(&submitted.id)?;
-            cancelled = true;
+            // A job that ends just now cannot be cancelled: the next look tells.
+            match scontrol::cancel(&submitted.id) {
+                Ok(()) => cancelled = true,
+                Err(err) if cancel_failures >= 10 => return Err(err),
+                Err(_) => cancel_failures += 1,
+            }
         }
         let pause = if started.elapsed() < Duration::from_secs(10) {
             200
