@@ -16,7 +16,7 @@ use crate::real_agents::in_ci;
 
 /// Whether a cluster answers; says why not otherwise (and fails in CI).
 fn cluster() -> bool {
-    let why = match std::env::var_os("SLURM_CONF") {
+    let why = match std::env::var_os("SLURM_CONF").filter(|v| !v.is_empty()) {
         None => "SLURM_CONF is not set: start a cluster with `tests/slurm/cluster.sh start DIR` and export the SLURM_CONF it prints".to_owned(),
         Some(_) => match Command::new("scontrol").arg("ping").output() {
             Ok(out) if out.status.success() && stdout(&out).contains("UP") => return true,
@@ -319,4 +319,33 @@ fn a_spawn_after_git_agents_was_killed_follows_the_job_still_running() {
     let log = std::fs::read_to_string(env.log("reattach")).unwrap();
     assert!(log.ends_with("finished\n"), "{log}");
     fsck_and_worktrees_pass(&env);
+}
+
+#[test]
+fn a_retry_is_a_new_job() {
+    if !cluster() {
+        return;
+    }
+    let env = Env::new();
+    let marker = env.scratch("failed-once");
+    env.task("flaky", "# flaky\n");
+    let command = format!(
+        "fake-agent fail-once {} write flaky.txt finally",
+        marker.display()
+    );
+    let out = env
+        .cmd()
+        .args(["spawn", "--backend", "slurm", "--retries", "1"])
+        .args(["--command", &command])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let flaky = record(&env, "flaky");
+    assert_eq!(flaky["attempts"], 2, "{flaky}");
+    assert_eq!(flaky["slurm"]["attempt"], 2, "{flaky}");
+    let dir = env.repo.join(".git/agents/slurm");
+    let first = std::fs::read_to_string(dir.join("flaky-run1-attempt1.job")).unwrap();
+    assert!(first.starts_with("#!/"), "{first}");
+    assert!(dir.join("flaky-run1-attempt2.job").is_file());
+    assert_eq!(env.git(&["show", "feature/flaky:flaky.txt"]), "finally\n");
 }
