@@ -349,3 +349,80 @@ fn a_retry_is_a_new_job() {
     assert!(dir.join("flaky-run1-attempt2.job").is_file());
     assert_eq!(env.git(&["show", "feature/flaky:flaky.txt"]), "finally\n");
 }
+
+/// What `spawn --json` streams of one task, in order: states, its output lines, its end.
+fn events(backend: &str) -> Vec<String> {
+    let env = Env::new();
+    env.task(
+        "talk",
+        "---\ncommand: fake-agent echo hello stderr oops write t.txt 1 echo bye\n---\n",
+    );
+    let out = env
+        .cmd()
+        .args(["spawn", "--json", "--quiet", "--backend", backend])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    crate::common::json_lines(&out)
+        .iter()
+        .filter_map(|e| match e["event"].as_str().unwrap() {
+            "state" => Some(format!("state:{}", e["state"].as_str().unwrap())),
+            "output" => Some(format!("output:{}", e["line"].as_str().unwrap())),
+            "finished" => Some(format!("finished:{}", e["state"].as_str().unwrap())),
+            "note" | "summary" => None,
+            other => Some(other.to_owned()),
+        })
+        .collect()
+}
+
+#[test]
+fn a_jobs_output_streams_as_the_local_backends_does() {
+    if !cluster() {
+        return;
+    }
+    let local = events("local");
+    assert!(local.contains(&"output:hello".to_owned()), "{local:?}");
+    assert_eq!(events("slurm"), local);
+}
+
+#[test]
+fn ctrl_c_cancels_jobs_still_pending() {
+    if !cluster() {
+        return;
+    }
+    let env = Env::new();
+    let names = ["wait1", "wait2"];
+    hanging_tasks(&env, &names);
+    // Held jobs stay pending until released, which nobody does.
+    env.git(&["config", "agents.slurm.args", "--hold"]);
+    let child = background(
+        &env,
+        &[
+            "spawn",
+            "--backend",
+            "slurm",
+            "--command",
+            "fake-agent hang",
+        ],
+    );
+    wait_for("every task's job", Duration::from_secs(60), || {
+        names
+            .iter()
+            .all(|n| record(&env, n)["slurm"]["state"] == "PENDING")
+    });
+    let ids: Vec<String> = names.iter().map(|n| job_id(&env, n)).collect();
+    let out = env.cmd().args(["status"]).output().unwrap();
+    let table = stdout(&out);
+    assert!(
+        table.contains(&format!("(slurm {} PENDING)", ids[0])),
+        "{table}"
+    );
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(in_squeue(&ids), "", "jobs left after Ctrl-C");
+    for (name, id) in names.iter().zip(&ids) {
+        assert_eq!(job_field(id, "JobState"), "CANCELLED", "{name}");
+        assert_eq!(record(&env, name)["state"], "interrupted", "{name}");
+    }
+}

@@ -35,7 +35,7 @@ pub(crate) fn run(
 ) -> Result<Outcome> {
     std::fs::create_dir_all(&attempt.dir)
         .with_context(|| format!("creating {}", attempt.dir.display()))?;
-    let mut tail = tail::Tail::at_end(&job.log);
+    let mut tail = tail::Tail::at_end(&job.log, job.header.as_deref());
     let submitted = match left_running(attempt)? {
         Some(job) => job,
         None => submit(settings, runner, job, attempt)?,

@@ -10,17 +10,20 @@ pub struct Tail {
     offset: u64,
     partial: Vec<u8>,
     seen: bool,
+    /// The attempt's header line, which the job writes first: no output of the agent's.
+    header: Option<String>,
 }
 
 impl Tail {
-    /// From the log's current end: what the job writes from now on.
-    pub fn at_end(path: &Path) -> Tail {
+    /// From the log's current end: what the job writes from now on, `header` aside.
+    pub fn at_end(path: &Path, header: Option<&str>) -> Tail {
         let offset = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         Tail {
             path: path.to_owned(),
             offset,
             partial: Vec::new(),
             seen: false,
+            header: header.map(|h| display_line(h.as_bytes())),
         }
     }
 
@@ -47,7 +50,7 @@ impl Tail {
         while let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
             let line = display_line(&self.partial[..end]);
             self.partial.drain(..=end);
-            if line.is_empty() {
+            if line.is_empty() || self.header.take().is_some_and(|h| h == line) {
                 continue;
             }
             if sink.wants_lines() {
