@@ -426,3 +426,30 @@ fn ctrl_c_cancels_jobs_still_pending() {
         assert_eq!(record(&env, name)["state"], "interrupted", "{name}");
     }
 }
+
+#[test]
+fn a_job_that_dies_without_its_result_fails_and_says_so_in_the_log() {
+    if !cluster() {
+        return;
+    }
+    let env = Env::new();
+    // The agent kills its supervisor's parent: the job's own git-agents, which then writes no
+    // result.
+    env.task(
+        "killer",
+        "---\ncommand: sh -c \"kill -9 $(ps -o ppid= -p $PPID)\"\n---\n# killer\n",
+    );
+    let out = env
+        .cmd()
+        .args(["spawn", "--yes", "--backend", "slurm"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let killer = record(&env, "killer");
+    assert_eq!(killer["state"], "failed", "{killer}");
+    let id = job_id(&env, "killer");
+    assert_eq!(job_field(&id, "JobState"), "FAILED");
+    let log = std::fs::read_to_string(env.log("killer")).unwrap();
+    let said = format!("==> git-agents: slurm job {id} ended FAILED without a result");
+    assert!(log.lines().last().unwrap().starts_with(&said), "{log}");
+}

@@ -250,20 +250,74 @@ fn follow(
                 Err(_) => cancel_failures += 1,
             }
         }
-        let pause = if started.elapsed() < Duration::from_secs(10) {
-            200
-        } else {
-            1000
-        };
-        std::thread::sleep(Duration::from_millis(pause));
+        nap(runner, started, cancelled);
     };
     tail.pump(live, sink);
     let outcome = ending(&submitted, info.as_ref(), cancelled, live);
+    if outcome.exit != Exit::Interrupted && !submitted.result.is_file() {
+        said_without_result(&submitted, info.as_ref(), tail.path());
+    }
     if info.is_none() {
         submitted.state = "GONE".into();
         record(attempt, &submitted)?;
     }
     Ok(outcome)
+}
+
+/// Wait before the next look at the job: often at first, less once it runs long (a big
+/// cluster's controller is asked by every task), waking for an interrupt.
+fn nap(runner: &Runner, since: Instant, cancelled: bool) {
+    let pause = match since.elapsed().as_secs() {
+        _ if cancelled => 200,
+        0..10 => 200,
+        10..60 => 1000,
+        _ => 5000,
+    };
+    let until = Instant::now() + Duration::from_millis(pause);
+    while !(runner.is_interrupted() && !cancelled) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(100)));
+    }
+}
+
+/// A job that ended without writing its result never ran the attempt to its end (its
+/// interpreter missing on the node, a node failure): what Slurm's output file for it says
+/// goes into the task's log, where `logs` and the failure's message find it.
+fn said_without_result(job: &SchedulerJob, info: Option<&scontrol::Info>, log: &Path) {
+    use std::io::Write as _;
+    let name = job
+        .result
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let out = job
+        .result
+        .with_file_name(name.unwrap_or_default().replace(".result.json", ".out"));
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let said = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let state = info.map_or("unknown to Slurm", |i| i.state.as_str());
+    let said = match crate::text::one_line(said) {
+        said if said.is_empty() => String::new(),
+        said => format!(": {said}"),
+    };
+    let line = format!(
+        "==> git-agents: slurm job {} ended {state} without a result (see {}){said}\n",
+        job.id,
+        out.display(),
+    );
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(log)
+    {
+        let _ = file.write_all(line.as_bytes());
+    }
 }
 
 /// How the attempt ended: Slurm's word for time, memory and node failures, else what the job

@@ -27,6 +27,11 @@ impl Tail {
         }
     }
 
+    /// The log it reads.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Nothing of the job's has been shown yet.
     pub fn quiet(&self) -> bool {
         !self.seen
