@@ -274,7 +274,7 @@ fn nap(runner: &Runner, since: Instant, cancelled: bool) {
         _ => 5000,
     };
     let until = Instant::now() + Duration::from_millis(pause);
-    while !(runner.is_interrupted() && !cancelled) {
+    while cancelled || !runner.is_interrupted() {
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
