@@ -684,7 +684,7 @@ _git__agents() {
             return 0
             ;;
         git__agents__subcmd__spawn)
-            opts="-j -q -y -C -h -V --mode --sparse --no-sparse --jobs --command --prompt --base --rerun --retries --timeout --idle-timeout --budget --verify --verify-command --fix-attempts --json --quiet --yes --agent --color --help --version __git_agents_task__"
+            opts="-j -q -y -C -h -V --mode --sparse --no-sparse --backend --jobs --command --prompt --base --rerun --retries --timeout --idle-timeout --budget --verify --verify-command --fix-attempts --json --quiet --yes --agent --color --help --version __git_agents_task__"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,6 +692,10 @@ _git__agents() {
             case "${prev}" in
                 --mode)
                     COMPREPLY=($(compgen -W "worktree branch dir" -- "${cur}"))
+                    return 0
+                    ;;
+                --backend)
+                    COMPREPLY=($(compgen -W "local slurm" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)

@@ -113,6 +113,8 @@ complete -c git-agents -n "__fish_git_agents_using_subcommand config" -s V -l ve
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l mode -d 'Where agents work: worktree (a worktree and branch per task, in parallel), branch (one after another in the main worktree, a branch each), dir (in parallel in the main worktree, each confined to its scope) [agents.mode]' -r -f -a "worktree\t''
 branch\t''
 dir\t''"
+complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l backend -d 'Where agents run: local (here, -j at a time) or slurm (one Slurm job per attempt, worktrees on storage the nodes share) [agents.backend]' -r -f -a "local\t''
+slurm\t''"
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -s j -l jobs -d 'Run at most N agents at once [git config agents.jobs, default 4]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l command -d 'Any agent command line as an argv template [agents.command]' -r
 complete -c git-agents -n "__fish_git_agents_using_subcommand spawn" -l prompt -d 'The prompt given to every agent [agents.prompt]; it may start with `-`' -r

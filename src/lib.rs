@@ -60,6 +60,7 @@ mod text;
 // What the `git-agents` binary (and the commit oracle tests) reach into besides the API below,
 // each `#![doc(hidden)]`: not for other callers.
 pub mod agent;
+pub mod backend;
 pub mod clean;
 pub mod config;
 pub mod done;
@@ -94,6 +95,6 @@ pub use progress::{Callback, Event, Reporter, Silent};
 pub use repo::Project;
 pub use runner::{Capabilities, InterruptHandle, Runner};
 pub use spawn::{run, spawn, Enforcement, Plan, SpawnOptions, SpawnReport};
-pub use state::{Status, TaskState, VerifyResult};
+pub use state::{SchedulerJob, Status, TaskState, VerifyResult};
 pub use status::{collect as status, StatusOptions, StatusReport, Target, TaskStatus, Worktree};
 pub use verify::{verify_tasks as verify, Verdict, VerifyOptions};

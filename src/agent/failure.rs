@@ -31,6 +31,9 @@ pub enum FailureKind {
     Signal,
     /// A setup command (`agents.setup`, front matter `setup:`) failed; the agent never ran.
     Setup,
+    /// The batch scheduler ended it for using more memory than its job asked for.
+    #[serde(rename = "oom")]
+    OutOfMemory,
 }
 
 impl FailureKind {
@@ -53,6 +56,7 @@ impl FailureKind {
             FailureKind::Exit => "exit",
             FailureKind::Signal => "signal",
             FailureKind::Setup => "setup",
+            FailureKind::OutOfMemory => "oom",
         }
     }
 }
@@ -76,6 +80,7 @@ pub enum Ending {
     TimedOut,
     Hung,
     OverBudget,
+    OutOfMemory,
 }
 
 /// A failure: its kind, the agent's own words (one line) and, for a rate limit, when it
@@ -137,6 +142,11 @@ pub fn classify(ending: Ending, telemetry: &Telemetry, tail: &str, now: i64) -> 
         Ending::OverBudget => Some(Failure {
             kind: FailureKind::OverBudget,
             message: telemetry.cost_usd.map(|c| format!("it reported ${c:.4}")),
+            resets_at: None,
+        }),
+        Ending::OutOfMemory => Some(Failure {
+            kind: FailureKind::OutOfMemory,
+            message: said.clone(),
             resets_at: None,
         }),
         Ending::Signal => found(FailureKind::Signal),

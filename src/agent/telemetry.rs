@@ -20,7 +20,8 @@ pub struct AgentError {
 }
 
 /// What one attempt's stream said so far.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Telemetry {
     /// The conversation's id.
     pub session: Option<String>,

@@ -20,6 +20,21 @@ impl ModeArg {
     }
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BackendArg {
+    Local,
+    Slurm,
+}
+
+impl BackendArg {
+    pub fn backend(self) -> git_agents::config::Backend {
+        match self {
+            BackendArg::Local => git_agents::config::Backend::Local,
+            BackendArg::Slurm => git_agents::config::Backend::Slurm,
+        }
+    }
+}
+
 /// `--timeout`, `--idle-timeout`: `off`, or a duration above zero; clap refuses anything else
 /// as a usage error.
 fn limit(raw: &str) -> Result<Limit, String> {
@@ -94,6 +109,11 @@ pub struct SpawnArgs {
     /// Check new worktrees out whole, whatever agents.sparse or the front matter say.
     #[arg(long, overrides_with = "sparse")]
     pub no_sparse: bool,
+
+    /// Where agents run: local (here, -j at a time) or slurm (one Slurm job per attempt,
+    /// worktrees on storage the nodes share) [agents.backend].
+    #[arg(long, value_enum, value_name = "BACKEND")]
+    pub backend: Option<BackendArg>,
 
     /// Run at most N agents at once [git config agents.jobs, default 4].
     #[arg(short = 'j', long = "jobs", value_name = "N")]

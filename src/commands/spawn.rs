@@ -22,6 +22,7 @@ pub fn run(ui: &mut Ui, cwd: &Path, args: SpawnArgs) -> Result<i32> {
     overrides.idle_timeout = args.idle_timeout;
     overrides.budget = args.budget;
     overrides.mode = args.mode.map(ModeArg::mode);
+    overrides.backend = args.backend.map(crate::cli::spawn::BackendArg::backend);
     overrides.sparse = match (args.sparse, args.no_sparse) {
         (true, _) => Some(true),
         (_, true) => Some(false),

@@ -116,6 +116,7 @@ impl Settings {
         ];
         entries.extend(self.setup_entries());
         entries.extend(self.outbound.entries());
+        entries.extend(self.backend_entries());
         scopes(repo, &mut entries);
         entries
     }
@@ -158,5 +159,27 @@ fn scopes(repo: &gix::Repository, entries: &mut Vec<Entry>) {
                 origin: Some(Origin::from_source(section.meta().source)),
             });
         }
+    }
+}
+
+impl Settings {
+    /// `agents.backend` and the `agents.slurm.*` keys.
+    fn backend_entries(&self) -> Vec<Entry> {
+        let slurm = &self.backend.value.slurm;
+        vec![
+            entry(
+                keys::BACKEND,
+                Some(&shown(&self.backend, |p| p.backend.to_string())),
+            ),
+            entry(keys::SLURM_PARTITION, slurm.partition.as_ref()),
+            entry(keys::SLURM_TIME, slurm.time.as_ref()),
+            entry(keys::SLURM_CPUS, slurm.cpus.as_ref()),
+            entry(keys::SLURM_MEM, slurm.mem.as_ref()),
+            Entry {
+                key: keys::SLURM_ARGS.to_owned(),
+                value: shlex::try_join(slurm.args.iter().map(String::as_str)).unwrap_or_default(),
+                origin: slurm.args_origin,
+            },
+        ]
     }
 }

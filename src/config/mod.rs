@@ -35,6 +35,8 @@ mod ports;
 pub use ports::PortRange;
 mod outbound;
 pub use outbound::{Forge, Outbound};
+mod place;
+pub use place::{Backend, Place, SlurmSettings};
 
 pub mod defaults;
 
@@ -150,6 +152,8 @@ pub struct Overrides {
     pub mode: Option<Mode>,
     /// Check new worktrees out sparse, over the task's scope (`--sparse`, `--no-sparse`).
     pub sparse: Option<bool>,
+    /// Where agents run (`--backend`).
+    pub backend: Option<Backend>,
 }
 
 crate::builder::setters!(Overrides {
@@ -173,6 +177,8 @@ crate::builder::setters!(Overrides {
     mode: some Mode,
     /// Check new worktrees out sparse over the task's scope (`agents.sparse`).
     sparse: some bool,
+    /// Where agents run (`agents.backend`).
+    backend: some Backend,
 });
 
 /// Every `agents.*` setting in effect: flags applied over git config over the defaults.
@@ -253,6 +259,8 @@ pub struct Settings {
     /// Remote, forge, notification command and bell (`agents.remote`, `agents.forge`,
     /// `agents.notify`, `agents.bell`).
     pub outbound: Outbound,
+    /// Where agents run (`agents.backend`) and what Slurm jobs ask for (`agents.slurm.*`).
+    pub backend: Setting<Place>,
 }
 
 /// Whether branches named `<prefix><task>` are branches git accepts and can name on its command
@@ -283,6 +291,7 @@ impl Settings {
         };
         let (allow_write, allow_write_origin) = read::paths(config, keys::ALLOW_WRITE);
         let (copy, copy_origin) = read::paths(config, keys::COPY);
+        let copy = copy.iter().map(|p| p.to_string_lossy().into_owned());
         Ok(Settings {
             tasks_dir: read::path(config, keys::TASKS_DIR, defaults::TASKS_DIR),
             contracts_dir: read::path(config, keys::CONTRACTS_DIR, defaults::CONTRACTS_DIR),
@@ -340,12 +349,13 @@ impl Settings {
                 .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
             kill_grace: read::duration(config, keys::KILL_GRACE)?
                 .unwrap_or(Setting::default(defaults::KILL_GRACE)),
-            copy: copy.iter().map(|p| p.display().to_string()).collect(),
+            copy: copy.collect(),
             copy_origin,
             port_range: ports::read(config)?,
             sparse: sparse(config, overrides)?,
             setup: read::templates(config, keys::SETUP, "npm ci")?,
             outbound: Outbound::read(config)?,
+            backend: place::read(config, overrides.backend)?,
         })
     }
 }

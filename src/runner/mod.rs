@@ -97,6 +97,8 @@ pub enum Exit {
     OverBudget,
     /// The run was interrupted and it was ended.
     Interrupted,
+    /// The batch scheduler ended it for using more memory than it asked for.
+    OutOfMemory,
 }
 
 impl Exit {
@@ -110,7 +112,11 @@ impl Exit {
         match self {
             Exit::Code(code) => Some(code),
             Exit::Signal(sig) => Some(128 + sig),
-            Exit::TimedOut | Exit::Hung | Exit::OverBudget | Exit::Interrupted => None,
+            Exit::TimedOut
+            | Exit::Hung
+            | Exit::OverBudget
+            | Exit::Interrupted
+            | Exit::OutOfMemory => None,
         }
     }
 }
@@ -259,6 +265,11 @@ impl Runner {
             Ok(pool) => Ok(Some(pool)),
             Err(err) => Err(anyhow::anyhow!("{err}")),
         }
+    }
+
+    /// Between SIGTERM and SIGKILL when a job's process group is ended.
+    pub(crate) fn grace(&self) -> Duration {
+        self.watchdog.grace()
     }
 
     /// Whether jobs run under the supervisor (needed for write confinement and crash safety).

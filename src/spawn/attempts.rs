@@ -101,7 +101,8 @@ pub fn run_agent(
         let job = job(task, header, argv, &env, write_scope.clone());
         *live.telemetry.lock().unwrap() = Telemetry::default();
         let started = Instant::now();
-        let outcome = cx.runner.run(&job, live, &sink)?;
+        let place = backend_attempt(cx, task, attempt)?;
+        let outcome = crate::backend::run(cx.place, cx.runner, &job, live, &sink, &place)?;
         let telemetry = std::mem::take(&mut *live.telemetry.lock().unwrap());
         let failure = ending(outcome.exit).and_then(|ending| {
             let tail = crate::verify::log_tail(&task.log, 40);
@@ -231,6 +232,7 @@ fn ending(exit: Exit) -> Option<Ending> {
         Exit::TimedOut => Ending::TimedOut,
         Exit::Hung => Ending::Hung,
         Exit::OverBudget => Ending::OverBudget,
+        Exit::OutOfMemory => Ending::OutOfMemory,
         Exit::Interrupted => return None,
     })
 }
@@ -351,4 +353,31 @@ fn environment(task: &TaskPlan, base: gix::ObjectId) -> Vec<(String, String)> {
         ("GIT_AGENTS_BRANCH".into(), task.branch.clone()),
         ("GIT_AGENTS_BASE".into(), base.to_string()),
     ]
+}
+
+/// The attempt as a backend sees it; a Slurm job waits for its dependencies' jobs of this run.
+fn backend_attempt<'a>(
+    cx: &Context<'a>,
+    task: &'a TaskPlan,
+    attempt: u32,
+) -> Result<crate::backend::Attempt<'a>> {
+    let mut after = Vec::new();
+    if cx.place.backend != crate::backend::Backend::Local && !task.task.meta.depends_on.is_empty() {
+        let state = cx.store.load()?;
+        for dep in &task.task.meta.depends_on {
+            let job = state.tasks.get(dep).and_then(|r| r.slurm.as_ref());
+            if let Some(job) = job.filter(|j| j.run == task.run) {
+                after.push(job.id.clone());
+            }
+        }
+    }
+    Ok(crate::backend::Attempt {
+        task: &task.task.name,
+        slug: &task.task.slug,
+        run: task.run,
+        attempt,
+        after,
+        dir: cx.store.dir().join("slurm"),
+        store: cx.store,
+    })
 }

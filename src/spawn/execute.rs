@@ -36,6 +36,7 @@ pub struct Context<'a> {
     pub plain_copy_noted: std::sync::atomic::AtomicBool,
     /// Workspaces set up in this run: tasks that share one set it up once.
     pub set_up: super::setup::SetUp,
+    pub place: &'a crate::backend::Place,
 }
 
 /// How a task ended.
@@ -230,10 +231,9 @@ fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState
             (Status::Interrupted, None, message)
         }
         Exit::TimedOut => {
-            let limit = task
-                .timeout
-                .map(|t| humantime::format_duration(t).to_string())
-                .unwrap_or_default();
+            let limit = task.timeout.map_or("its job's time limit".into(), |t| {
+                humantime::format_duration(t).to_string()
+            });
             let message = format!("no exit within {limit}{note}");
             (Status::TimedOut, None, Some(message))
         }
@@ -250,6 +250,7 @@ fn agent_failed(cx: &Context<'_>, task: &TaskPlan, ran: Ran) -> Result<TaskState
             let message = format!("over budget: passed ${budget:.2}{said}{note}");
             (Status::OverBudget, None, Some(message))
         }
+        Exit::OutOfMemory => (Status::Failed, None, Some(format!("oom{said}{note}"))),
         Exit::Code(code) => {
             let label = match kind {
                 Some(FailureKind::Exit) | None => format!("exit {code}"),

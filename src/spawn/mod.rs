@@ -233,6 +233,7 @@ pub fn run(mut plan: Plan, reporter: &dyn Reporter, runner: &Runner) -> Result<S
         ports: &ports::Ports::new(plan.project.settings.port_range.value),
         plain_copy_noted: Default::default(),
         set_up: Default::default(),
+        place: &plan.project.settings.backend.value,
     };
     let driver = mode::driver(&plan);
     let ran = pool::run_all(&context, driver.as_ref(), pool::Work::of(&plan))?;
@@ -347,6 +348,7 @@ fn queued_record(task: &TaskPlan, base: Option<gix::ObjectId>) -> TaskState {
         waiting_until: None,
         merged: None,
         setup: None,
+        slurm: None,
     }
 }
 
@@ -366,11 +368,13 @@ fn queue_all(plan: &Plan, store: &Store, reporter: &dyn Reporter) -> Result<()> 
         });
     }
     let state = store.load()?;
+    let place = &plan.project.settings.backend.value;
     for task in &plan.tasks {
-        let previous = state.tasks.get(&task.task.name).map_or(0, |r| r.run);
-        crate::logs::runs::set_aside(&task.log, previous)?;
+        // A batch job an earlier spawn left running still writes its log: followed, not set aside.
+        let job = crate::backend::logs_aside(place, state.tasks.get(&task.task.name), &task.log)?;
         store.update(&task.task.name, |old| {
             let mut record = queued_record(task, None);
+            record.slurm = job;
             let Some(old) = old else { return record };
             // Files copied into a worktree being reused are still its own, not the agent's work.
             if old.workspace == record.workspace {

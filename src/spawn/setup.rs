@@ -190,6 +190,7 @@ fn run_one(cx: &Context<'_>, task: &TaskPlan, job: &Job) -> Step {
         Exit::TimedOut => format!("did not end within {}", limit(task.timeout)),
         Exit::Hung => format!("printed nothing for {}", limit(task.idle_timeout)),
         Exit::OverBudget => "went over budget".to_owned(),
+        Exit::OutOfMemory => "ran out of memory".to_owned(),
     };
     let said = last_line(&job.log, before)
         .map(|line| format!(": {line}"))

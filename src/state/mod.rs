@@ -83,6 +83,10 @@ pub struct TaskState {
     /// runs them again only where they did not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup: Option<SetupRecord>,
+    /// The Slurm job of its last attempt (`--backend slurm`), followed again by a later spawn
+    /// while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm: Option<SchedulerJob>,
 }
 
 /// The last run of a task's setup commands in its workspace.
@@ -112,6 +116,7 @@ pub struct Merged {
 
 mod agent;
 mod file;
+mod job;
 mod runs;
 mod schema;
 mod status;
@@ -121,6 +126,7 @@ use file::{lock, read};
 pub use status::Status;
 
 pub use agent::AgentRecord;
+pub use job::SchedulerJob;
 
 /// The layout of `state.json` this build writes. 1: ids as free strings; 2: typed commit ids.
 pub const SCHEMA_VERSION: u32 = 2;

@@ -162,6 +162,9 @@ pub struct TaskStatus {
     /// The port it was given when its agent last started (`GIT_AGENTS_PORT`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
+    /// Its last Slurm job (`--backend slurm`), with the state Slurm gives it now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slurm: Option<crate::state::SchedulerJob>,
 }
 
 impl TaskStatus {
@@ -169,6 +172,10 @@ impl TaskStatus {
     pub fn state_label(&self) -> String {
         match self.state {
             None => "not started".to_owned(),
+            Some(state) if self.slurm.as_ref().is_some_and(|j| j.active()) => {
+                let job = self.slurm.as_ref().expect("just matched");
+                format!("{} (slurm {} {})", state.label(), job.id, job.state)
+            }
             Some(state) if self.stale => format!("{} (stale)", state.label()),
             Some(_) if self.merged.is_some() => "merged".to_owned(),
             Some(_) if self.waiting_until.is_some() => "waiting".to_owned(),
@@ -309,6 +316,9 @@ fn task_status(
             .and_then(|r| r.waiting_until),
         merged: record.and_then(|r| r.merged.clone()),
         port: record.and_then(|r| r.port),
+        slurm: record
+            .and_then(|r| r.slurm.as_ref())
+            .map(crate::backend::slurm::now),
     })
 }
 

@@ -101,6 +101,7 @@ pub fn run(runner: &Runner, check: &Check<'_>) -> Result<VerifyResult> {
                 problems.push("the check timed out".into())
             }
             Exit::Interrupted => problems.push("the check was interrupted".into()),
+            Exit::OutOfMemory => problems.push("the check ran out of memory".into()),
         }
     } else if !problems.is_empty() {
         std::fs::write(&check.log, format!("{}\n", problems.join("\n")))?;

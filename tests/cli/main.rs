@@ -36,6 +36,7 @@ mod sdk;
 mod settings;
 mod setup;
 mod setup_hooks;
+mod slurm;
 mod sparse;
 mod spawn;
 mod spawn_errors;

@@ -156,7 +156,10 @@ pub(super) fn agent(
         branch: conflict.branch,
         port: "",
     });
-    let env = environment(conflict, name, task_file, &workspace, write_scope.is_some())?;
+    let tmp = write_scope
+        .is_some()
+        .then(|| crate::sandbox::private_tmp(&cx.project.common_dir, &crate::tasks::slug(name)));
+    let env = environment(conflict, name, task_file, &workspace, tmp.as_deref())?;
     let run = Run {
         argv,
         env,
@@ -164,7 +167,11 @@ pub(super) fn agent(
     };
     let job = job(cx, conflict, task, agent, prepared, log, run)?;
     let live = Live::default();
-    let outcome = cx.runner.run(&job, &live, &NoLines)?;
+    let outcome = cx.runner.run(&job, &live, &NoLines);
+    if let Some(tmp) = tmp {
+        crate::sandbox::tidy_private_tmp(&[tmp]);
+    }
+    let outcome = outcome?;
     let telemetry = std::mem::take(&mut *live.telemetry.lock().unwrap());
     let ending = match outcome.exit {
         Exit::Interrupted => {
@@ -175,6 +182,7 @@ pub(super) fn agent(
         Exit::TimedOut => Ending::TimedOut,
         Exit::Hung => Ending::Hung,
         Exit::OverBudget => Ending::OverBudget,
+        Exit::OutOfMemory => Ending::OutOfMemory,
     };
     let tail = crate::verify::log_tail(log, 40);
     let now = crate::state::now() as i64;
@@ -197,7 +205,7 @@ fn environment(
     name: &str,
     task_file: Option<String>,
     workspace: &str,
-    confined: bool,
+    tmp: Option<&Path>,
 ) -> Result<Vec<(String, String)>> {
     let mut env = vec![
         ("GIT_AGENTS_TASK".to_owned(), name.to_owned()),
@@ -206,9 +214,8 @@ fn environment(
         ("GIT_AGENTS_BRANCH".into(), conflict.branch.to_owned()),
         ("GIT_AGENTS_BASE".into(), conflict.ours.to_string()),
     ];
-    if confined {
-        let tmp = crate::sandbox::private_tmp(&crate::tasks::slug(name));
-        std::fs::create_dir_all(&tmp)?;
+    if let Some(tmp) = tmp {
+        std::fs::create_dir_all(tmp)?;
         env.push(("TMPDIR".into(), tmp.to_string_lossy().into_owned()));
     }
     Ok(env)
@@ -312,7 +319,10 @@ fn write_scope(
     ));
     writable.extend(project.settings.allow_write.iter().cloned());
     writable.push(project.common_dir.join("objects"));
-    writable.push(crate::sandbox::private_tmp(&crate::tasks::slug(name)));
+    writable.push(crate::sandbox::private_tmp(
+        &project.common_dir,
+        &crate::tasks::slug(name),
+    ));
     let text = std::fs::read_to_string(worktree.join(".git")).ok()?;
     let admin = text.strip_prefix("gitdir:")?.trim();
     writable.push(worktree.join(admin));

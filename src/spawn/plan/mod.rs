@@ -159,6 +159,7 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
         Mode::Worktree => confine::worktrees(&project, &mut plans, capabilities),
         Mode::Branch => None,
     };
+    crate::backend::check(&project.settings.backend.value)?;
     let slugs: Vec<&str> = plans.iter().map(|p| p.task.slug.as_str()).collect();
     let (locks, lock_warnings) = lock::acquire(&project.state_dir(), &slugs)?;
     warnings.extend(lock_warnings);

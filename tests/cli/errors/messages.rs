@@ -722,6 +722,9 @@ fn pushing_and_opening_requests() {
     std::os::unix::fs::symlink(git, bin.join("git")).unwrap();
     cmd.env("PATH", &bin);
     snap_cmd("pr_without_gh", &env, cmd, &["pr"]);
+}
+
+#[test]
 fn merge_resolve() {
     let env = Env::new();
     env.write("f.txt", "base\n");
@@ -748,4 +751,26 @@ fn merge_resolve() {
         &env,
         &["merge", "--resolve", "--command", "fake-agent unmark f.txt"],
     );
+}
+
+#[test]
+fn slurm_backend() {
+    let env = with_task("# t\n");
+    env.git(&["config", "agents.backend", "cloud"]);
+    snap("bad_backend", &env, &["spawn", "--command", "true"]);
+    env.git(&["config", "agents.backend", "slurm"]);
+    env.git(&["config", "agents.slurm.time", "an hour"]);
+    snap("bad_slurm_time", &env, &["spawn", "--command", "true"]);
+    env.git(&["config", "--unset", "agents.slurm.time"]);
+    // Slurm's commands are on no PATH the agent's program is on.
+    let mut cmd = env.cmd();
+    cmd.env("PATH", agents_dir());
+    snap_cmd(
+        "slurm_not_installed",
+        &env,
+        cmd,
+        &["spawn", "--command", "fake-agent"],
+    );
+    let branches = env.git(&["branch", "--list", "feature/*"]);
+    assert_eq!(branches, "", "a backend that cannot run creates nothing");
 }
