@@ -184,22 +184,28 @@ pub(crate) fn find_program(program: &str, cwd: &Path) -> Option<PathBuf> {
 }
 
 fn substitute(word: &str, values: &Values<'_>) -> String {
-    let mut out = String::with_capacity(word.len());
-    let mut rest = word;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let tail = &rest[start..];
-        let found = [
+    fill_placeholders(
+        word,
+        &[
             ("{prompt}", values.prompt),
             ("{task_file}", values.task_file),
             ("{task}", values.task),
             ("{workspace}", values.workspace),
             ("{branch}", values.branch),
             ("{port}", values.port),
-        ]
-        .into_iter()
-        .find(|(name, _)| tail.starts_with(name));
-        match found {
+        ],
+    )
+}
+
+/// `word` with each placeholder of `values` replaced, in one pass: a value that happens to
+/// hold a placeholder is data and stays as it is; an unknown `{...}` is kept.
+pub(crate) fn fill_placeholders(word: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut rest = word;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        match values.iter().find(|(name, _)| tail.starts_with(name)) {
             Some((name, value)) => {
                 out.push_str(value);
                 rest = &tail[name.len()..];

@@ -101,27 +101,10 @@ impl Reporter for Notifier<'_> {
 
 /// `word` with every placeholder replaced in one pass: a value holding `{task}` stays as it is.
 fn fill(word: &str, task: &str, state: &str, summary: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    let mut rest = word;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let tail = &rest[start..];
-        let found = [("{task}", task), ("{state}", state), ("{summary}", summary)]
-            .into_iter()
-            .find(|(name, _)| tail.starts_with(name));
-        match found {
-            Some((name, value)) => {
-                out.push_str(value);
-                rest = &tail[name.len()..];
-            }
-            None => {
-                out.push('{');
-                rest = &tail[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::agent::fill_placeholders(
+        word,
+        &[("{task}", task), ("{state}", state), ("{summary}", summary)],
+    )
 }
 
 /// Run `argv` with no input or output, in a process group of its own that is killed past
