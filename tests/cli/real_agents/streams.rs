@@ -179,14 +179,19 @@ pub(super) fn run_words(
             cmd.env("CODEX_API_KEY", "test-key");
         }
     }
+    // In a process group of its own, ended as a whole: the npm launcher of Codex starts the
+    // native binary as its child, which a kill of the launcher alone leaves running.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd.spawn().unwrap();
+    let group = nix::unistd::Pid::from_raw(child.id() as i32);
     let started = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > limit {
-            let _ = child.kill();
+            let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
     std::fs::read_to_string(&out_path).unwrap()
 }
 
