@@ -13,7 +13,6 @@ use gix::bstr::{BStr, ByteSlice};
 use super::execute::Context;
 use super::plan::{Plan, TaskPlan};
 use crate::error::{Error, Fix};
-use crate::gitops::commit;
 use crate::repo::Project;
 use crate::state::TaskState;
 
@@ -112,7 +111,9 @@ impl TaskMaterial {
 /// mix with the agents' work. `why` finishes the sentence.
 pub fn ensure_clean(project: &Project, why: &str) -> Result<()> {
     let material = TaskMaterial::of(project);
-    let dirty = commit::pending_changes(&project.repo, &|path| material.contains(path))?;
+    // What `git status` would list (the fast scan status uses), less the task material.
+    let mut dirty = crate::gitops::scan::uncommitted(&project.repo, &project.root, &[], false)?;
+    dirty.retain(|path| !material.contains(path.as_ref()));
     if dirty.is_empty() {
         return Ok(());
     }
