@@ -169,9 +169,11 @@ fn commit_changes(
     deferred: &mut [(&TaskPlan, &mut TaskState)],
 ) -> Result<Vec<String>> {
     let material = TaskMaterial::of(project);
-    let pending = commit::pending_changes(&project.repo, &|path| material.contains(path))?;
+    // What `git status` lists now, with status' own fast scan, less the task material.
+    let pending = crate::gitops::scan::uncommitted(&project.repo, &project.root, &[], false)?;
     let pending: Vec<String> = pending
         .iter()
+        .filter(|p| !material.contains(p.as_ref()))
         .map(|p| p.to_str_lossy().into_owned())
         .collect();
     let outside: Vec<String> = pending
