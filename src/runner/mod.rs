@@ -28,8 +28,8 @@ pub use watchdog::Watchdog;
 /// How long a process group gets between SIGTERM and SIGKILL.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
-/// One process to run.
-#[derive(Debug, Clone)]
+/// One process to run; serializable, so that a Slurm job script can carry it to the node.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Job {
     /// Full argv; `argv[0]` is shown to the process as its name.
     pub argv: Vec<String>,

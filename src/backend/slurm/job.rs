@@ -35,7 +35,7 @@ pub fn main(args: &[OsString]) -> i32 {
         eprintln!("git-agents {}: {err}", script::SUBCOMMAND);
     }
     let live = Live::default();
-    let (exit, log_error) = match runner.run(&spec.job(), &live, &NoLines) {
+    let (exit, log_error) = match runner.run(&spec.job, &live, &NoLines) {
         Ok(outcome) => (outcome.exit, outcome.log_error),
         Err(err) => {
             eprintln!("git-agents {}: {err:#}", script::SUBCOMMAND);
@@ -50,7 +50,7 @@ pub fn main(args: &[OsString]) -> i32 {
     };
     let written = serde_json::to_vec(&result)
         .map_err(anyhow::Error::from)
-        .and_then(|bytes| script::write_atomic(&spec.result, &bytes));
+        .and_then(|bytes| crate::state::write_atomically(&spec.result, &bytes));
     if let Err(err) = written {
         eprintln!("git-agents {}: {err:#}", script::SUBCOMMAND);
         return 125;

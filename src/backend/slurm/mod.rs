@@ -116,7 +116,7 @@ fn submit(
     let spec = script::Spec::of(job, runner.grace(), result.clone());
     let script = attempt.dir.join(format!("{stem}.job"));
     let text = script::text(&interpreter()?, attempt.task, &spec)?;
-    script::write_atomic(&script, text.as_bytes())?;
+    crate::state::write_atomically(&script, text.as_bytes())?;
     let argv = sbatch_args(
         settings,
         job,

@@ -16,62 +16,20 @@ pub const SUBCOMMAND: &str = "__slurm-job";
 /// Everything the job needs to run the attempt as the local backend would.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Spec {
-    pub argv: Vec<String>,
-    pub program: PathBuf,
-    pub cwd: PathBuf,
-    pub env: Vec<(String, String)>,
-    pub log: PathBuf,
-    pub header: Option<String>,
-    pub timeout_ms: Option<u64>,
-    pub write_scope: Option<Vec<PathBuf>>,
-    pub format: crate::agent::Format,
-    pub raw_log: Option<PathBuf>,
-    pub idle_timeout_ms: Option<u64>,
-    pub budget_usd: Option<f64>,
+    /// The attempt, as the local backend would run it.
+    pub job: Job,
     /// Between SIGTERM and SIGKILL for the agent's process group.
     pub grace_ms: u64,
     /// Where the job writes its [`Result`](JobResult).
     pub result: PathBuf,
 }
 
-fn ms(d: Option<Duration>) -> Option<u64> {
-    d.map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64)
-}
-
 impl Spec {
     pub fn of(job: &Job, grace: Duration, result: PathBuf) -> Spec {
         Spec {
-            argv: job.argv.clone(),
-            program: job.program.clone(),
-            cwd: job.cwd.clone(),
-            env: job.env.clone(),
-            log: job.log.clone(),
-            header: job.header.clone(),
-            timeout_ms: ms(job.timeout),
-            write_scope: job.write_scope.clone(),
-            format: job.format,
-            raw_log: job.raw_log.clone(),
-            idle_timeout_ms: ms(job.idle_timeout),
-            budget_usd: job.budget_usd,
-            grace_ms: ms(Some(grace)).unwrap_or(5000),
+            job: job.clone(),
+            grace_ms: grace.as_millis().min(u128::from(u64::MAX)) as u64,
             result,
-        }
-    }
-
-    pub fn job(&self) -> Job {
-        Job {
-            argv: self.argv.clone(),
-            program: self.program.clone(),
-            cwd: self.cwd.clone(),
-            env: self.env.clone(),
-            log: self.log.clone(),
-            header: self.header.clone(),
-            timeout: self.timeout_ms.map(Duration::from_millis),
-            write_scope: self.write_scope.clone(),
-            format: self.format,
-            raw_log: self.raw_log.clone(),
-            idle_timeout: self.idle_timeout_ms.map(Duration::from_millis),
-            budget_usd: self.budget_usd,
         }
     }
 }
@@ -140,11 +98,4 @@ pub fn read(path: &Path) -> Result<Spec> {
         .find(|l| !l.starts_with('#') && !l.trim().is_empty())
         .context("the job script holds no job")?;
     serde_json::from_str(body).context("the job script's job does not parse")
-}
-
-/// Write `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
