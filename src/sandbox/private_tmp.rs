@@ -7,9 +7,10 @@
 //! otherwise (another user made it first, it is a symlink) the run falls back to a directory
 //! named after its own process, removed at the end, as before.
 
+use std::collections::HashMap;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// The private TMPDIR of `slug`'s agent in the repository whose common dir is `common_dir`.
 pub fn for_task(common_dir: &Path, slug: &str) -> PathBuf {
@@ -61,8 +62,22 @@ fn fallback() -> PathBuf {
     std::env::temp_dir().join(format!("git-agents-{}", std::process::id()))
 }
 
-/// A short name for a repository, the same in every run (FNV-1a of its common dir's path).
+/// A short name for a repository, the same in every run (FNV-1a of its common dir's path);
+/// worked out once per process, as a run asks for it for every task.
 fn repository_key(common_dir: &Path) -> String {
+    static KEYS: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    let keys = KEYS.get_or_init(Default::default);
+    if let Some(key) = keys.lock().unwrap().get(common_dir) {
+        return key.clone();
+    }
+    let key = key_of(common_dir);
+    keys.lock()
+        .unwrap()
+        .insert(common_dir.to_owned(), key.clone());
+    key
+}
+
+fn key_of(common_dir: &Path) -> String {
     let path = common_dir
         .canonicalize()
         .unwrap_or_else(|_| common_dir.to_owned());
