@@ -116,15 +116,10 @@ impl Terminal {
 
     /// BEL, then OSC 9 with the count of each outcome (terminals that know no OSC 9 ignore it).
     fn ring(&self, live: &Live) {
-        let mut counts: Vec<(&str, usize)> = Vec::new();
+        let mut counts = std::collections::BTreeMap::<&str, usize>::new();
         for line in live.lines.values() {
-            let label = line.state.label();
-            match counts.iter_mut().find(|(l, _)| *l == label) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((label, 1)),
-            }
+            *counts.entry(line.state.label()).or_default() += 1;
         }
-        counts.sort();
         let summary: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
         let text = format!("\x07\x1b]9;git agents: {}\x07", summary.join(", "));
         let _ = std::io::stderr().write_all(text.as_bytes());
