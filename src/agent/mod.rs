@@ -127,6 +127,25 @@ impl Template {
         self
     }
 
+    /// The words for one run: a preset's own sandbox handed to git-agents' confinement when
+    /// `confined` (it cannot start inside ours), and the prompt placed so that it cannot read
+    /// as an option. A custom command stays as it is.
+    pub(crate) fn for_run(&self, confined: bool, prompt: &str) -> Template {
+        let mut template = self.clone();
+        if let Some(preset) = template.preset_info() {
+            if confined {
+                for word in &mut template.words {
+                    let swap = preset.when_confined.iter().find(|(from, _)| word == from);
+                    if let Some((_, to)) = swap {
+                        *word = (*to).to_owned();
+                    }
+                }
+            }
+            preset.prompt_safely(&mut template.words, prompt);
+        }
+        template
+    }
+
     /// The same command with `words` added at the end of its options (before the prompt of a
     /// preset, at the end of a custom command).
     pub fn with_extra_args(mut self, words: &[String]) -> Template {

@@ -111,3 +111,26 @@ pub fn private_tmp(common_dir: &Path, task_slug: &str) -> PathBuf {
 pub fn tidy_private_tmp(dirs: &[PathBuf]) {
     private_tmp::tidy(dirs)
 }
+
+/// What every confined agent may write besides its own places: the agents' config and cache
+/// dirs (see [`default_allow_list`]), `allow_write` (`agents.allowWrite`), and the object store
+/// of `common_dir`, where its commits go.
+pub fn shared_places(
+    home: Option<&Path>,
+    repo_root: &Path,
+    allow_write: &[PathBuf],
+    common_dir: &Path,
+) -> Vec<PathBuf> {
+    let mut shared = default_allow_list(home, repo_root);
+    shared.extend(allow_write.iter().cloned());
+    shared.push(common_dir.join("objects"));
+    shared
+}
+
+/// The admin dir (`.git/worktrees/<id>`) of the linked worktree at `workspace`, from its `.git`
+/// file: known only once the worktree exists, so added to the write scope at the agent's start.
+pub fn admin_dir(workspace: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(workspace.join(".git")).ok()?;
+    let dir = text.strip_prefix("gitdir:")?.trim();
+    Some(workspace.join(dir))
+}

@@ -158,7 +158,7 @@ pub(super) fn surroundings(
     if let (Some(scope), Some(tmp)) = (&mut write_scope, &task.tmp) {
         std::fs::create_dir_all(tmp)?;
         env.push(("TMPDIR".into(), tmp.to_string_lossy().into_owned()));
-        scope.extend(super::mode::confine::admin_dir(&task.workspace));
+        scope.extend(crate::sandbox::admin_dir(&task.workspace));
     }
     Ok((env, write_scope))
 }
@@ -308,16 +308,8 @@ fn backoff(cx: &Context<'_>, attempt: u32) -> bool {
 fn render(task: &TaskPlan, prompt: &str, session: Option<&str>, port: &str) -> Vec<String> {
     let workspace = task.workspace.to_string_lossy();
     let task_file = task.workspace.join(&task.task.rel_file);
-    let mut template = task.template.clone();
+    let mut template = task.template.for_run(task.write_scope.is_some(), prompt);
     if let Some(preset) = template.preset_info() {
-        if task.write_scope.is_some() {
-            for word in &mut template.words {
-                if let Some((_, to)) = preset.when_confined.iter().find(|(from, _)| word == from) {
-                    *word = (*to).to_owned();
-                }
-            }
-        }
-        preset.prompt_safely(&mut template.words, prompt);
         if let (Some(resume), Some(session)) = (preset.resume, session) {
             let words: Vec<String> = resume
                 .iter()

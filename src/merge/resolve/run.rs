@@ -148,14 +148,18 @@ pub(super) fn agent(
     let name = conflict.task.unwrap_or(conflict.branch);
     let task_file = task.map(|t| t.file.to_string_lossy().into_owned());
     let write_scope = write_scope(cx, &agent.template.value, &prepared.path, name);
-    let argv = argv(&agent.template.value, write_scope.is_some(), &prompt).render(&Values {
-        prompt: &prompt,
-        task: name,
-        task_file: task_file.as_deref().unwrap_or(""),
-        workspace: &workspace,
-        branch: conflict.branch,
-        port: "",
-    });
+    let argv = agent
+        .template
+        .value
+        .for_run(write_scope.is_some(), &prompt)
+        .render(&Values {
+            prompt: &prompt,
+            task: name,
+            task_file: task_file.as_deref().unwrap_or(""),
+            workspace: &workspace,
+            branch: conflict.branch,
+            port: "",
+        });
     let tmp = write_scope
         .is_some()
         .then(|| crate::sandbox::private_tmp(&cx.project.common_dir, &crate::tasks::slug(name)));
@@ -275,23 +279,6 @@ fn job(
     })
 }
 
-/// The preset's words for this run: its own sandbox handed to ours when confined, the prompt
-/// passed so that it cannot read as an option.
-fn argv(template: &Template, confined: bool, prompt: &str) -> Template {
-    let mut template = template.clone();
-    if let Some(preset) = template.preset_info() {
-        if confined {
-            for word in &mut template.words {
-                if let Some((_, to)) = preset.when_confined.iter().find(|(from, _)| word == from) {
-                    *word = (*to).to_owned();
-                }
-            }
-        }
-        preset.prompt_safely(&mut template.words, prompt);
-    }
-    template
-}
-
 /// Where a confined agent may write, as in a spawn's worktree mode: its worktree and admin dir,
 /// the object store, its private TMPDIR, the agents' own dirs and `agents.allowWrite`; `None`
 /// when confinement is off or cannot be had.
@@ -313,18 +300,16 @@ fn write_scope(
         }
     }
     let mut writable = vec![worktree.to_owned()];
-    writable.extend(crate::sandbox::default_allow_list(
+    writable.extend(crate::sandbox::shared_places(
         home.as_deref(),
         &project.root,
+        &project.settings.allow_write,
+        &project.common_dir,
     ));
-    writable.extend(project.settings.allow_write.iter().cloned());
-    writable.push(project.common_dir.join("objects"));
     writable.push(crate::sandbox::private_tmp(
         &project.common_dir,
         &crate::tasks::slug(name),
     ));
-    let text = std::fs::read_to_string(worktree.join(".git")).ok()?;
-    let admin = text.strip_prefix("gitdir:")?.trim();
-    writable.push(worktree.join(admin));
+    writable.push(crate::sandbox::admin_dir(worktree)?);
     Some(writable)
 }

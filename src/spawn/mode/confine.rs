@@ -36,9 +36,12 @@ pub fn worktrees(
     if let Some(home) = &home {
         make_home_dirs(home, plans);
     }
-    let mut shared = sandbox::default_allow_list(home.as_deref(), &project.root);
-    shared.extend(project.settings.allow_write.iter().cloned());
-    shared.push(project.common_dir.join("objects"));
+    let shared = sandbox::shared_places(
+        home.as_deref(),
+        &project.root,
+        &project.settings.allow_write,
+        &project.common_dir,
+    );
     for plan in plans.iter_mut() {
         let mut writable = vec![plan.workspace.clone()];
         writable.extend(branch_dirs(&project.common_dir, &plan.branch));
@@ -74,12 +77,4 @@ fn branch_dirs(common_dir: &Path, branch: &str) -> Vec<PathBuf> {
     // Missing directories cannot be allowed; git would need to make them.
     let _ = std::fs::create_dir_all(&logs);
     vec![refs, logs]
-}
-
-/// The admin dir (`.git/worktrees/<id>`) of the linked worktree at `workspace`, from its `.git`
-/// file: known only once the worktree exists, so added to the write scope at the agent's start.
-pub fn admin_dir(workspace: &Path) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(workspace.join(".git")).ok()?;
-    let dir = text.strip_prefix("gitdir:")?.trim();
-    Some(workspace.join(dir))
 }
