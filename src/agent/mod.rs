@@ -184,6 +184,27 @@ impl Template {
     }
 }
 
+/// The variables every agent is started with, in the same place for a spawn's agents and a
+/// merge's resolver.
+pub(crate) fn variables(
+    task: &str,
+    task_file: &str,
+    workspace: &str,
+    branch: &str,
+    base: &str,
+) -> Vec<(String, String)> {
+    [
+        ("GIT_AGENTS_TASK", task),
+        ("GIT_AGENTS_TASK_FILE", task_file),
+        ("GIT_AGENTS_WORKSPACE", workspace),
+        ("GIT_AGENTS_BRANCH", branch),
+        ("GIT_AGENTS_BASE", base),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+    .collect()
+}
+
 /// `program` looked up on PATH (or as a path, relative to `cwd`), each one once: a run of 200
 /// tasks asks for the same few programs 200 times. Only what was found is remembered, by
 /// PATH as well, so a program installed later is still found.

@@ -329,22 +329,13 @@ fn render(task: &TaskPlan, prompt: &str, session: Option<&str>, port: &str) -> V
 }
 
 fn environment(task: &TaskPlan, base: gix::ObjectId) -> Vec<(String, String)> {
-    vec![
-        ("GIT_AGENTS_TASK".into(), task.task.name.clone()),
-        (
-            "GIT_AGENTS_TASK_FILE".into(),
-            task.workspace
-                .join(&task.task.rel_file)
-                .to_string_lossy()
-                .into_owned(),
-        ),
-        (
-            "GIT_AGENTS_WORKSPACE".into(),
-            task.workspace.to_string_lossy().into_owned(),
-        ),
-        ("GIT_AGENTS_BRANCH".into(), task.branch.clone()),
-        ("GIT_AGENTS_BASE".into(), base.to_string()),
-    ]
+    crate::agent::variables(
+        &task.task.name,
+        &task.workspace.join(&task.task.rel_file).to_string_lossy(),
+        &task.workspace.to_string_lossy(),
+        &task.branch,
+        &base.to_string(),
+    )
 }
 
 /// The attempt as a backend sees it; a Slurm job waits for its dependencies' jobs of this run.

@@ -211,13 +211,13 @@ fn environment(
     workspace: &str,
     tmp: Option<&Path>,
 ) -> Result<Vec<(String, String)>> {
-    let mut env = vec![
-        ("GIT_AGENTS_TASK".to_owned(), name.to_owned()),
-        ("GIT_AGENTS_TASK_FILE".into(), task_file.unwrap_or_default()),
-        ("GIT_AGENTS_WORKSPACE".into(), workspace.to_owned()),
-        ("GIT_AGENTS_BRANCH".into(), conflict.branch.to_owned()),
-        ("GIT_AGENTS_BASE".into(), conflict.ours.to_string()),
-    ];
+    let mut env = crate::agent::variables(
+        name,
+        &task_file.unwrap_or_default(),
+        workspace,
+        conflict.branch,
+        &conflict.ours.to_string(),
+    );
     if let Some(tmp) = tmp {
         std::fs::create_dir_all(tmp)?;
         env.push(("TMPDIR".into(), tmp.to_string_lossy().into_owned()));
