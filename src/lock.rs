@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
+use rayon::prelude::*;
 
 use crate::error::{Error, Fix};
 
@@ -19,37 +20,55 @@ pub struct TaskLocks {
 
 impl Drop for TaskLocks {
     fn drop(&mut self) {
-        for lock in &mut self.held {
+        self.held.par_iter_mut().for_each(|lock| {
             // Empty means "released cleanly"; the flock itself goes with the file handle.
             let _ = lock.set_len(0);
-        }
+        });
     }
 }
 
 /// Lock every task slug under `<state_dir>/locks`. Returns warnings about locks taken over.
+///
+/// The files are locked side by side; whatever the outcome, it is the one a lock taken in
+/// turn would give: the first refusal in `slugs`' order, and every lock released with it.
 pub fn acquire(state_dir: &Path, slugs: &[&str]) -> Result<(TaskLocks, Vec<String>)> {
     let dir = state_dir.join("locks");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let taken: Vec<Result<Taken>> = slugs
+        .par_iter()
+        .map(|slug| take(&dir.join(format!("{slug}.lock"))))
+        .collect();
     let mut locks = TaskLocks { held: Vec::new() };
     let mut warnings = Vec::new();
-    for slug in slugs {
-        let (lock, previous) = match take(&dir.join(format!("{slug}.lock")))? {
-            Taken::Ours { lock, previous } => (lock, previous),
-            Taken::Held(holder) => {
-                return Err(Error::usage(format!(
-                    "task '{slug}' is being run by another git-agents ({})",
-                    holder_text(holder)
-                ))
-                .with_fix(Fix::WaitForRun)
-                .into());
+    let mut refused = None;
+    for (slug, taken) in slugs.iter().zip(taken) {
+        match taken {
+            Ok(Taken::Ours { lock, previous }) => {
+                if let Some(pid) = previous.filter(|pid| *pid != std::process::id()) {
+                    warnings.push(format!(
+                        "{slug}: took over the lock of git-agents pid {pid}, which is no longer running"
+                    ));
+                }
+                // Kept even after a refusal, so that dropping them empties them too.
+                locks.held.push(lock);
             }
-        };
-        if let Some(pid) = previous.filter(|pid| *pid != std::process::id()) {
-            warnings.push(format!(
-                "{slug}: took over the lock of git-agents pid {pid}, which is no longer running"
-            ));
+            Ok(Taken::Held(holder)) => {
+                refused.get_or_insert_with(|| {
+                    Error::usage(format!(
+                        "task '{slug}' is being run by another git-agents ({})",
+                        holder_text(holder)
+                    ))
+                    .with_fix(Fix::WaitForRun)
+                    .into()
+                });
+            }
+            Err(err) => {
+                refused.get_or_insert(err);
+            }
         }
-        locks.held.push(lock);
+    }
+    if let Some(err) = refused {
+        return Err(err);
     }
     Ok((locks, warnings))
 }

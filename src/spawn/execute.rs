@@ -202,7 +202,11 @@ fn prepare(
     })?;
     super::test_hooks::maybe_panic(&task.task.name);
     let copied = driver.prepare(cx, task, base)?;
-    let start = crate::gitops::head::commit_in(&cx.repo, &cx.root, &task.workspace);
+    // Only a task committed as it ends needs to know where its workspace starts.
+    let start = match driver.commit() {
+        Commit::AfterRun => None,
+        _ => crate::gitops::head::commit_in(&cx.repo, &cx.root, &task.workspace),
+    };
     let start = start.unwrap_or(base);
     let copied_for_state = copied.clone();
     cx.store.update(&task.task.name, move |old| {

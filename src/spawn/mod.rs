@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 pub use crate::runner::Capabilities;
 pub use crate::tasks::dependency_order;
@@ -293,9 +294,15 @@ fn queue_all(plan: &Plan, store: &Store, reporter: &dyn Reporter) -> Result<()> 
     }
     let state = store.load()?;
     let place = &plan.project.settings.backend.value;
-    for task in &plan.tasks {
-        // A batch job an earlier spawn left running still writes its log: followed, not set aside.
-        let job = crate::backend::logs_aside(place, state.tasks.get(&task.task.name), &task.log)?;
+    // A batch job an earlier spawn left running still writes its log: followed, not set aside.
+    // Each task's logs are its own files, so they are set aside side by side.
+    let jobs: Vec<_> = plan
+        .tasks
+        .par_iter()
+        .map(|task| crate::backend::logs_aside(place, state.tasks.get(&task.task.name), &task.log))
+        .collect();
+    for (task, job) in plan.tasks.iter().zip(jobs) {
+        let job = job?;
         store.update(&task.task.name, |old| {
             let mut record = queued_record(task, None);
             record.slurm = job;

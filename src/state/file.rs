@@ -2,6 +2,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -20,6 +21,36 @@ pub(super) fn lock(dir: &Path) -> Result<Flock<File>> {
     Flock::lock(file, FlockArg::LockExclusive)
         .map_err(|(_, errno)| errno)
         .with_context(|| format!("locking {}", path.display()))
+}
+
+/// What a store last wrote, and the file it wrote it as.
+pub(super) struct Written {
+    pub stamp: Stamp,
+    pub state: State,
+}
+
+/// A file as `lstat` sees it. Each write renames a new file into place, so another writer's
+/// file differs at least in inode, size or times.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let meta = fs::symlink_metadata(path).ok()?;
+        Some(Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
 }
 
 pub(super) fn read(path: &Path) -> Result<State> {

@@ -122,7 +122,7 @@ mod schema;
 mod status;
 
 pub use file::write_atomically;
-use file::{lock, read};
+use file::{lock, read, Stamp, Written};
 pub use status::Status;
 
 pub use agent::AgentRecord;
@@ -170,8 +170,9 @@ struct Shared {
     pending: Mutex<Pending>,
     changed: Condvar,
     /// Held while the file is written, so that writes land in the order their snapshots were
-    /// taken; `pending` is free meanwhile, and tasks go on changing their records.
-    writing: Mutex<()>,
+    /// taken; `pending` is free meanwhile, and tasks go on changing their records. It holds
+    /// what this store wrote last, which spares the next write re-reading an unchanged file.
+    writing: Mutex<Option<Written>>,
 }
 
 #[derive(Default)]
@@ -193,7 +194,7 @@ impl Store {
             dir: dir.clone(),
             pending: Mutex::new(Pending::default()),
             changed: Condvar::new(),
-            writing: Mutex::new(()),
+            writing: Mutex::new(None),
         });
         let weak = Arc::downgrade(&shared);
         std::thread::Builder::new()
@@ -260,11 +261,12 @@ impl Store {
     /// Forget a task's record, in memory and in the file; returns it if there was one.
     pub fn remove(&self, task: &str) -> Result<Option<TaskState>> {
         // No write of a snapshot taken before may land after this and bring the record back.
-        let _writing = self
+        let mut writing = self
             .shared
             .writing
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        *writing = None;
         let mut pending = self
             .shared
             .pending
@@ -294,7 +296,7 @@ impl Store {
 
 impl Shared {
     fn flush(&self) -> Result<()> {
-        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let changed: Vec<(String, TaskState)> = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             if pending.dirty.is_empty() {
@@ -310,7 +312,7 @@ impl Shared {
                 .filter_map(|task| Some((task.clone(), records.get(&task)?.clone())))
                 .collect()
         };
-        let result = self.write(&changed);
+        let result = self.write(&changed, &mut writing);
         if let Err(err) = &result {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             pending
@@ -321,17 +323,22 @@ impl Shared {
         result
     }
 
-    fn write(&self, changed: &[(String, TaskState)]) -> Result<()> {
+    fn write(&self, changed: &[(String, TaskState)], last: &mut Option<Written>) -> Result<()> {
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
         let _lock = lock(&self.dir)?;
         let path = self.dir.join("state.json");
-        let mut state = read(&path)?;
+        let mut state = match last.take() {
+            Some(last) if Stamp::of(&path) == Some(last.stamp) => last.state,
+            _ => read(&path)?,
+        };
         for (task, record) in changed {
             state.tasks.insert(task.clone(), record.clone());
         }
         state.version = SCHEMA_VERSION;
-        write_atomically(&path, &serde_json::to_vec_pretty(&state)?)
+        write_atomically(&path, &serde_json::to_vec_pretty(&state)?)?;
+        *last = Stamp::of(&path).map(|stamp| Written { stamp, state });
+        Ok(())
     }
 }
 

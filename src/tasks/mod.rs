@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 
 use crate::error::{Error, Fix};
 
@@ -81,53 +82,26 @@ pub fn discover(root: &Path, tasks_dir: &Path) -> Result<(Vec<Task>, Vec<Warning
         }
         Err(err) => return Err(err).with_context(|| format!("reading {}", dir.display())),
     };
-    let mut tasks = Vec::new();
-    let mut warnings = Vec::new();
+    let mut paths = Vec::new();
     for entry in entries {
         let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
         let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("md") {
-            continue;
+        if path.extension().and_then(|e| e.to_str()) == Some("md") {
+            paths.push(path);
         }
-        if !path.is_file() {
-            // Never open a FIFO or device: reading it would block or never end.
-            return Err(Error::usage(format!(
-                "the task file {} is not a regular file",
-                path.display()
-            ))
-            .with_fix(Fix::Text(
-                "task files must be files (or links to files); move it out of the tasks directory"
-                    .into(),
-            ))
-            .into());
-        }
-        let Some(stem) = path.file_stem() else {
-            continue;
-        };
-        let Some(name) = stem.to_str().map(str::to_owned) else {
-            warnings.push(Warning(format!(
-                "{}: skipped, the file name is not valid UTF-8",
-                path.display()
-            )));
-            continue;
-        };
-        let text = std::fs::read(&path).map_err(|err| {
-            Error::usage(format!("cannot read the task file {}", path.display()))
-                .with_fix(Fix::Text(
-                    "make it readable, or move it out of the tasks directory".into(),
-                ))
-                .caused_by(err)
-        })?;
-        let text = String::from_utf8_lossy(&text);
-        let rel_file = tasks_dir.join(path.file_name().expect("has a stem"));
-        let meta = parse_front_matter(&text, &rel_file, &mut warnings)?;
-        tasks.push(Task {
-            slug: slug(&name),
-            name,
-            file: path,
-            rel_file,
-            meta,
-        });
+    }
+    // Each file is read and parsed on its own; the outcome is the one of a loop in
+    // directory order: the first error, the warnings in that order.
+    let read: Vec<Result<(Option<Task>, Vec<Warning>)>> = paths
+        .into_par_iter()
+        .map(|path| read_task(path, tasks_dir))
+        .collect();
+    let mut tasks = Vec::new();
+    let mut warnings = Vec::new();
+    for outcome in read {
+        let (task, said) = outcome?;
+        tasks.extend(task);
+        warnings.extend(said);
     }
     if tasks.is_empty() {
         return Err(Error::usage(format!(
@@ -140,6 +114,51 @@ pub fn discover(root: &Path, tasks_dir: &Path) -> Result<(Vec<Task>, Vec<Warning
     tasks.sort_by(|a, b| a.name.cmp(&b.name));
     check_distinct_slugs(&tasks)?;
     Ok((tasks, warnings))
+}
+
+/// The task in the `*.md` file at `path`, or only a warning why it is skipped.
+fn read_task(path: PathBuf, tasks_dir: &Path) -> Result<(Option<Task>, Vec<Warning>)> {
+    let mut warnings = Vec::new();
+    if !path.is_file() {
+        // Never open a FIFO or device: reading it would block or never end.
+        return Err(Error::usage(format!(
+            "the task file {} is not a regular file",
+            path.display()
+        ))
+        .with_fix(Fix::Text(
+            "task files must be files (or links to files); move it out of the tasks directory"
+                .into(),
+        ))
+        .into());
+    }
+    let Some(stem) = path.file_stem() else {
+        return Ok((None, warnings));
+    };
+    let Some(name) = stem.to_str().map(str::to_owned) else {
+        warnings.push(Warning(format!(
+            "{}: skipped, the file name is not valid UTF-8",
+            path.display()
+        )));
+        return Ok((None, warnings));
+    };
+    let text = std::fs::read(&path).map_err(|err| {
+        Error::usage(format!("cannot read the task file {}", path.display()))
+            .with_fix(Fix::Text(
+                "make it readable, or move it out of the tasks directory".into(),
+            ))
+            .caused_by(err)
+    })?;
+    let text = String::from_utf8_lossy(&text);
+    let rel_file = tasks_dir.join(path.file_name().expect("has a stem"));
+    let meta = parse_front_matter(&text, &rel_file, &mut warnings)?;
+    let task = Task {
+        slug: slug(&name),
+        name,
+        file: path,
+        rel_file,
+        meta,
+    };
+    Ok((Some(task), warnings))
 }
 
 /// Keep the tasks named in `selected` (by name or slug), in task order; all when `selected` is empty.

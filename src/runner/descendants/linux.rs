@@ -28,13 +28,18 @@ pub fn tree() -> super::Tree {
     children
 }
 
-/// From /proc/self/task/*/children: an orphan is adopted by one of our threads.
-pub fn children() -> Vec<Pid> {
+/// From /proc/self/task/*/children: a child is listed under the thread that started it, an
+/// orphan under the thread that adopted it.
+pub fn children_except(threads: &[i32]) -> Vec<Pid> {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return Vec::new();
     };
     let mut found = Vec::new();
     for task in tasks.flatten() {
+        let tid = task.file_name().to_str().and_then(|n| n.parse().ok());
+        if tid.is_some_and(|tid| threads.contains(&tid)) {
+            continue;
+        }
         let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
         found.extend(
             text.split_whitespace()
@@ -43,6 +48,10 @@ pub fn children() -> Vec<Pid> {
         );
     }
     found
+}
+
+pub fn this_thread() -> i32 {
+    nix::unistd::gettid().as_raw()
 }
 
 pub fn group_of(pid: Pid) -> Option<Pid> {

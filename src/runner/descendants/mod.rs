@@ -33,8 +33,12 @@ mod platform {
         Vec::new()
     }
 
-    pub fn children() -> Vec<Pid> {
+    pub fn children_except(_threads: &[i32]) -> Vec<Pid> {
         Vec::new()
+    }
+
+    pub fn this_thread() -> i32 {
+        0
     }
 
     pub fn tree() -> super::Tree {
@@ -63,9 +67,15 @@ pub fn list() -> Vec<Pid> {
     platform::list()
 }
 
-/// This process's own children (adopted orphans too), cheaply: no walk of every process.
-pub fn children() -> Vec<Pid> {
-    platform::children()
+/// This process's own children (adopted orphans too), cheaply: no walk of every process;
+/// except those started by one of `threads` (ids from [`this_thread`]).
+pub fn children_except(threads: &[i32]) -> Vec<Pid> {
+    platform::children_except(threads)
+}
+
+/// The calling thread's id, as [`children_except`] takes it.
+pub fn this_thread() -> i32 {
+    platform::this_thread()
 }
 
 /// Every process's children, found afresh.

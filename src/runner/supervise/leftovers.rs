@@ -26,11 +26,20 @@ pub struct Leftovers {
     found: bool,
 }
 
+/// The supervisor's children that are agents, not orphans it adopted.
+pub struct Known {
+    /// The running agents' pids.
+    pub running: Vec<i32>,
+    /// The threads starting an agent: each one's only child is that agent (an orphan goes to
+    /// the first thread, which starts none).
+    pub starters: Vec<i32>,
+}
+
 impl Leftovers {
-    /// What `group`'s agent (request `id`) left; `running`: the other agents' pids.
-    pub fn of(group: Pid, id: u64, running: Vec<i32>) -> Leftovers {
+    /// What `group`'s agent (request `id`) left; `known`: the other agents.
+    pub fn of(group: Pid, id: u64, known: Known) -> Leftovers {
         let found =
-            descendants::ALL_FOUND && (exists(group) || !adopted(group, id, &running).is_empty());
+            descendants::ALL_FOUND && (exists(group) || !adopted(group, id, &known).is_empty());
         Leftovers { group, id, found }
     }
 
@@ -39,11 +48,11 @@ impl Leftovers {
     }
 
     /// SIGTERM, then SIGKILL after `grace`, until nothing of it is left.
-    pub fn end(self, grace: Duration, running: impl Fn() -> Vec<i32>) {
+    pub fn end(self, grace: Duration, known: impl Fn() -> Known) {
         let deadline = Instant::now() + grace;
         let mut signal = Some(Signal::SIGTERM);
         loop {
-            let pids = adopted(self.group, self.id, &running());
+            let pids = adopted(self.group, self.id, &known());
             if pids.is_empty() && !exists(self.group) {
                 return;
             }
@@ -60,10 +69,10 @@ impl Leftovers {
 }
 
 /// Adopted processes from `group`'s agent, and all they started.
-fn adopted(group: Pid, id: u64, running: &[i32]) -> Vec<Pid> {
-    let orphans: Vec<Pid> = descendants::children()
+fn adopted(group: Pid, id: u64, known: &Known) -> Vec<Pid> {
+    let orphans: Vec<Pid> = descendants::children_except(&known.starters)
         .into_iter()
-        .filter(|pid| !running.contains(&pid.as_raw()))
+        .filter(|pid| !known.running.contains(&pid.as_raw()))
         .collect();
     if orphans.is_empty() {
         return orphans;
@@ -77,8 +86,7 @@ fn adopted(group: Pid, id: u64, running: &[i32]) -> Vec<Pid> {
         })
         .collect();
     if from_agent.is_empty() {
-        // The usual case, and the children seen are other agents being started: no need
-        // for the whole process table.
+        // The usual case: no need for the whole process table.
         return from_agent;
     }
     let tree = descendants::tree();

@@ -183,24 +183,28 @@ fn commit_changes(
         .collect();
     // Opened once for the whole run: each commit re-reads HEAD and the index from disk anyway.
     let repo = crate::gitops::open_worktree(&project.root).context("opening the main worktree")?;
+    // Every agent has ended, so only these commits move HEAD: read once, then followed.
+    let mut head = repo.head_id().ok().map(|id| id.detach());
     for (plan, record) in deferred.iter_mut() {
         let owned: BTreeSet<&str> = pending
             .iter()
             .filter(|p| scope::contains(&plan.scope, p))
             .map(String::as_str)
             .collect();
-        **record = commit_owned(&repo, cx, plan, &owned)?;
+        **record = commit_owned(&repo, cx, plan, &owned, &mut head)?;
         execute::announce(cx.reporter, record.clone());
     }
     Ok(outside)
 }
 
-/// Commit the changes in `owned` (all in `plan`'s scope) as its task's commit.
+/// Commit the changes in `owned` (all in `plan`'s scope) as its task's commit, on
+/// `head_now` (HEAD's commit, when known), which then names the new commit.
 fn commit_owned(
     repo: &gix::Repository,
     cx: &Context<'_>,
     plan: &TaskPlan,
     owned: &BTreeSet<&str>,
+    head_now: &mut Option<gix::ObjectId>,
 ) -> Result<TaskState> {
     let outcome = if owned.is_empty() {
         // Nothing in its scope changed: no status walk, no commit.
@@ -213,7 +217,11 @@ fn commit_owned(
         commit::commit_all(repo, &plan.subject(), &exclude)
             .with_context(|| format!("committing the changes of task '{}'", plan.task.name))?
     };
-    let head = repo.head_id()?.detach();
+    let head = match outcome.commit.or(*head_now) {
+        Some(id) => id,
+        None => repo.head_id()?.detach(),
+    };
+    *head_now = Some(head);
     let status = if outcome.commit.is_some() {
         Status::Done
     } else {
