@@ -111,10 +111,16 @@ pub fn scope_instruction(task: &Task, scope: &[String]) -> Result<String> {
 }
 
 /// Check what dir mode needs (disjoint scopes, a clean main worktree) and decide enforcement.
+/// Why dir mode needs a clean main worktree, for [`super::ensure_clean`].
+pub const CLEAN_BECAUSE: &str = "dir mode attributes every change to a task";
+
+/// Check the tasks' scopes and confine them; `clean` is the main worktree's clean check,
+/// run beside the planning (see [`CLEAN_BECAUSE`]).
 pub fn prepare(
     project: &Project,
     plans: &mut [TaskPlan],
     capabilities: Capabilities,
+    clean: Result<()>,
 ) -> Result<Enforcement> {
     for (i, a) in plans.iter().enumerate() {
         for b in &plans[i + 1..] {
@@ -128,7 +134,7 @@ pub fn prepare(
             }
         }
     }
-    super::ensure_clean(project, "dir mode attributes every change to a task")?;
+    clean?;
     if !project.settings.landlock.value {
         return Ok(Enforcement::detection_only(
             "Landlock turned off by git config agents.landlock",

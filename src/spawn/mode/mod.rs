@@ -110,10 +110,39 @@ impl TaskMaterial {
 /// Refuse to work in place in a main worktree with changes (task material aside): they would
 /// mix with the agents' work. `why` finishes the sentence.
 pub fn ensure_clean(project: &Project, why: &str) -> Result<()> {
-    let material = TaskMaterial::of(project);
-    // What `git status` would list (the fast scan status uses), less the task material.
-    let mut dirty = crate::gitops::scan::uncommitted(&project.repo, &project.root, &[], false)?;
-    dirty.retain(|path| !material.contains(path.as_ref()));
+    CleanCheck::of(project).run(why)
+}
+
+/// [`ensure_clean`], made ready to run on another thread.
+pub struct CleanCheck {
+    repo: gix::Repository,
+    root: std::path::PathBuf,
+    material: TaskMaterial,
+}
+
+impl CleanCheck {
+    pub fn of(project: &Project) -> CleanCheck {
+        CleanCheck {
+            repo: project.repo.clone(),
+            root: project.root.clone(),
+            material: TaskMaterial::of(project),
+        }
+    }
+
+    pub fn run(self, why: &str) -> Result<()> {
+        let CleanCheck {
+            repo,
+            root,
+            material,
+        } = self;
+        // What `git status` would list (the fast scan status uses), less the task material.
+        let mut dirty = crate::gitops::scan::uncommitted(&repo, &root, &[], false)?;
+        dirty.retain(|path| !material.contains(path.as_ref()));
+        refuse_changes(&dirty, why)
+    }
+}
+
+fn refuse_changes(dirty: &[gix::bstr::BString], why: &str) -> Result<()> {
     if dirty.is_empty() {
         return Ok(());
     }

@@ -110,6 +110,27 @@ pub struct Plan {
 
 pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> Result<Plan> {
     let survey = Survey::take(cwd, options)?;
+    // Dir mode's clean check reads the whole main worktree: it runs beside the planning, and
+    // its verdict is taken where it always was, so errors come in the same order.
+    let clean = (survey.mode == Mode::Dir).then(|| super::mode::CleanCheck::of(&survey.project));
+    std::thread::scope(|scope| {
+        let clean = clean.map(|check| scope.spawn(move || check.run(dir::CLEAN_BECAUSE)));
+        let clean = move || match clean {
+            Some(check) => check
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => Ok(()),
+        };
+        plan_with(survey, options, capabilities, clean)
+    })
+}
+
+fn plan_with(
+    survey: Survey,
+    options: &SpawnOptions,
+    capabilities: Capabilities,
+    clean: impl FnOnce() -> Result<()>,
+) -> Result<Plan> {
     let resolver = Resolver::new(&survey.project.settings, &survey.project.root)
         .with_verify_command(options.verify_command.as_deref());
     let selected = crate::tasks::dependency_order(&survey.all, survey.selected.clone(), &|t| {
@@ -155,7 +176,7 @@ pub fn plan(cwd: &Path, options: &SpawnOptions, capabilities: Capabilities) -> R
         _ => None,
     };
     let enforcement = match mode {
-        Mode::Dir => Some(dir::prepare(&project, &mut plans, capabilities)?),
+        Mode::Dir => Some(dir::prepare(&project, &mut plans, capabilities, clean())?),
         Mode::Worktree => confine::worktrees(&project, &mut plans, capabilities),
         Mode::Branch => None,
     };
