@@ -304,6 +304,31 @@ mod tests {
     }
 
     #[test]
+    fn a_status_code_inside_a_longer_number_is_no_status() {
+        let plain = Telemetry::default();
+        // An agent that exits 0 and prints its port (or a count) last has not failed.
+        let port = "GIT_AGENTS_PORT=40123\nfake-agent done\n";
+        assert_eq!(classify(Ending::Code(0), &plain, port, 0), None);
+        assert_eq!(
+            classify(Ending::Code(1), &plain, "read 14290 bytes\n", 0)
+                .unwrap()
+                .kind,
+            FailureKind::Exit
+        );
+        let refused = "request failed: 401 (key refused)\n";
+        assert_eq!(
+            classify(Ending::Code(0), &plain, refused, 0).unwrap().kind,
+            FailureKind::Auth
+        );
+        assert_eq!(
+            classify(Ending::Code(1), &plain, "HTTP 429\n", 0)
+                .unwrap()
+                .kind,
+            FailureKind::RateLimit
+        );
+    }
+
+    #[test]
     fn reset_times_are_read_from_the_words() {
         assert_eq!(resets_at("Please try again in 20s.", 100), Some(120));
         assert_eq!(resets_at("limit resets in 5 minutes", 0), Some(300));

@@ -1,14 +1,19 @@
 //! Linux: Landlock. The supervising process confines itself just before it starts the agent,
 //! so the agent and everything it starts inherit the rules.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
+use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, PoisonError};
+
+use nix::sys::stat::SFlag;
 
 use landlock::{
-    path_beneath_rules, AccessFs, CompatLevel, Compatible, Ruleset, RulesetAttr,
-    RulesetCreatedAttr, RulesetStatus, ABI,
+    AccessFs, BitFlags, CompatLevel, Compatible, PathBeneath, PathFd, Ruleset, RulesetAttr,
+    RulesetCreatedAttr, RulesetError, RulesetStatus, ABI,
 };
 
 /// The newest ABI we ask for; older kernels get what they support (best effort).
@@ -27,15 +32,89 @@ pub fn probe() -> Result<(), String> {
 /// Confine this process (and what it starts from now on) to writing beneath `allowed`.
 pub fn restrict_writes(allowed: &[PathBuf]) -> Result<(), String> {
     let access = AccessFs::from_write(WANTED);
-    let status = Ruleset::default()
+    let cannot = |err: RulesetError| format!("cannot confine writes with Landlock: {err}");
+    let mut ruleset = Ruleset::default()
         .handle_access(access)
         .and_then(|ruleset| ruleset.create())
-        .and_then(|ruleset| ruleset.add_rules(path_beneath_rules(allowed, access)))
-        .and_then(|ruleset| ruleset.restrict_self())
-        .map_err(|err| format!("cannot confine writes with Landlock: {err}"))?;
+        .map_err(cannot)?;
+    let mut places = PLACES.lock().unwrap_or_else(PoisonError::into_inner);
+    for path in allowed {
+        let rule = match places.opened(path) {
+            Some(place) => PathBeneath::new(place.fd.as_fd(), place.access(access)),
+            // A place that cannot be opened (absent, say) gets no rule, as with
+            // `path_beneath_rules`.
+            None => continue,
+        };
+        ruleset = ruleset.add_rule(rule).map_err(cannot)?;
+    }
+    places.forget_unshared();
+    drop(places);
+    let status = ruleset.restrict_self().map_err(cannot)?;
     match status.ruleset {
         RulesetStatus::FullyEnforced | RulesetStatus::PartiallyEnforced => Ok(()),
         RulesetStatus::NotEnforced => Err("Landlock is not enforced by this kernel".into()),
+    }
+}
+
+/// The places agents' rules name, opened once for every agent of the run where they recur
+/// (the shared allow list): a rule names the inode its path led to when it was made, so a
+/// place replaced during the run keeps the first one, like a rule made then.
+static PLACES: Mutex<Places> = Mutex::new(Places {
+    seen: BTreeSet::new(),
+    kept: BTreeMap::new(),
+    fresh: Vec::new(),
+});
+
+/// At most this many places stay open between agents.
+const KEPT: usize = 64;
+
+struct Places {
+    /// Every place asked for so far: one asked for again is kept.
+    seen: BTreeSet<PathBuf>,
+    kept: BTreeMap<PathBuf, Place>,
+    /// Opened for the agent being confined only.
+    fresh: Vec<Place>,
+}
+
+struct Place {
+    fd: PathFd,
+    is_file: bool,
+}
+
+impl Place {
+    fn open(path: &Path) -> Option<Place> {
+        let fd = PathFd::new(path).ok()?;
+        // As `path_beneath_rules` does: when the type cannot be told, the full rights.
+        let is_file = nix::sys::stat::fstat(fd.as_fd()).is_ok_and(|stat| {
+            SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT != SFlag::S_IFDIR
+        });
+        Some(Place { fd, is_file })
+    }
+
+    fn access(&self, access: BitFlags<AccessFs>) -> BitFlags<AccessFs> {
+        if self.is_file {
+            access & AccessFs::from_file(WANTED)
+        } else {
+            access
+        }
+    }
+}
+
+impl Places {
+    fn opened(&mut self, path: &Path) -> Option<&Place> {
+        if self.kept.contains_key(path) {
+            return self.kept.get(path);
+        }
+        let place = Place::open(path)?;
+        if !self.seen.insert(path.to_owned()) && self.kept.len() < KEPT {
+            return Some(self.kept.entry(path.to_owned()).or_insert(place));
+        }
+        self.fresh.push(place);
+        self.fresh.last()
+    }
+
+    fn forget_unshared(&mut self) {
+        self.fresh.clear();
     }
 }
 

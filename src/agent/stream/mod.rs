@@ -180,7 +180,7 @@ pub enum Note {
 /// message without a status or type, or a plain-text agent's last lines.
 pub fn kind_in_words(text: &str) -> Option<ErrorKind> {
     let lower = text.to_lowercase();
-    let any = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    let any = |words: &[&str]| words.iter().any(|w| contains_word(&lower, w));
     if any(&[
         "rate limit",
         "rate_limit",
@@ -234,6 +234,22 @@ pub fn kind_in_words(text: &str) -> Option<ErrorKind> {
         return Some(ErrorKind::Network);
     }
     None
+}
+
+/// Whether `words` occurs in `text`; one that starts or ends with a digit (a status like
+/// `401`) only where no digit adjoins it, so that a port or a count holding it is no status.
+fn contains_word(text: &str, words: &str) -> bool {
+    let digit_edged = |w: &str| {
+        w.starts_with(|c: char| c.is_ascii_digit()) || w.ends_with(|c: char| c.is_ascii_digit())
+    };
+    if !digit_edged(words) {
+        return text.contains(words);
+    }
+    text.match_indices(words).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + words.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+    })
 }
 
 /// Reads one stream format, line by line; holds what it needs between lines (tool names

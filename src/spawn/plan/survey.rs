@@ -1,9 +1,12 @@
 //! What planning reads before it decides anything: the tasks, the base, the worktrees, the
 //! state, and the untracked files each workspace needs.
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use gix::bstr::BString;
 
 use super::SpawnOptions;
 use crate::config::Resolver;
@@ -35,6 +38,7 @@ pub struct Survey {
     pub untracked_material: Vec<PathBuf>,
     /// The main worktree's branch (full name), `None` when detached.
     pub main_branch: Option<String>,
+    at_base: AtBase,
 }
 
 impl Survey {
@@ -55,10 +59,11 @@ impl Survey {
         let base = repo::resolve_base(&project.repo, options.base.as_deref())?;
         let registered = worktree::list(&project.repo)?;
         let state = Store::new(project.state_dir()).load()?;
-        let shared_copies = shared_copies(&project, base)?;
+        let at_base = AtBase::new(base);
+        let shared_copies = shared_copies(&project, &at_base)?;
         let mut untracked_material = shared_copies.clone();
         for task in &all {
-            if !tracked(&project.repo, base, &task.rel_file)? {
+            if !at_base.tracked(&project.repo, &task.rel_file)? {
                 untracked_material.push(task.rel_file.clone());
             }
         }
@@ -85,6 +90,7 @@ impl Survey {
             includes,
             untracked_material,
             main_branch,
+            at_base,
         })
     }
 
@@ -108,7 +114,7 @@ impl Survey {
 
     /// Whether `rel` is tracked at the base.
     pub fn tracked(&self, rel: &Path) -> Result<bool> {
-        tracked(&self.project.repo, self.base, rel)
+        self.at_base.tracked(&self.project.repo, rel)
     }
 
     /// The branch in-place modes commit on: the main worktree's, shortened (or `HEAD`).
@@ -122,7 +128,7 @@ impl Survey {
 }
 
 /// The contracts and CLAUDE.md files that are not tracked at the base, to copy into every workspace.
-fn shared_copies(project: &Project, base: gix::ObjectId) -> Result<Vec<PathBuf>> {
+fn shared_copies(project: &Project, at_base: &AtBase) -> Result<Vec<PathBuf>> {
     let mut candidates = Vec::new();
     collect_files(
         &project.root,
@@ -134,7 +140,7 @@ fn shared_copies(project: &Project, base: gix::ObjectId) -> Result<Vec<PathBuf>>
     }
     let mut copies = Vec::new();
     for rel in candidates {
-        if !tracked(&project.repo, base, &rel)? {
+        if !at_base.tracked(&project.repo, &rel)? {
             copies.push(rel);
         }
     }
@@ -173,9 +179,50 @@ fn collect_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<()> 
     Ok(())
 }
 
-fn tracked(repo: &gix::Repository, base: gix::ObjectId, rel: &Path) -> Result<bool> {
-    let tree = repo.find_commit(base)?.tree()?;
-    Ok(tree.lookup_entry_by_path(rel)?.is_some())
+/// What the base commit tracks, read a directory at a time: every task asks about a file in
+/// the same few directories.
+struct AtBase {
+    base: gix::ObjectId,
+    /// The names in each directory asked about; `None` where the base has no such tree.
+    dirs: RefCell<HashMap<PathBuf, Option<HashSet<BString>>>>,
+}
+
+impl AtBase {
+    fn new(base: gix::ObjectId) -> AtBase {
+        AtBase {
+            base,
+            dirs: RefCell::default(),
+        }
+    }
+
+    /// Whether the base has an entry (of any kind) at `rel`.
+    fn tracked(&self, repo: &gix::Repository, rel: &Path) -> Result<bool> {
+        let (Some(dir), Some(name)) = (rel.parent(), rel.file_name()) else {
+            let tree = repo.find_commit(self.base)?.tree()?;
+            return Ok(tree.lookup_entry_by_path(rel)?.is_some());
+        };
+        let name = gix::path::os_str_into_bstr(name)?;
+        let mut dirs = self.dirs.borrow_mut();
+        if !dirs.contains_key(dir) {
+            dirs.insert(dir.to_owned(), self.names_in(repo, dir)?);
+        }
+        Ok(dirs[dir].as_ref().is_some_and(|names| names.contains(name)))
+    }
+
+    fn names_in(&self, repo: &gix::Repository, dir: &Path) -> Result<Option<HashSet<BString>>> {
+        let mut tree = repo.find_commit(self.base)?.tree()?;
+        if dir.components().next().is_some() {
+            match tree.lookup_entry_by_path(dir)? {
+                Some(entry) if entry.mode().is_tree() => tree = entry.object()?.into_tree(),
+                _ => return Ok(None),
+            }
+        }
+        let names = tree
+            .iter()
+            .map(|entry| entry.map(|entry| entry.filename().to_owned()))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(names))
+    }
 }
 
 /// Uncommitted changes in the main worktree, which agents starting from its HEAD do not see
