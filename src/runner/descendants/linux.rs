@@ -28,30 +28,17 @@ pub fn tree() -> super::Tree {
     children
 }
 
-/// From /proc/self/task/*/children: a child is listed under the thread that started it, an
-/// orphan under the thread that adopted it.
-pub fn children_except(threads: &[i32]) -> Vec<Pid> {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    for task in tasks.flatten() {
-        let tid = task.file_name().to_str().and_then(|n| n.parse().ok());
-        if tid.is_some_and(|tid| threads.contains(&tid)) {
-            continue;
-        }
-        let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-        found.extend(
-            text.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .map(Pid::from_raw),
-        );
-    }
-    found
-}
-
-pub fn this_thread() -> i32 {
-    nix::unistd::gettid().as_raw()
+/// From /proc/self/task/<pid>/children: the main thread's children. An orphan is adopted by
+/// the first live thread of its subreaper, the main thread, and so is a child whose thread
+/// ended; a child shows under another thread only while the thread that started it lives.
+pub fn children() -> Vec<Pid> {
+    let path = format!("/proc/self/task/{}/children", std::process::id());
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .map(Pid::from_raw)
+        .collect()
 }
 
 pub fn group_of(pid: Pid) -> Option<Pid> {

@@ -33,12 +33,8 @@ mod platform {
         Vec::new()
     }
 
-    pub fn children_except(_threads: &[i32]) -> Vec<Pid> {
+    pub fn children() -> Vec<Pid> {
         Vec::new()
-    }
-
-    pub fn this_thread() -> i32 {
-        0
     }
 
     pub fn tree() -> super::Tree {
@@ -67,15 +63,11 @@ pub fn list() -> Vec<Pid> {
     platform::list()
 }
 
-/// This process's own children (adopted orphans too), cheaply: no walk of every process;
-/// except those started by one of `threads` (ids from [`this_thread`]).
-pub fn children_except(threads: &[i32]) -> Vec<Pid> {
-    platform::children_except(threads)
-}
-
-/// The calling thread's id, as [`children_except`] takes it.
-pub fn this_thread() -> i32 {
-    platform::this_thread()
+/// This process's own children, cheaply (no walk of every process): every orphan it adopted,
+/// but of the children it started only those whose starting thread has ended (on Linux, the
+/// others are listed under that thread).
+pub fn children() -> Vec<Pid> {
+    platform::children()
 }
 
 /// Every process's children, found afresh.

@@ -13,9 +13,7 @@ use std::time::Duration;
 
 use nix::unistd::Pid;
 
-use crate::runner::descendants;
-
-use super::leftovers::{self, Known, Leftovers};
+use super::leftovers::{self, Leftovers};
 use super::reap::{self, Reaped};
 use super::request::{exited, Ended, Start};
 use super::{wire, MARKER};
@@ -35,8 +33,6 @@ struct State {
     running: HashMap<i32, u64>,
     /// Agents being started, each in a thread of its own.
     starting: usize,
-    /// The threads starting an agent right now: what they started is no orphan.
-    starters: Vec<i32>,
     /// Children reaped while agents were being started: maybe one of them, not yet known.
     early: HashMap<i32, Ended>,
 }
@@ -67,12 +63,9 @@ impl Agents {
         let this = Arc::clone(self);
         let run = move || {
             let output = File::from(output);
-            let starter = descendants::this_thread();
-            this.state.lock().unwrap().starters.push(starter);
             let child = spawn(&start, &output);
             let mut state = this.state.lock().unwrap();
             state.starting -= 1;
-            state.starters.retain(|&t| t != starter);
             let ended = match &child {
                 Ok(child) => {
                     let pid = child.id() as i32;
@@ -144,28 +137,19 @@ impl Agents {
     }
 
     fn ended(self: &Arc<Self>, agent: Pid, id: u64, ended: Ended) {
-        let left = Leftovers::of(agent, id, self.known());
+        let left = Leftovers::of(agent, id, self.running_pids());
         if left.none() {
             return self.reply(&exited(id, ended));
         }
         let this = Arc::clone(self);
         std::thread::spawn(move || {
-            left.end(this.grace, || this.known());
+            left.end(this.grace, || this.running_pids());
             this.reply(&exited(id, ended));
         });
     }
 
     fn running_pids(&self) -> Vec<i32> {
         self.state.lock().unwrap().running.keys().copied().collect()
-    }
-
-    /// The children that are agents: those running, and those being started.
-    fn known(&self) -> Known {
-        let state = self.state.lock().unwrap();
-        Known {
-            running: state.running.keys().copied().collect(),
-            starters: state.starters.clone(),
-        }
     }
 
     fn reply<F: AsRef<[u8]>>(&self, fields: &[F]) {

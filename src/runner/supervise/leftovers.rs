@@ -26,20 +26,11 @@ pub struct Leftovers {
     found: bool,
 }
 
-/// The supervisor's children that are agents, not orphans it adopted.
-pub struct Known {
-    /// The running agents' pids.
-    pub running: Vec<i32>,
-    /// The threads starting an agent: each one's only child is that agent (an orphan goes to
-    /// the first thread, which starts none).
-    pub starters: Vec<i32>,
-}
-
 impl Leftovers {
-    /// What `group`'s agent (request `id`) left; `known`: the other agents.
-    pub fn of(group: Pid, id: u64, known: Known) -> Leftovers {
+    /// What `group`'s agent (request `id`) left; `running`: the other agents' pids.
+    pub fn of(group: Pid, id: u64, running: Vec<i32>) -> Leftovers {
         let found =
-            descendants::ALL_FOUND && (exists(group) || !adopted(group, id, &known).is_empty());
+            descendants::ALL_FOUND && (exists(group) || !adopted(group, id, &running).is_empty());
         Leftovers { group, id, found }
     }
 
@@ -48,11 +39,11 @@ impl Leftovers {
     }
 
     /// SIGTERM, then SIGKILL after `grace`, until nothing of it is left.
-    pub fn end(self, grace: Duration, known: impl Fn() -> Known) {
+    pub fn end(self, grace: Duration, running: impl Fn() -> Vec<i32>) {
         let deadline = Instant::now() + grace;
         let mut signal = Some(Signal::SIGTERM);
         loop {
-            let pids = adopted(self.group, self.id, &known());
+            let pids = adopted(self.group, self.id, &running());
             if pids.is_empty() && !exists(self.group) {
                 return;
             }
@@ -69,10 +60,10 @@ impl Leftovers {
 }
 
 /// Adopted processes from `group`'s agent, and all they started.
-fn adopted(group: Pid, id: u64, known: &Known) -> Vec<Pid> {
-    let orphans: Vec<Pid> = descendants::children_except(&known.starters)
+fn adopted(group: Pid, id: u64, running: &[i32]) -> Vec<Pid> {
+    let orphans: Vec<Pid> = descendants::children()
         .into_iter()
-        .filter(|pid| !known.running.contains(&pid.as_raw()))
+        .filter(|pid| !running.contains(&pid.as_raw()))
         .collect();
     if orphans.is_empty() {
         return orphans;
