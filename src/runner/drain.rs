@@ -13,20 +13,29 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 /// Long enough for output already written to be read, short enough to go unnoticed.
 pub const DRAIN: Duration = Duration::from_secs(1);
 
-pub struct Output {
+pub struct Output<'a> {
     pipe: PipeReader,
     /// Reports the exit of the job's process: its write end is dropped then. `None` once seen.
     exited: Option<PipeReader>,
     deadline: Option<Instant>,
+    /// Called once the exit is seen.
+    on_exit: Option<Box<dyn FnOnce() + Send + 'a>>,
 }
 
-impl Output {
-    pub fn new(pipe: PipeReader, exited: PipeReader) -> Output {
+impl<'a> Output<'a> {
+    pub fn new(pipe: PipeReader, exited: PipeReader) -> Output<'a> {
         Output {
             pipe,
             exited: Some(exited),
             deadline: None,
+            on_exit: None,
         }
+    }
+
+    /// Have `hook` called as soon as the exit is seen (if it is, before the output ends).
+    pub fn on_exit(mut self, hook: impl FnOnce() + Send + 'a) -> Output<'a> {
+        self.on_exit = Some(Box::new(hook));
+        self
     }
 
     /// Wait until the pipe can be read without blocking (true), or the drain is over (false).
@@ -66,12 +75,15 @@ impl Output {
             if exit {
                 self.exited = None;
                 self.deadline = Some(Instant::now() + DRAIN);
+                if let Some(hook) = self.on_exit.take() {
+                    hook();
+                }
             }
         }
     }
 }
 
-impl Read for Output {
+impl Read for Output<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.ready()? {
             self.pipe.read(buf)

@@ -4,7 +4,7 @@
 //! to the job waiting for it.
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, PipeWriter};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
@@ -20,7 +20,9 @@ use super::supervise::request::{number, Ended, Start};
 use super::supervise::SUBCOMMAND;
 use super::wire;
 
-type Waiting = Arc<Mutex<HashMap<u64, Sender<Reply>>>>;
+/// Each job's way to hear its replies, and what to close once it has its last one (the write
+/// end of a pipe that tells its output's reader the job has ended).
+type Waiting = Arc<Mutex<HashMap<u64, (Sender<Reply>, Option<PipeWriter>)>>>;
 
 enum Reply {
     Started(i32),
@@ -80,10 +82,14 @@ impl Pool {
     }
 
     /// Ask for `start` (its id is set here), its output into `output`; returns once it runs.
-    pub fn run(&self, mut start: Start, output: impl AsFd) -> io::Result<Agent> {
+    /// `ended` is closed as soon as the job's end is heard, before [`Agent::wait`] is called.
+    pub fn run(&self, mut start: Start, output: impl AsFd, ended: PipeWriter) -> io::Result<Agent> {
         start.id = self.next.fetch_add(1, Ordering::SeqCst);
         let (tell, replies) = mpsc::channel();
-        self.waiting.lock().unwrap().insert(start.id, tell);
+        self.waiting
+            .lock()
+            .unwrap()
+            .insert(start.id, (tell, Some(ended)));
         let sent = wire::send(
             &self.socket.lock().unwrap(),
             &start.fields(),
@@ -140,12 +146,13 @@ fn route(mut replies: wire::Receiver, waiting: &Waiting) {
             continue;
         };
         let mut waiting = waiting.lock().unwrap();
-        let tell = if last {
-            waiting.remove(&id)
-        } else {
-            waiting.get(&id).cloned()
-        };
-        if let Some(tell) = tell {
+        if last {
+            // The reply is sent before `ended` is closed: whoever sees the close finds it.
+            if let Some((tell, ended)) = waiting.remove(&id) {
+                let _ = tell.send(reply);
+                drop(ended);
+            }
+        } else if let Some((tell, _)) = waiting.get(&id) {
             let _ = tell.send(reply);
         }
     }

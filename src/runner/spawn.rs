@@ -36,8 +36,8 @@ pub fn run(runner: &Runner, job: &Job, live: &Live, sink: &dyn LineSink) -> Resu
     // Closed once the child has exited, from when the output is only drained a little longer.
     let (exit_seen, exited) = std::io::pipe().context("creating a pipe")?;
     // Our copies of the pipe's write end are closed once it started, or the pump never sees
-    // the end.
-    let process = start(runner, job, writer)?;
+    // the end. A supervised job's `exited` is closed by the supervisor's reply.
+    let (process, exited) = start(runner, job, writer, exited)?;
     let pgid = match &process {
         Process::Direct(child) => Some(child.id() as i32),
         Process::Supervised(agent) => agent.pid,
@@ -51,18 +51,37 @@ pub fn run(runner: &Runner, job: &Job, live: &Live, sink: &dyn LineSink) -> Resu
         runner.watchdog.watch(pgid, job.timeout, Some(idle));
     }
 
+    // Once the job has ended, its time limits stop: the output may still be drained a while.
+    let finished = std::sync::OnceLock::new();
+    let finish = || *finished.get_or_init(|| pgid.and_then(|pgid| runner.watchdog.finish(pgid)));
+    let pump = |output: drain::Output<'_>| match job.format {
+        Format::Text => pump::pump(output, log, &live.line, &pulse, sink),
+        format => stream_pump::pump(output, log, job, format, live, &pulse, sink),
+    };
     std::thread::scope(|scope| {
-        let output = drain::Output::new(reader, exit_seen);
-        let pump = scope.spawn(|| match job.format {
-            Format::Text => pump::pump(output, log, &live.line, &pulse, sink),
-            format => stream_pump::pump(output, log, job, format, live, &pulse, sink),
-        });
-        let status = wait(process);
-        let reason = pgid.and_then(|pgid| runner.watchdog.finish(pgid));
-        drop(exited);
-        let log_error = pump
-            .join()
-            .unwrap_or_else(|_| Some("the log writer panicked".into()));
+        let (status, reason, log_error) = match exited {
+            // Supervised: no thread of its own to read the output. That reading ends with the
+            // output, or a drain once the supervisor's reply (the agent ended) closed `exited`.
+            None => {
+                let output = drain::Output::new(reader, exit_seen).on_exit(|| {
+                    finish();
+                });
+                let log_error = pump(output);
+                let status = wait(process);
+                (status, finish(), log_error)
+            }
+            Some(exited) => {
+                let output = drain::Output::new(reader, exit_seen);
+                let pump = scope.spawn(|| pump(output));
+                let status = wait(process);
+                let reason = finish();
+                drop(exited);
+                let log_error = pump
+                    .join()
+                    .unwrap_or_else(|_| Some("the log writer panicked".into()));
+                (status, reason, log_error)
+            }
+        };
         if let Some(pgid) = pgid {
             runner.watchdog.forget(pgid);
         }
@@ -95,8 +114,15 @@ fn wait(process: Process) -> std::io::Result<Ended> {
     }
 }
 
-/// Start `job` with both output streams into `output`, by the supervisor when there is one.
-fn start(runner: &Runner, job: &Job, output: PipeWriter) -> Result<Process> {
+/// Start `job` with both output streams into `output`, by the supervisor when there is one,
+/// who then closes `exited` when the job ends; else it is handed back, to be closed once the
+/// child is waited for.
+fn start(
+    runner: &Runner,
+    job: &Job,
+    output: PipeWriter,
+    exited: PipeWriter,
+) -> Result<(Process, Option<PipeWriter>)> {
     let cannot = || format!("cannot start {}", job.program.display());
     if let Some(pool) = runner.pool().with_context(cannot)? {
         // As a shell would: some CLIs (opencode) work where PWD says, not in their cwd.
@@ -110,8 +136,8 @@ fn start(runner: &Runner, job: &Job, output: PipeWriter) -> Result<Process> {
             program: job.program.clone(),
             argv: job.argv.iter().map(OsString::from).collect(),
         };
-        let agent = pool.run(start, &output).with_context(cannot)?;
-        return Ok(Process::Supervised(agent));
+        let agent = pool.run(start, &output, exited).with_context(cannot)?;
+        return Ok((Process::Supervised(agent), None));
     }
     let mut command = Command::new(&job.program);
     command
@@ -125,5 +151,5 @@ fn start(runner: &Runner, job: &Job, output: PipeWriter) -> Result<Process> {
         .stderr(output)
         .process_group(0);
     let child = command.spawn().with_context(cannot)?;
-    Ok(Process::Direct(child))
+    Ok((Process::Direct(child), Some(exited)))
 }
