@@ -121,7 +121,7 @@ mod runs;
 mod schema;
 mod status;
 
-pub use file::write_atomically;
+pub use file::{write_atomically, write_cache};
 use file::{lock, read, Stamp, Written};
 pub use status::Status;
 

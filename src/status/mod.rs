@@ -2,6 +2,7 @@
 //! lock and without a git process, so it can run beside a spawn and stay fast on many worktrees.
 #![doc(hidden)]
 
+mod facts;
 pub mod probe;
 use crate::gitops::scan;
 mod table;
@@ -223,11 +224,13 @@ pub fn collect(cwd: &Path, options: &StatusOptions) -> Result<StatusReport> {
     }
     let target = inventory.target(options.into.as_deref())?;
     let (project, registered) = (&inventory.project, &inventory.worktrees);
+    let facts = facts::Facts::load(&project.state_dir());
     let tasks = for_each_parallel(&project.repo, &known, |repo, task| {
-        task_status(repo, task, &target, registered)
+        task_status(repo, task, &target, registered, &facts)
     })
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
+    facts.store();
     Ok(StatusReport {
         target,
         tasks,
@@ -269,10 +272,11 @@ fn task_status(
     task: &KnownTask,
     target: &Target,
     registered: &[Registered],
+    facts: &facts::Facts,
 ) -> Result<TaskStatus> {
     let record = task.record.as_ref();
     let base = record.and_then(|r| r.base).map(|b| b.to_gix());
-    let branch = probe::branch_facts(repo, &task.full_branch(), target.tip(), base)?;
+    let branch = probe::branch_facts(repo, &task.full_branch(), target.tip(), base, facts)?;
     let copied = record.map(|r| r.copied.as_slice()).unwrap_or_default();
     // Refreshing stat data takes index.lock for a moment: never while an agent may use it.
     let refresh = !record.is_some_and(known::is_live);

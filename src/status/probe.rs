@@ -4,6 +4,8 @@
 use anyhow::{Context, Result};
 use gix::ObjectId;
 
+use super::facts::{Facts, Measure};
+
 /// A task branch measured against the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BranchFacts {
@@ -17,16 +19,34 @@ pub struct BranchFacts {
 }
 
 /// Facts about `full_name`, or `None` when the branch does not exist. `base` is where the task
-/// started (from the state); without it the merge base with the target stands in.
+/// started (from the state); without it the merge base with the target stands in. What was
+/// measured before comes from `facts`.
 pub fn branch_facts(
     repo: &gix::Repository,
     full_name: &str,
     target: Option<ObjectId>,
     base: Option<ObjectId>,
+    facts: &Facts,
 ) -> Result<Option<BranchFacts>> {
     let Some(tip) = crate::gitops::worktree::branch_tip(repo, full_name)? else {
         return Ok(None);
     };
+    let (ahead, behind, files) =
+        facts.get((tip, target, base), || measure(repo, tip, target, base))?;
+    Ok(Some(BranchFacts {
+        tip,
+        ahead,
+        behind,
+        files,
+    }))
+}
+
+fn measure(
+    repo: &gix::Repository,
+    tip: ObjectId,
+    target: Option<ObjectId>,
+    base: Option<ObjectId>,
+) -> Result<Measure> {
     let (ahead, behind) = match target {
         Some(target) => (
             Some(commits_missing(repo, tip, target)?),
@@ -43,12 +63,7 @@ pub fn branch_facts(
         Some(base) => crate::gitops::diff::files_between(repo, base, tip)?.len() as u32,
         None => 0,
     };
-    Ok(Some(BranchFacts {
-        tip,
-        ahead,
-        behind,
-        files,
-    }))
+    Ok((ahead, behind, files))
 }
 
 /// How many commits reachable from `tip` are not reachable from `other` (`git rev-list --count other..tip`).

@@ -138,6 +138,8 @@ fn status_table() {
 fn ahead_and_behind_are_what_git_rev_list_counts() {
     let env = three_task_env();
     spawn(&env, &["alpha"]);
+    // Measured once before both branches move: what status remembers must not outlive that.
+    assert_eq!(row(&status_json(&env, &["alpha"]), "alpha")["behind"], 0);
     let ws = env.workspace("alpha");
     env.write("main1.txt", "1\n");
     env.git(&["add", "main1.txt"]);
@@ -163,6 +165,10 @@ fn ahead_and_behind_are_what_git_rev_list_counts() {
     let alpha = row(&report, "alpha");
     assert_eq!(alpha["ahead"], rev_count(&env, "release..feature/alpha"));
     assert_eq!(alpha["behind"], rev_count(&env, "feature/alpha..release"));
+
+    // Asked again, from what the last status remembered: the same answer.
+    let again = status_json(&env, &["alpha", "--into", "release"]);
+    assert_eq!(row(&again, "alpha"), alpha);
 }
 
 #[test]

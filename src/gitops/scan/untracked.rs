@@ -13,13 +13,17 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
 use gix::bstr::{BStr, BString, ByteSlice};
+use nix::errno::Errno;
+use nix::fcntl::{AtFlags, OFlag};
+use nix::sys::stat::{FileStat, SFlag};
 
 /// Bumped when the cache's meaning changes; part of the digest.
 const VERSION: u32 = 1;
@@ -127,6 +131,18 @@ struct Stamp {
 }
 
 impl Stamp {
+    #[allow(clippy::unnecessary_cast)] // the field types differ between Linux and macOS
+    fn of_stat(stat: &FileStat) -> Stamp {
+        Stamp {
+            dev: stat.st_dev as u64,
+            ino: stat.st_ino as u64,
+            mode: stat.st_mode as u32,
+            size: stat.st_size as u64,
+            mtime: (stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+            ctime: (stat.st_ctime as i64, stat.st_ctime_nsec as i64),
+        }
+    }
+
     fn of(meta: &std::fs::Metadata) -> Stamp {
         Stamp {
             dev: meta.dev(),
@@ -144,22 +160,53 @@ impl Stamp {
     }
 }
 
-/// The stamp of the directory `path`, `None` when it is not one (any more).
-fn dir_stamp(path: &Path) -> Option<Stamp> {
-    std::fs::symlink_metadata(path)
-        .ok()
-        .filter(std::fs::Metadata::is_dir)
-        .map(|m| Stamp::of(&m))
+/// The worktree's directories and `.gitignore` files, stamped by their paths relative to its
+/// root, opened once: the kernel does not walk the leading directories for every one.
+struct Root(OwnedFd);
+
+impl Root {
+    fn open(workdir: &Path) -> Option<Root> {
+        let flags = OFlag::O_DIRECTORY | OFlag::O_CLOEXEC | OFlag::O_RDONLY;
+        nix::fcntl::open(workdir, flags, nix::sys::stat::Mode::empty())
+            .ok()
+            .map(Root)
+    }
+
+    fn stat(&self, rel: &str) -> nix::Result<(SFlag, Stamp)> {
+        let rel = if rel.is_empty() { "." } else { rel };
+        let stat = nix::sys::stat::fstatat(&self.0, rel, AtFlags::AT_SYMLINK_NOFOLLOW)?;
+        let kind = SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT;
+        Ok((kind, Stamp::of_stat(&stat)))
+    }
+
+    /// The stamp of the directory `rel`, `None` when it is not one (any more).
+    fn dir(&self, rel: &str) -> Option<Stamp> {
+        match self.stat(rel) {
+            Ok((SFlag::S_IFDIR, stamp)) => Some(stamp),
+            _ => None,
+        }
+    }
+
+    /// The stamp of the `.gitignore` in `dir`: `Ok(None)` when absent, `Err` when it cannot be
+    /// stamped (then nothing is cached).
+    fn ignore_file(&self, dir: &str) -> Result<Option<Stamp>, ()> {
+        let rel = if dir.is_empty() {
+            ".gitignore".to_owned()
+        } else {
+            format!("{dir}/.gitignore")
+        };
+        match self.stat(&rel) {
+            Ok((SFlag::S_IFREG, stamp)) => Ok(Some(stamp)),
+            Err(Errno::ENOENT) => Ok(None),
+            _ => Err(()),
+        }
+    }
 }
 
-/// `Ok(None)` when absent, `Err` when it cannot be stamped (then nothing is cached).
-fn file_stamp(path: &Path, follow: bool) -> Result<Option<Stamp>, ()> {
-    let meta = if follow {
-        std::fs::metadata(path)
-    } else {
-        std::fs::symlink_metadata(path)
-    };
-    match meta {
+/// A global exclude file's stamp (links followed): `Ok(None)` when absent, `Err` when it
+/// cannot be stamped (then nothing is cached).
+fn file_stamp(path: &Path) -> Result<Option<Stamp>, ()> {
+    match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => Ok(Some(Stamp::of(&meta))),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
         _ => Err(()),
@@ -174,15 +221,13 @@ fn cached(place: &Path, workdir: &Path, digest: u64, globals: &[PathBuf]) -> Opt
             .globals
             .iter()
             .zip(globals)
-            .all(|((path, stamp), now)| path == now && file_stamp(now, true).ok() == Some(*stamp));
+            .all(|((path, stamp), now)| path == now && file_stamp(now).ok() == Some(*stamp));
     if cache.digest != digest || !same_globals {
         return None;
     }
+    let root = Root::open(workdir)?;
     for (dir, stamp, ignore) in &cache.dirs {
-        let path = workdir.join(dir);
-        if dir_stamp(&path) != Some(*stamp)
-            || file_stamp(&path.join(".gitignore"), false).ok() != Some(*ignore)
-        {
+        if root.dir(dir) != Some(*stamp) || root.ignore_file(dir).ok() != Some(*ignore) {
             return None;
         }
     }
@@ -209,7 +254,7 @@ fn record(
     let settled = |stamp: &Option<Stamp>| stamp.is_none_or(|s| s.is_settled(limit));
     let mut stamped_globals = Vec::new();
     for path in globals {
-        let stamp = file_stamp(path, true).ok()?;
+        let stamp = file_stamp(path).ok()?;
         settled(&stamp).then_some(())?;
         stamped_globals.push((path.clone(), stamp));
     }
@@ -218,12 +263,12 @@ fn record(
         .collect();
     seen.sort_unstable();
     seen.dedup();
+    let root = Root::open(workdir)?;
     let mut dirs = Vec::new();
     for dir in seen {
         let dir = dir.to_str().ok()?;
-        let path = workdir.join(dir);
-        let stamp = dir_stamp(&path)?;
-        let ignore = file_stamp(&path.join(".gitignore"), false).ok()?;
+        let stamp = root.dir(dir)?;
+        let ignore = root.ignore_file(dir).ok()?;
         (stamp.is_settled(limit) && settled(&ignore)).then_some(())?;
         dirs.push((dir.to_owned(), stamp, ignore));
     }
@@ -242,19 +287,7 @@ fn record(
 
 /// Written beside its final name and renamed into place; no sync, as a lost cache costs one walk.
 fn store(place: &Path, cache: &Cache) -> std::io::Result<()> {
-    if let Some(dir) = place.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    // Unique per writer: tasks sharing the main worktree are scanned side by side.
-    static WRITERS: AtomicUsize = AtomicUsize::new(0);
-    let writer = WRITERS.fetch_add(1, Ordering::Relaxed);
-    let tmp = place.with_extension(format!("tmp.{}.{writer}", std::process::id()));
-    let result = std::fs::write(&tmp, serde_json::to_vec(cache)?)
-        .and_then(|()| std::fs::rename(&tmp, place));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::state::write_cache(place, &serde_json::to_vec(cache)?)
 }
 
 /// One cache file per worktree, named after its administrative directory.
