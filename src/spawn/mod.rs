@@ -4,6 +4,7 @@
 mod attempts;
 mod deps;
 mod execute;
+mod failed;
 mod include;
 mod mode;
 mod options;

@@ -121,8 +121,8 @@ mod runs;
 mod schema;
 mod status;
 
-pub use file::{write_atomically, write_cache};
 use file::{lock, read, Stamp, Written};
+pub use file::{write_atomically, write_cache};
 pub use status::Status;
 
 pub use agent::AgentRecord;

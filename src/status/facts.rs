@@ -47,7 +47,11 @@ impl Facts {
         let known = entries
             .into_iter()
             .map(|e| {
-                let key = (e.tip.to_gix(), e.target.map(|t| t.to_gix()), e.base.map(|b| b.to_gix()));
+                let key = (
+                    e.tip.to_gix(),
+                    e.target.map(|t| t.to_gix()),
+                    e.base.map(|b| b.to_gix()),
+                );
                 (key, (e.ahead, e.behind, e.files))
             })
             .collect();

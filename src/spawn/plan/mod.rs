@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 mod cone;
 mod places;
+mod resume;
 mod survey;
 
 pub use survey::Survey;
@@ -153,8 +154,8 @@ fn plan_with(
         known.remove(&task.name);
         let (mut plan, commands) = plan_task(&survey, &resolver, options, task, &mut notes)?;
         if options.continue_session {
-            same_agent(&survey, &resolver, options, &mut plan)?;
-            can_continue(&survey, &plan)?;
+            resume::same_agent(&survey, &resolver, options, &mut plan)?;
+            resume::can_continue(&survey, &plan)?;
         }
         from_repository.extend(commands);
         plans.push(plan);
@@ -200,59 +201,6 @@ fn plan_with(
         origin,
         capabilities,
     })
-}
-
-/// `git agents continue` talks to the agent the task last ran, unless a flag names another.
-fn same_agent(
-    survey: &Survey,
-    resolver: &Resolver<'_>,
-    options: &SpawnOptions,
-    plan: &mut TaskPlan,
-) -> Result<()> {
-    let flagged = options.overrides.agent.is_some() || options.overrides.command.is_some();
-    let last = survey
-        .state
-        .tasks
-        .get(&plan.task.name)
-        .and_then(|r| r.agent.preset.as_deref());
-    if let Some(last) = last.filter(|last| !flagged && *last != plan.template.source) {
-        let program = resolver.preset(last)?;
-        plan.template = program.template.value;
-        plan.program = program.path;
-    }
-    Ok(())
-}
-
-/// `git agents continue` needs a conversation to pick up: a session the task's agent reported,
-/// and a preset that can continue one.
-fn can_continue(survey: &Survey, plan: &TaskPlan) -> Result<()> {
-    let name = &plan.task.name;
-    let session = survey
-        .state
-        .tasks
-        .get(name)
-        .and_then(|r| r.agent.last_session());
-    let resumable = plan
-        .template
-        .preset_info()
-        .is_some_and(|p| p.resume.is_some());
-    if session.is_some() && resumable {
-        return Ok(());
-    }
-    let why = match (session, resumable) {
-        (_, false) => format!(
-            "task '{name}' runs {}, which git-agents cannot make continue a conversation",
-            plan.template.program()
-        ),
-        _ => {
-            format!("task '{name}' has no conversation to continue: its agent reported no session")
-        }
-    };
-    Err(crate::error::Error::usage(why)
-        .with_fix(crate::error::Fix::Text(format!(
-            "run it again from the start: git agents spawn --rerun {name}"
-        )))
-        .into())
 }
 
 /// One task's plan: its branch and workspace (as its mode places it), command, prompt, limits;
