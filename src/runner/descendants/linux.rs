@@ -28,7 +28,7 @@ pub fn tree() -> super::Tree {
     children
 }
 
-/// From /proc/self/task/<pid>/children: the main thread's children. An orphan is adopted by
+/// From `/proc/self/task/<pid>/children`: the main thread's children. An orphan is adopted by
 /// the first live thread of its subreaper, the main thread, and so is a child whose thread
 /// ended; a child shows under another thread only while the thread that started it lives.
 pub fn children() -> Vec<Pid> {
