@@ -54,6 +54,7 @@ mod inventory;
 mod lock;
 mod sandbox;
 mod scope;
+mod stamp;
 mod state;
 mod text;
 

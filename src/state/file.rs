@@ -2,7 +2,6 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -10,6 +9,7 @@ use anyhow::{Context, Result};
 use nix::fcntl::{Flock, FlockArg};
 
 use super::{schema, State};
+use crate::stamp::Stamp;
 
 pub(super) fn lock(dir: &Path) -> Result<Flock<File>> {
     let path = dir.join("state.lock");
@@ -26,32 +26,10 @@ pub(super) fn lock(dir: &Path) -> Result<Flock<File>> {
 
 /// What a store last wrote, and the file it wrote it as.
 pub(super) struct Written {
+    /// Each write renames a new file into place, so another writer's file differs in inode or
+    /// times.
     pub stamp: Stamp,
     pub state: State,
-}
-
-/// A file as `lstat` sees it. Each write renames a new file into place, so another writer's
-/// file differs at least in inode, size or times.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) struct Stamp {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-}
-
-impl Stamp {
-    pub fn of(path: &Path) -> Option<Stamp> {
-        let meta = fs::symlink_metadata(path).ok()?;
-        Some(Stamp {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
-            ctime: (meta.ctime(), meta.ctime_nsec()),
-        })
-    }
 }
 
 pub(super) fn read(path: &Path) -> Result<State> {

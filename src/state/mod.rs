@@ -121,7 +121,8 @@ mod runs;
 mod schema;
 mod status;
 
-use file::{lock, read, Stamp, Written};
+use crate::stamp::Stamp;
+use file::{lock, read, Written};
 pub use file::{write_atomically, write_cache};
 pub use status::Status;
 
@@ -329,7 +330,7 @@ impl Shared {
         let _lock = lock(&self.dir)?;
         let path = self.dir.join("state.json");
         let mut state = match last.take() {
-            Some(last) if Stamp::of(&path) == Some(last.stamp) => last.state,
+            Some(last) if Stamp::at(&path) == Some(last.stamp) => last.state,
             _ => read(&path)?,
         };
         for (task, record) in changed {
@@ -337,7 +338,7 @@ impl Shared {
         }
         state.version = SCHEMA_VERSION;
         write_atomically(&path, &serde_json::to_vec_pretty(&state)?)?;
-        *last = Stamp::of(&path).map(|stamp| Written { stamp, state });
+        *last = Stamp::at(&path).map(|stamp| Written { stamp, state });
         Ok(())
     }
 }

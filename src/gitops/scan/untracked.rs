@@ -14,7 +14,6 @@
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::os::fd::OwnedFd;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, SystemTime};
@@ -23,7 +22,9 @@ use anyhow::Result;
 use gix::bstr::{BStr, BString, ByteSlice};
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag};
-use nix::sys::stat::{FileStat, SFlag};
+use nix::sys::stat::SFlag;
+
+use crate::stamp::Stamp;
 
 /// Bumped when the cache's meaning changes; part of the digest.
 const VERSION: u32 = 1;
@@ -119,45 +120,9 @@ struct Cache {
     untracked: Vec<String>,
 }
 
-/// What changes when a directory's names (or a file's content) change.
-#[derive(serde::Serialize, serde::Deserialize, PartialEq, Eq, Clone, Copy, Debug)]
-struct Stamp {
-    dev: u64,
-    ino: u64,
-    mode: u32,
-    size: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-}
-
-impl Stamp {
-    #[allow(clippy::unnecessary_cast)] // the field types differ between Linux and macOS
-    fn of_stat(stat: &FileStat) -> Stamp {
-        Stamp {
-            dev: stat.st_dev as u64,
-            ino: stat.st_ino as u64,
-            mode: stat.st_mode as u32,
-            size: stat.st_size as u64,
-            mtime: (stat.st_mtime as i64, stat.st_mtime_nsec as i64),
-            ctime: (stat.st_ctime as i64, stat.st_ctime_nsec as i64),
-        }
-    }
-
-    fn of(meta: &std::fs::Metadata) -> Stamp {
-        Stamp {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            mode: meta.mode(),
-            size: meta.size(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
-            ctime: (meta.ctime(), meta.ctime_nsec()),
-        }
-    }
-
-    /// Changed before `limit`, so that a later change cannot leave it equal.
-    fn is_settled(&self, limit: (i64, i64)) -> bool {
-        self.mtime < limit && self.ctime < limit
-    }
+/// Changed before `limit`, so that a later change cannot leave it equal.
+fn is_settled(stamp: &Stamp, limit: (i64, i64)) -> bool {
+    stamp.mtime < limit && stamp.ctime < limit
 }
 
 /// The worktree's directories and `.gitignore` files, stamped by their paths relative to its
@@ -251,7 +216,7 @@ fn record(
         i64::try_from(since.as_secs()).ok()?,
         i64::from(since.subsec_nanos()),
     );
-    let settled = |stamp: &Option<Stamp>| stamp.is_none_or(|s| s.is_settled(limit));
+    let settled = |stamp: &Option<Stamp>| stamp.is_none_or(|s| is_settled(&s, limit));
     let mut stamped_globals = Vec::new();
     for path in globals {
         let stamp = file_stamp(path).ok()?;
@@ -269,7 +234,7 @@ fn record(
         let dir = dir.to_str().ok()?;
         let stamp = root.dir(dir)?;
         let ignore = root.ignore_file(dir).ok()?;
-        (stamp.is_settled(limit) && settled(&ignore)).then_some(())?;
+        (is_settled(&stamp, limit) && settled(&ignore)).then_some(())?;
         dirs.push((dir.to_owned(), stamp, ignore));
     }
     let untracked = walk
