@@ -2,7 +2,7 @@
 //! writes in its worktree and commits from it, and cannot write the main worktree or its git
 //! directory through `../`.
 
-use crate::common::{stderr, summary, Env};
+use crate::common::{background, stderr, summary, Env};
 
 /// A repository with nothing configured: confinement is the default.
 fn confined() -> Env {
@@ -125,4 +125,35 @@ fn a_confined_agent_has_a_private_tmpdir_kept_for_its_reruns_and_emptied_after_e
         "clean removes it with the task: {}",
         dir.display()
     );
+}
+
+#[test]
+fn a_shared_place_made_during_the_run_is_writable_to_agents_started_after() {
+    let env = confined();
+    let late = env.tmp.path().join("late");
+    env.git(&["config", "agents.allowWrite", &late.to_string_lossy()]);
+    // The first agent starts while the place does not exist; it is made while that one runs.
+    env.task("first", "---\ncommand: fake-agent sleep 2\n---\n");
+    for task in ["second", "third"] {
+        let file = late.join(format!("{task}.txt"));
+        env.task(
+            task,
+            &format!(
+                "---\ndepends_on: first\ncommand: fake-agent write {} 1\n---\n",
+                file.display()
+            ),
+        );
+    }
+    let child = background(&env, &["spawn", "--json"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !env.log("first").exists() {
+        assert!(std::time::Instant::now() < deadline, "the first agent never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::fs::create_dir(&late).unwrap();
+    let out = child.wait_with_output().unwrap();
+    for task in ["second", "third"] {
+        assert_eq!(task_state(&out, task), "no-changes", "{}", stderr(&out));
+        assert_eq!(env.read(&late.join(format!("{task}.txt"))), "1\n");
+    }
 }
