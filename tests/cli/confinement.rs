@@ -147,7 +147,10 @@ fn a_shared_place_made_during_the_run_is_writable_to_agents_started_after() {
     let child = background(&env, &["spawn", "--json"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !env.log("first").exists() {
-        assert!(std::time::Instant::now() < deadline, "the first agent never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first agent never started"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     std::fs::create_dir(&late).unwrap();
