@@ -22,7 +22,7 @@ use super::wire;
 
 /// Each job's way to hear its replies, and what to close once it has its last one (the write
 /// end of a pipe that tells its output's reader the job has ended).
-type Waiting = Arc<Mutex<HashMap<u64, (Sender<Reply>, Option<PipeWriter>)>>>;
+type Waiting = Arc<Mutex<HashMap<u64, (Sender<Reply>, PipeWriter)>>>;
 
 enum Reply {
     Started(i32),
@@ -86,10 +86,7 @@ impl Pool {
     pub fn run(&self, mut start: Start, output: impl AsFd, ended: PipeWriter) -> io::Result<Agent> {
         start.id = self.next.fetch_add(1, Ordering::SeqCst);
         let (tell, replies) = mpsc::channel();
-        self.waiting
-            .lock()
-            .unwrap()
-            .insert(start.id, (tell, Some(ended)));
+        self.waiting.lock().unwrap().insert(start.id, (tell, ended));
         let sent = wire::send(
             &self.socket.lock().unwrap(),
             &start.fields(),

@@ -39,15 +39,16 @@ pub fn restrict_writes(allowed: &[PathBuf]) -> Result<(), String> {
         .map_err(cannot)?;
     let mut places = PLACES.lock().unwrap_or_else(PoisonError::into_inner);
     for path in allowed {
-        let rule = match places.opened(path) {
-            Some(place) => PathBeneath::new(place.fd.as_fd(), place.access(access)),
-            // A place that cannot be opened (absent, say) gets no rule, as with
-            // `path_beneath_rules`.
-            None => continue,
+        // A place that cannot be opened (absent, say) gets no rule, as with
+        // `path_beneath_rules`.
+        let Some(opened) = places.opened(path) else {
+            continue;
         };
-        ruleset = ruleset.add_rule(rule).map_err(cannot)?;
+        let place = opened.place();
+        ruleset = ruleset
+            .add_rule(PathBeneath::new(place.fd.as_fd(), place.access(access)))
+            .map_err(cannot)?;
     }
-    places.forget_unshared();
     drop(places);
     let status = ruleset.restrict_self().map_err(cannot)?;
     match status.ruleset {
@@ -62,7 +63,6 @@ pub fn restrict_writes(allowed: &[PathBuf]) -> Result<(), String> {
 static PLACES: Mutex<Places> = Mutex::new(Places {
     seen: BTreeSet::new(),
     kept: BTreeMap::new(),
-    fresh: Vec::new(),
 });
 
 /// At most this many places stay open between agents.
@@ -72,8 +72,21 @@ struct Places {
     /// Every place asked for so far: one asked for again is kept.
     seen: BTreeSet<PathBuf>,
     kept: BTreeMap<PathBuf, Place>,
-    /// Opened for the agent being confined only.
-    fresh: Vec<Place>,
+}
+
+/// A place for one rule: kept for the run, or opened for this agent only.
+enum Opened<'a> {
+    Kept(&'a Place),
+    Fresh(Place),
+}
+
+impl Opened<'_> {
+    fn place(&self) -> &Place {
+        match self {
+            Opened::Kept(place) => place,
+            Opened::Fresh(place) => place,
+        }
+    }
 }
 
 struct Place {
@@ -101,20 +114,17 @@ impl Place {
 }
 
 impl Places {
-    fn opened(&mut self, path: &Path) -> Option<&Place> {
+    fn opened(&mut self, path: &Path) -> Option<Opened<'_>> {
         if self.kept.contains_key(path) {
-            return self.kept.get(path);
+            return self.kept.get(path).map(Opened::Kept);
         }
         let place = Place::open(path)?;
         if !self.seen.insert(path.to_owned()) && self.kept.len() < KEPT {
-            return Some(self.kept.entry(path.to_owned()).or_insert(place));
+            return Some(Opened::Kept(
+                self.kept.entry(path.to_owned()).or_insert(place),
+            ));
         }
-        self.fresh.push(place);
-        self.fresh.last()
-    }
-
-    fn forget_unshared(&mut self) {
-        self.fresh.clear();
+        Some(Opened::Fresh(place))
     }
 }
 
