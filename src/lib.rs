@@ -71,6 +71,8 @@ pub mod gitops;
 pub mod init;
 pub mod logs;
 pub mod merge;
+#[doc(hidden)]
+pub mod monitor;
 pub mod notify;
 pub mod progress;
 pub mod repo;

@@ -46,6 +46,12 @@ pub fn main() -> ExitCode {
     {
         return ExitCode::from(git_agents::backend::slurm::job_main(&args[2..]) as u8);
     }
+    if args
+        .get(1)
+        .is_some_and(|a| a == git_agents::monitor::SUBCOMMAND)
+    {
+        return ExitCode::from(git_agents::monitor::main(&args[2..]) as u8);
+    }
     failure::catching_panics(|| run(args))
 }
 

@@ -19,6 +19,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(3600);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 pub const LANDLOCK: bool = true;
 pub const TRUST: bool = false;
+pub const FSMONITOR: bool = false;
 /// The ports handed to running tasks (`GIT_AGENTS_PORT`), both ends included.
 pub const PORT_RANGE: (u16, u16) = (4000, 4999);
 /// New worktrees check out everything, not only their task's cone (`agents.sparse`).

@@ -96,6 +96,7 @@ impl Settings {
             entry(keys::VERIFY, self.verify.as_ref().map(command).as_ref()),
             entry(keys::LANDLOCK, Some(&self.landlock)),
             entry(keys::TRUST, Some(&self.trust)),
+            entry(keys::FSMONITOR, Some(&self.fsmonitor)),
             entry(keys::PORT_RANGE, Some(&self.port_range)),
             entry(keys::SPARSE, Some(&self.sparse)),
             Entry {

@@ -23,6 +23,7 @@ pub const KILL_GRACE: &str = "agents.killGrace";
 pub const ALLOW_WRITE: &str = "agents.allowWrite";
 pub const LANDLOCK: &str = "agents.landlock";
 pub const TRUST: &str = "agents.trust";
+pub const FSMONITOR: &str = "agents.fsmonitor";
 pub const COPY: &str = "agents.copy";
 pub const PORT_RANGE: &str = "agents.portRange";
 pub const SPARSE: &str = "agents.sparse";

@@ -241,6 +241,9 @@ pub struct Settings {
     pub landlock: Setting<bool>,
     /// Run commands from committed task files without asking (CI).
     pub trust: Setting<bool>,
+    /// `status` asks a file-system monitor what changed instead of looking at every file
+    /// (`agents.fsmonitor`; Linux).
+    pub fsmonitor: Setting<bool>,
     /// First delay between attempts; doubles each retry.
     pub retry_delay: Setting<Duration>,
     /// Time between SIGTERM and SIGKILL for an agent's process group.
@@ -345,6 +348,8 @@ impl Settings {
             landlock: read::boolean(config, keys::LANDLOCK)?
                 .unwrap_or(Setting::default(defaults::LANDLOCK)),
             trust: read::boolean(config, keys::TRUST)?.unwrap_or(Setting::default(defaults::TRUST)),
+            fsmonitor: read::boolean(config, keys::FSMONITOR)?
+                .unwrap_or(Setting::default(defaults::FSMONITOR)),
             retry_delay: read::duration(config, keys::RETRY_DELAY)?
                 .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
             kill_grace: read::duration(config, keys::KILL_GRACE)?

@@ -3,6 +3,7 @@
 #![doc(hidden)]
 
 mod facts;
+mod monitored;
 pub mod probe;
 use crate::gitops::scan;
 mod table;
@@ -225,12 +226,18 @@ pub fn collect(cwd: &Path, options: &StatusOptions) -> Result<StatusReport> {
     let target = inventory.target(options.into.as_deref())?;
     let (project, registered) = (&inventory.project, &inventory.worktrees);
     let facts = facts::Facts::load(&project.state_dir());
+    let workspaces: Vec<&Path> = known.iter().map(|t| t.workspace.as_path()).collect();
+    let fsmonitor = project.settings().fsmonitor.value;
+    let monitored = monitored::Monitored::ask(&project.state_dir(), fsmonitor, &workspaces);
     let tasks = for_each_parallel(&project.repo, &known, |repo, task| {
-        task_status(repo, task, &target, registered, &facts)
+        task_status(repo, task, &target, registered, &facts, monitored.as_ref())
     })
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
     facts.store();
+    if let Some(monitored) = monitored {
+        monitored.store();
+    }
     Ok(StatusReport {
         target,
         tasks,
@@ -273,6 +280,7 @@ fn task_status(
     target: &Target,
     registered: &[Registered],
     facts: &facts::Facts,
+    monitored: Option<&monitored::Monitored>,
 ) -> Result<TaskStatus> {
     let record = task.record.as_ref();
     let base = record.and_then(|r| r.base).map(|b| b.to_gix());
@@ -281,7 +289,7 @@ fn task_status(
     // Refreshing stat data takes index.lock for a moment: never while an agent may use it.
     let refresh = !record.is_some_and(known::is_live);
     let (worktree, uncommitted, worktree_error) =
-        worktree_state(repo, task, registered, copied, refresh);
+        worktree_state(repo, task, registered, copied, refresh, monitored);
     Ok(TaskStatus {
         task: task.name.clone(),
         state: record.map(|r| r.state),
@@ -333,6 +341,7 @@ fn worktree_state(
     registered: &[Registered],
     copied: &[String],
     refresh: bool,
+    monitored: Option<&monitored::Monitored>,
 ) -> (Worktree, Option<usize>, Option<String>) {
     let workspace = &task.workspace;
     let entry = worktree::find_at(registered, workspace);
@@ -350,7 +359,15 @@ fn worktree_state(
     if entry.is_none_or(|e| e.prunable) {
         return (Worktree::Foreign, None, None);
     }
-    match scan::uncommitted(repo, workspace, copied, refresh) {
+    let vouched = monitored.and_then(|m| m.vouched(workspace));
+    let scanned = scan::uncommitted_since(repo, workspace, copied, refresh, vouched);
+    if let Some(monitored) = monitored {
+        monitored.keep(
+            workspace,
+            scanned.as_ref().ok().and_then(|s| s.earlier.clone()),
+        );
+    }
+    match scanned.map(|s| s.paths) {
         Ok(paths) if paths.is_empty() => (Worktree::Clean, Some(0), None),
         Ok(paths) => (Worktree::Dirty, Some(paths.len()), None),
         Err(err) => (Worktree::Unreadable, None, Some(format!("{err:#}"))),

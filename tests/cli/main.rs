@@ -42,6 +42,7 @@ mod spawn;
 mod spawn_errors;
 mod status;
 mod status_exact;
+mod status_monitor;
 mod streams;
 mod trust;
 mod worktree_entries;

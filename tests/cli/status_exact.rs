@@ -7,11 +7,11 @@ use std::time::Duration;
 use crate::common::Env;
 use crate::status::{ok, row, spawn, status_json};
 
-const DEEP: &str = "a/b/c/d/e/f";
+pub(crate) const DEEP: &str = "a/b/c/d/e/f";
 
 /// Two tasks with worktrees over a tree six directories deep, committed files in every
 /// level, `*.tmp` ignored; their directories old enough for the untracked cache to be kept.
-fn deep_env() -> Env {
+pub(crate) fn deep_env() -> Env {
     let env = Env::new();
     env.write(".gitignore", "*.tmp\n");
     let mut dir = String::new();
@@ -37,13 +37,13 @@ fn deep_env() -> Env {
 }
 
 /// Past the second in which a directory or file last changed: a cache may trust its stamps.
-fn settle() {
+pub(crate) fn settle() {
     std::thread::sleep(Duration::from_millis(1100));
 }
 
 /// The paths `git status --porcelain -uall` lists in `ws`, each once (a path both staged as
 /// deleted and untracked is one path), without the files git-agents copied in.
-fn git_paths(env: &Env, ws: &Path) -> Vec<String> {
+pub(crate) fn git_paths(env: &Env, ws: &Path) -> Vec<String> {
     let mut paths: Vec<String> = env
         .git_in(ws, &["status", "--porcelain", "--untracked-files=all"])
         .lines()
@@ -55,7 +55,7 @@ fn git_paths(env: &Env, ws: &Path) -> Vec<String> {
     paths
 }
 
-fn uncommitted(env: &Env, task: &str) -> (String, u64) {
+pub(crate) fn uncommitted(env: &Env, task: &str) -> (String, u64) {
     let report = status_json(env, &[task]);
     let row = row(&report, task);
     (
@@ -67,7 +67,7 @@ fn uncommitted(env: &Env, task: &str) -> (String, u64) {
 }
 
 /// Same size, other bytes, and an mtime one second past the old one.
-fn edit_in_place(path: &Path) {
+pub(crate) fn edit_in_place(path: &Path) {
     let old = std::fs::metadata(path).unwrap().modified().unwrap();
     let content = std::fs::read(path).unwrap();
     let flipped: Vec<u8> = content.iter().map(|b| b.to_ascii_uppercase()).collect();

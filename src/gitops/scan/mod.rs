@@ -33,9 +33,51 @@ pub fn uncommitted(
     copied: &[String],
     refresh: bool,
 ) -> Result<Vec<BString>> {
+    Ok(uncommitted_since(main, workspace, copied, refresh, None)?.paths)
+}
+
+/// What a file-system monitor vouches for: since the scan that left `earlier`, no tracked file
+/// changed unless its path is one of `changed` or lies below one of them.
+pub struct Vouched<'a> {
+    pub earlier: &'a Earlier,
+    pub changed: &'a [BString],
+}
+
+/// What a scan leaves for the next one: the index it read (by its stamp) and the entries whose
+/// files it could not prove unchanged by their stat data. Every other entry's file matched
+/// its stat data then, so while the index stays the same, a later scan needs to look only at
+/// these and at the files a monitor saw change.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Earlier {
+    index: crate::stamp::Stamp,
+    entries: usize,
+    suspects: Vec<u32>,
+}
+
+/// A scan's answer, and what it leaves for the next scan (`None` when it rewrote the index or
+/// could not stamp it).
+pub struct Scanned {
+    pub paths: Vec<BString>,
+    pub earlier: Option<Earlier>,
+}
+
+/// [`uncommitted`], looking only at the tracked files `vouched` leaves in doubt when it still
+/// applies (the index is the one its scan read). The answer is the same either way.
+pub fn uncommitted_since(
+    main: &gix::Repository,
+    workspace: &Path,
+    copied: &[String],
+    refresh: bool,
+    vouched: Option<Vouched<'_>>,
+) -> Result<Scanned> {
     let context = || format!("reading the status of {}", workspace.display());
     let repo = crate::gitops::open_worktree(workspace)?;
+    // Stamped before it is read: an index replaced in between then only costs a full scan.
+    let stamp = crate::stamp::Stamp::at(&repo.index_path());
     let index = read_index(&repo).with_context(context)?;
+    let among = vouched
+        .filter(|v| Some(v.earlier.index) == stamp && v.earlier.entries == index.entries().len())
+        .map(|v| tracked::candidates(&index, &v.earlier.suspects, v.changed));
     let head_tree = repo.head_tree_id_or_empty().with_context(context)?.detach();
     let mut collect = Collect {
         copied,
@@ -60,7 +102,7 @@ pub fn uncommitted(
     };
     let mut suspects = Vec::new();
     let untracked = rayon::in_place_scope(|scope| {
-        scope.spawn(|_| suspects = tracked::suspects(workdir, &index, rules));
+        scope.spawn(|_| suspects = tracked::suspects(workdir, &index, among.as_deref(), rules));
         untracked::paths(&repo, &index, optional_locks_allowed())
     })
     .with_context(context)?;
@@ -69,15 +111,24 @@ pub fn uncommitted(
     }
     if !suspects.is_empty() {
         let suspected = tracked::only(&index, &suspects);
-        collect.map = suspects;
+        collect.map = suspects.clone();
         modified(&repo, &suspected, &mut collect).with_context(context)?;
     }
 
+    let mut earlier = stamp.map(|index_stamp| Earlier {
+        index: index_stamp,
+        entries: index.entries().len(),
+        suspects: suspects.iter().map(|&i| i as u32).collect(),
+    });
     if refresh && !collect.stats.is_empty() && optional_locks_allowed() {
         // Best effort, like git: a busy lock or a changed index just means no refresh.
         let _ = write_stats(&repo, &index, &collect.stats);
+        earlier = None;
     }
-    Ok(collect.paths.into_iter().collect())
+    Ok(Scanned {
+        paths: collect.paths.into_iter().collect(),
+        earlier,
+    })
 }
 
 /// The worktree's index as `git status` reads it: without hashing the whole file to check its

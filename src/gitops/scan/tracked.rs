@@ -29,30 +29,59 @@ pub(super) struct Rules {
     pub executable_bit: bool,
 }
 
-/// Indices (ascending) of the entries of `index` whose files the stat data cannot prove
-/// unchanged. Every entry not listed is one gix's status would find unchanged too.
-pub(super) fn suspects(root: &Path, index: &gix::index::State, rules: Rules) -> Vec<usize> {
+/// Indices (ascending) of the entries of `index` (only those `among` lists, when given) whose
+/// files the stat data cannot prove unchanged. Every entry looked at and not listed is one
+/// gix's status would find unchanged too.
+pub(super) fn suspects(
+    root: &Path,
+    index: &gix::index::State,
+    among: Option<&[usize]>,
+    rules: Rules,
+) -> Vec<usize> {
     let entries = index.entries();
     let timestamp = index.timestamp();
     let is_racy = |now: &Stat| now.is_racy(timestamp, rules.stat);
     let backing = index.path_backing();
-    entries
-        .par_chunks(CHUNK)
-        .enumerate()
-        .flat_map_iter(|(n, chunk)| {
-            let mut dirs = DirStack::open(root);
-            let first = n * CHUNK;
-            chunk
-                .iter()
-                .enumerate()
-                .filter(|(_, entry)| {
-                    let path = entry.path_in(backing);
-                    !is_unchanged(entry, path, &mut dirs, &is_racy, rules)
-                })
-                .map(move |(i, _)| first + i)
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    let check = |picked: &mut dyn Iterator<Item = usize>| {
+        let mut dirs = DirStack::open(root);
+        picked
+            .filter(|&i| {
+                let entry = &entries[i];
+                !is_unchanged(entry, entry.path_in(backing), &mut dirs, &is_racy, rules)
+            })
+            .collect::<Vec<_>>()
+    };
+    match among {
+        None => (0..entries.len())
+            .collect::<Vec<_>>()
+            .par_chunks(CHUNK)
+            .flat_map_iter(|chunk| check(&mut chunk.iter().copied()))
+            .collect(),
+        Some(among) => among
+            .par_chunks(CHUNK)
+            .flat_map_iter(|chunk| check(&mut chunk.iter().copied()))
+            .collect(),
+    }
+}
+
+/// The entries a scan must look at when a monitor vouches for the rest: the last scan's
+/// `suspects` and every entry at or below a `changed` path (ascending, each once).
+pub(super) fn candidates(
+    index: &gix::index::State,
+    suspects: &[u32],
+    changed: &[gix::bstr::BString],
+) -> Vec<usize> {
+    let mut picked: Vec<usize> = suspects.iter().map(|&i| i as usize).collect();
+    for path in changed {
+        // A prefix also takes in `a/bc` for `a/b`: a few files more to look at, never fewer.
+        if let Some(range) = index.prefixed_entries_range(path.as_ref()) {
+            picked.extend(range);
+        }
+    }
+    picked.sort_unstable();
+    picked.dedup();
+    picked.retain(|&i| i < index.entries().len());
+    picked
 }
 
 /// Only a `true` is certain; `false` means "let gix look".
