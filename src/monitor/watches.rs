@@ -1,5 +1,6 @@
 //! The monitor's view of its worktrees: an inotify watch on every directory (`.git` aside),
-//! and a log of the paths that changed, numbered in the order the kernel queued their events.
+//! and a log of the paths that changed, each with the number of its last change, numbered in
+//! the order the kernel queued their events.
 //!
 //! inotify queues an event inside the system call that makes the change, so once the queue is
 //! read to its end, every change made before that moment is in the log. A directory that
@@ -19,7 +20,7 @@ use super::Answer;
 use nix::errno::Errno;
 use nix::sys::inotify::{AddWatchFlags as Flag, InitFlags, Inotify, InotifyEvent, WatchDescriptor};
 
-/// Log entries kept per worktree before it is cleared (older tokens then get "everything").
+/// Paths logged per worktree before the log is cleared (older tokens then get "everything").
 const LOG_CAP: usize = 200_000;
 
 fn mask() -> Flag {
@@ -40,8 +41,8 @@ struct Worktree {
     dirs: BTreeMap<BString, WatchDescriptor>,
     /// Tokens older than this get "everything".
     since: u64,
-    /// Changed paths, by ascending number.
-    log: Vec<(u64, BString)>,
+    /// Changed paths, each with the number of its last change.
+    log: HashMap<BString, u64>,
     /// A watch could not be added: every answer is "everything".
     broken: bool,
 }
@@ -126,13 +127,13 @@ impl Watches {
             .and_then(|n| n.parse::<u64>().ok())
             .filter(|n| *n >= worktree.since && *n <= self.seq);
         let changed = asked.map(|n| {
-            let from = worktree.log.partition_point(|(seq, _)| *seq <= n);
-            let mut paths: Vec<BString> = worktree.log[from..]
+            let mut paths: Vec<BString> = worktree
+                .log
                 .iter()
-                .map(|(_, p)| p.clone())
+                .filter(|(_, seq)| **seq > n)
+                .map(|(path, _)| path.clone())
                 .collect();
             paths.sort_unstable();
-            paths.dedup();
             paths
         });
         Answer {
@@ -154,7 +155,7 @@ impl Watches {
             root: root.to_owned(),
             dirs: BTreeMap::new(),
             since: self.seq,
-            log: Vec::new(),
+            log: HashMap::new(),
             broken: false,
         }));
         self.walk(slot, BString::default());
@@ -198,10 +199,13 @@ impl Watches {
         }
     }
 
+    /// Give up on the worktree in `slot`: its watches are released (they count against the
+    /// user's limit) and every answer about it is "everything" from now on.
     fn break_worktree(&mut self, slot: usize) {
+        self.unwatch_below(slot, BStr::new(b""));
         if let Some(worktree) = self.worktrees[slot].as_mut() {
             worktree.broken = true;
-            worktree.log = Vec::new();
+            worktree.log = HashMap::new();
         }
     }
 
@@ -210,7 +214,7 @@ impl Watches {
             self.seq += 1;
             for worktree in self.worktrees.iter_mut().flatten() {
                 worktree.since = self.seq;
-                worktree.log = Vec::new();
+                worktree.log = HashMap::new();
             }
             return;
         }
@@ -260,11 +264,11 @@ impl Watches {
         let Some(worktree) = self.worktrees[slot].as_mut() else {
             return;
         };
-        if worktree.log.len() >= LOG_CAP {
-            worktree.log = Vec::new();
+        if worktree.log.len() >= LOG_CAP && !worktree.log.contains_key(&path) {
+            worktree.log = HashMap::new();
             worktree.since = seq;
         }
-        worktree.log.push((seq, path));
+        worktree.log.insert(path, seq);
     }
 
     /// Stop watching `dir` and everything below it (moved away or deleted).
@@ -277,7 +281,7 @@ impl Watches {
             .range::<BString, _>(BString::from(dir)..)
             .map(|(d, _)| d)
             .take_while(|d| d.starts_with(dir))
-            .filter(|d| d.len() == dir.len() || d[dir.len()] == b'/')
+            .filter(|d| dir.is_empty() || d.len() == dir.len() || d[dir.len()] == b'/')
             .cloned()
             .collect();
         for d in below {
