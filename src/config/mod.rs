@@ -345,11 +345,9 @@ impl Settings {
                 .unwrap_or(Setting::default(Mode::default())),
             allow_write,
             allow_write_origin,
-            landlock: read::boolean(config, keys::LANDLOCK)?
-                .unwrap_or(Setting::default(defaults::LANDLOCK)),
-            trust: read::boolean(config, keys::TRUST)?.unwrap_or(Setting::default(defaults::TRUST)),
-            fsmonitor: read::boolean(config, keys::FSMONITOR)?
-                .unwrap_or(Setting::default(defaults::FSMONITOR)),
+            landlock: read::boolean_or(config, keys::LANDLOCK, defaults::LANDLOCK)?,
+            trust: read::boolean_or(config, keys::TRUST, defaults::TRUST)?,
+            fsmonitor: read::boolean_or(config, keys::FSMONITOR, defaults::FSMONITOR)?,
             retry_delay: read::duration(config, keys::RETRY_DELAY)?
                 .unwrap_or(Setting::default(defaults::RETRY_DELAY)),
             kill_grace: read::duration(config, keys::KILL_GRACE)?

@@ -81,7 +81,7 @@ impl Outbound {
                 Forge::parse,
             )?,
             notify: read::template(config, keys::NOTIFY, "notify-send {task} {summary}")?,
-            bell: read::boolean(config, keys::BELL)?.unwrap_or(Setting::default(defaults::BELL)),
+            bell: read::boolean_or(config, keys::BELL, defaults::BELL)?,
         })
     }
 

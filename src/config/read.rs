@@ -191,6 +191,11 @@ pub fn boolean(config: &gix::config::File, key: &str) -> Result<Option<Setting<b
     }
 }
 
+/// [`boolean`], or `default` when unset.
+pub fn boolean_or(config: &gix::config::File, key: &str, default: bool) -> Result<Setting<bool>> {
+    Ok(boolean(config, key)?.unwrap_or(Setting::default(default)))
+}
+
 pub fn duration(config: &gix::config::File, key: &str) -> Result<Option<Setting<Duration>>> {
     let problem = "is not a duration like 500ms, 90s or 30m";
     parsed(config, key, problem, "5s", parse_duration)

@@ -267,3 +267,45 @@ pub(super) fn only(index: &gix::index::State, picked: &[usize]) -> gix::index::S
     }
     part
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index_of(paths: &[&str]) -> gix::index::State {
+        let mut index = gix::index::State::new(gix::hash::Kind::Sha1);
+        for path in paths {
+            index.dangerously_push_entry(
+                Stat::default(),
+                gix::hash::Kind::Sha1.null(),
+                Flags::empty(),
+                Mode::FILE,
+                (*path).into(),
+            );
+        }
+        index.sort_entries();
+        index
+    }
+
+    #[test]
+    fn candidates_are_the_suspects_and_everything_at_or_below_a_changed_path() {
+        let index = index_of(&["a/b/c.txt", "a/b/d.txt", "a/bc.txt", "a/e.txt", "z.txt"]);
+        let changed = |paths: &[&str]| paths.iter().map(|p| (*p).into()).collect::<Vec<_>>();
+        assert_eq!(candidates(&index, &[], &changed(&[])), Vec::<usize>::new());
+        assert_eq!(candidates(&index, &[4], &changed(&[])), vec![4]);
+        // `a/b` takes in what lies below it, and `a/bc.txt` too (more, never fewer).
+        assert_eq!(candidates(&index, &[], &changed(&["a/b"])), vec![0, 1, 2]);
+        assert_eq!(
+            candidates(&index, &[0], &changed(&["a/e.txt", "a/b/c.txt"])),
+            vec![0, 3]
+        );
+        assert_eq!(
+            candidates(&index, &[], &changed(&["nothing/here"])),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            candidates(&index, &[9], &changed(&[""])),
+            vec![0, 1, 2, 3, 4]
+        );
+    }
+}
