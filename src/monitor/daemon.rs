@@ -5,10 +5,10 @@
 //! the agents directory is deleted, or after [`IDLE`] without a question.
 
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nix::fcntl::{Flock, FlockArg};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
@@ -75,33 +75,35 @@ fn serve(agents: &Path) -> std::io::Result<()> {
     let instance = format!("{}.{}", std::process::id(), started.as_nanos());
     let mut watches = Watches::new(instance).map_err(std::io::Error::from)?;
     watches.watch_home(agents).map_err(std::io::Error::from)?;
-    let result = run(&listener, &mut watches, &dir);
+    let result = run(&listener, &mut watches);
     let _ = std::fs::remove_file(&socket);
     drop(lock);
     result
 }
 
-fn run(listener: &UnixListener, watches: &mut Watches, dir: &OwnedFd) -> std::io::Result<()> {
-    let idle = PollTimeout::try_from(IDLE).unwrap_or(PollTimeout::MAX);
+fn run(listener: &UnixListener, watches: &mut Watches) -> std::io::Result<()> {
+    let mut last_question = Instant::now();
     loop {
+        let Some(left) = IDLE.checked_sub(last_question.elapsed()) else {
+            return Ok(());
+        };
         let mut fds = [
             PollFd::new(listener.as_fd(), PollFlags::POLLIN),
             PollFd::new(watches.inotify().as_fd(), PollFlags::POLLIN),
         ];
-        match nix::poll::poll(&mut fds, idle) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => continue,
+        match nix::poll::poll(
+            &mut fds,
+            PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX),
+        ) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(err) => return Err(err.into()),
         }
         watches.drain();
-        if watches.all_gone()
-            || watches.home_gone()
-            || !Path::new(&super::socket_path(dir)).exists()
-        {
+        if watches.all_gone() || watches.home_gone() {
             return Ok(());
         }
         while let Ok((stream, _)) = listener.accept() {
+            last_question = Instant::now();
             let _ = answer(stream, watches);
         }
     }

@@ -114,6 +114,13 @@ impl Watches {
             Some(slot) => slot,
             None => self.watch(root),
         };
+        if self.worktrees[slot]
+            .as_ref()
+            .is_some_and(|w| !w.broken && w.dirs.is_empty())
+        {
+            // Its root could not be watched (gone, no directory): asked again, it is tried anew.
+            self.worktrees[slot] = None;
+        }
         let current = format!("{}:{}", self.instance, self.seq);
         let Some(worktree) = self.worktrees[slot].as_ref().filter(|w| !w.broken) else {
             return Answer {
@@ -174,7 +181,7 @@ impl Watches {
             let wd = match self.inotify.add_watch(&path, mask()) {
                 Ok(wd) => wd,
                 // Gone or no directory (any more): its parent's event tells.
-                Err(Errno::ENOENT | Errno::ENOTDIR | Errno::ELOOP) if !dir.is_empty() => continue,
+                Err(Errno::ENOENT | Errno::ENOTDIR | Errno::ELOOP) => continue,
                 Err(_) => return self.break_worktree(slot),
             };
             if let Some((other, _)) = self.by_wd.insert(wd, (slot, dir.clone())) {
