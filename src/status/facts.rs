@@ -78,11 +78,17 @@ impl Facts {
     }
 
     /// Keep the measures this status used for the next one, when they are not what the cache
-    /// holds already. Best effort: without the cache the next status measures again.
-    pub fn store(self) {
-        let used = self.used.into_inner().unwrap_or_default();
-        if used.len() == self.known.len() && used.iter().all(|(k, _)| self.known.contains_key(k)) {
+    /// holds already; with `all_tasks` false (a status of some tasks) the others' measures are
+    /// kept too. Best effort: without the cache the next status measures again.
+    pub fn store(self, all_tasks: bool) {
+        let mut used = self.used.into_inner().unwrap_or_default();
+        let nothing_new = used.iter().all(|(k, _)| self.known.contains_key(k));
+        if nothing_new && (!all_tasks || used.len() == self.known.len()) {
             return;
+        }
+        if !all_tasks {
+            let fresh: std::collections::HashSet<Key> = used.iter().map(|(k, _)| *k).collect();
+            used.extend(self.known.into_iter().filter(|(k, _)| !fresh.contains(k)));
         }
         let entries: Vec<Entry> = used
             .into_iter()

@@ -234,7 +234,7 @@ pub fn collect(cwd: &Path, options: &StatusOptions) -> Result<StatusReport> {
     })
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
-    facts.store();
+    facts.store(options.tasks.is_empty());
     if let Some(monitored) = monitored {
         monitored.store();
     }

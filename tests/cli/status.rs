@@ -172,6 +172,30 @@ fn ahead_and_behind_are_what_git_rev_list_counts() {
 }
 
 #[test]
+fn a_status_of_one_task_keeps_what_was_remembered_of_the_others() {
+    let env = three_task_env();
+    spawn(&env, &["alpha", "beta"]);
+    let cache = env.root().join("repo/.git/agents/cache/facts.v1.json");
+    let tips = || -> Vec<String> {
+        let kept: Value = serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
+        let mut tips: Vec<String> = kept
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["tip"].as_str().unwrap().to_owned())
+            .collect();
+        tips.sort();
+        tips
+    };
+    status_json(&env, &[]);
+    let mut both = vec![env.rev("feature/alpha"), env.rev("feature/beta")];
+    both.sort();
+    assert_eq!(tips(), both);
+    status_json(&env, &["alpha"]);
+    assert_eq!(tips(), both, "beta's measure is still remembered");
+}
+
+#[test]
 fn dirty_is_what_git_status_shows_minus_copied_files() {
     let env = three_task_env();
     env.write(".gitignore", "*.tmp\n");
