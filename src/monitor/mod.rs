@@ -85,12 +85,15 @@ pub(crate) fn ask(agents: &Path, asked: &[(PathBuf, Option<String>)]) -> Option<
     }
 }
 
-/// Start a monitor for the repository whose agents directory is `agents`, in the background:
-/// this returns as soon as it is on its way. Another one already running makes it end at once.
+/// How long [`start`] waits for a new monitor to listen.
+#[cfg(target_os = "linux")]
+const START_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Start a monitor for the repository whose agents directory is `agents`, in the background,
+/// and wait (at most [`START_WAIT`]) until one listens. Another one already running makes the
+/// new one end at once.
+#[cfg(target_os = "linux")]
 pub(crate) fn start(agents: &Path) {
-    if !cfg!(target_os = "linux") {
-        return;
-    }
     let exe = std::env::current_exe()
         .ok()
         .filter(|e| e.file_name().and_then(|n| n.to_str()) == Some("git-agents"))
@@ -106,7 +109,15 @@ pub(crate) fn start(agents: &Path) {
         .stderr(Stdio::null())
         .process_group(0)
         .status();
+    let started = std::time::Instant::now();
+    let socket = agents.join(SOCKET);
+    while !socket.exists() && started.elapsed() < START_WAIT {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
 }
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn start(_agents: &Path) {}
 
 /// The agents directory opened for lookups only: the socket is reached through
 /// `/proc/self/fd`, so its path is short whatever the repository's.

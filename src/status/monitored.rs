@@ -59,13 +59,14 @@ impl Monitored {
                 )
             })
             .collect();
-        let answers = match crate::monitor::ask(agents, &question) {
-            Some(answers) => answers,
-            None => {
+        let answers = crate::monitor::ask(agents, &question)
+            .or_else(|| {
+                // Asked as soon as it listens, it watches from before this scan, so the next
+                // status is answered already.
                 crate::monitor::start(agents);
-                Vec::new()
-            }
-        };
+                crate::monitor::ask(agents, &question)
+            })
+            .unwrap_or_default();
         let answers = roots
             .iter()
             .zip(answers)
