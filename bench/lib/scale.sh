@@ -115,11 +115,17 @@ section_monorepo() {
     git agents spawn --command true --quiet
     sleep 1
     git -C ../workspaces/task-01 status --porcelain >/dev/null
-    hyperfine --shell=bash --style=basic --runs "$((r + 3))" --warmup 1 \
+    # The monitored status warms up twice: the first starts the monitor.
+    local monitored='git -c agents.fsmonitor=true agents status'
+    hyperfine --shell=bash --style=basic --runs "$((r + 3))" --warmup 2 \
         --export-json "$T/results/monorepo-status.json" \
-        -n git-agents "git agents status" -n "git status" "git -C ../workspaces/task-01 status --porcelain"
+        -n git-agents "git agents status" -n "git-agents fsmonitor" "$monitored" \
+        -n "git status" "git -C ../workspaces/task-01 status --porcelain"
     python3 "$BENCH/lib/report.py" ratio "$ROWS" "$T/results/monorepo-status.json" --section monorepo \
         --ours git-agents --base "git status" --kind within --goal 1
+    python3 "$BENCH/lib/report.py" ratio "$ROWS" "$T/results/monorepo-status.json" --section monorepo \
+        --ours "git-agents fsmonitor" --base "git status" --kind within --goal 1
+    kill "$(cat .git/agents/monitor.lock 2>/dev/null)" 2>/dev/null || true
     eval "$prepare"
 }
 
