@@ -135,13 +135,13 @@ fn a_monitor_that_missed_events_or_died_costs_only_a_full_scan() {
 
     // Stopped, the monitor cannot read its queue: more events than it holds overflow it.
     let pid = monitor_pid(&env);
-    signal(pid, "STOP");
+    let stopped = Stopped::new(pid);
     std::fs::create_dir_all(ws.join("flood")).unwrap();
     for n in 0..20_000 {
         std::fs::write(ws.join(format!("flood/{n}")), "").unwrap();
     }
     edit_in_place(&ws.join(DEEP).join("file.txt"));
-    signal(pid, "CONT");
+    drop(stopped);
     check(&env, "after the monitor's queue overflowed");
     std::fs::remove_dir_all(ws.join("flood")).unwrap();
     check(&env, "the flood removed");
@@ -175,6 +175,26 @@ fn the_monitor_ends_with_its_repository() {
             "the monitor {pid} outlived its deleted repository"
         );
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A process stopped with SIGSTOP until this is dropped, even by a failing assertion (a stopped
+/// monitor could not see its repository go, and would outlive the test).
+struct Stopped(u32);
+
+impl Stopped {
+    fn new(pid: u32) -> Self {
+        signal(pid, "STOP");
+        Stopped(pid)
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        // No assertion here: a panic while unwinding would abort the whole test run.
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.0.to_string()])
+            .status();
     }
 }
 
