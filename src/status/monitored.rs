@@ -38,7 +38,7 @@ impl Monitored {
     /// Ask the repository's monitor about `workspaces` (starting one when none answers: its
     /// answers count from the next `status` on). `None` when the monitor is off.
     pub fn ask(agents: &Path, on: bool, workspaces: &[&Path]) -> Option<Monitored> {
-        if !on || !cfg!(target_os = "linux") {
+        if !on || !cfg!(target_os = "linux") || !agents.is_dir() {
             return None;
         }
         let kept: BTreeMap<String, Kept> = std::fs::read(agents.join(FILE))
@@ -50,6 +50,9 @@ impl Monitored {
             .filter_map(|w| w.to_str())
             .filter(|w| Path::new(w).is_dir())
             .collect();
+        if roots.is_empty() {
+            return None;
+        }
         let question: Vec<(PathBuf, Option<String>)> = roots
             .iter()
             .map(|root| {
