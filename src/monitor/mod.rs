@@ -109,9 +109,12 @@ pub(crate) fn start(agents: &Path) {
         .stderr(Stdio::null())
         .process_group(0)
         .status();
+    // Until it accepts: a socket file alone may be a killed monitor's.
+    let Ok(dir) = open_dir(agents) else { return };
     let started = std::time::Instant::now();
-    let socket = agents.join(SOCKET);
-    while !socket.exists() && started.elapsed() < START_WAIT {
+    while std::os::unix::net::UnixStream::connect(socket_path(&dir)).is_err()
+        && started.elapsed() < START_WAIT
+    {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
 }
