@@ -339,11 +339,9 @@ section_status() {
     check status "git agents status lists all 16 tasks" \
         test "$(grep -c 'task-' "$s/status.out")" -ge 16
     local loop='for wt in ../workspaces/*; do git -C "$wt" status --porcelain; done'
-    # With agents.fsmonitor: the first status starts the monitor, the next one is answered
-    # "look at everything" (and watches from then on), later ones look only at what changed.
+    # With agents.fsmonitor: the first status starts the monitor and is answered "look at
+    # everything" (it watches from then on); later ones look only at what changed.
     local monitored='git -c agents.fsmonitor=true agents status'
-    bash -c "$monitored" >/dev/null
-    for _ in $(seq 100); do [ -S .git/agents/monitor.sock ] && break; sleep 0.05; done
     bash -c "$monitored" >/dev/null
     logged "$s/monitored.out" bash -c "$monitored"
     check status "with agents.fsmonitor, status lists what it lists without" \

@@ -94,11 +94,9 @@ const START_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 /// new one end at once.
 #[cfg(target_os = "linux")]
 pub(crate) fn start(agents: &Path) {
-    let exe = std::env::current_exe()
-        .ok()
-        .filter(|e| e.file_name().and_then(|n| n.to_str()) == Some("git-agents"))
-        .or_else(|| which::which("git-agents").ok());
-    let Some(exe) = exe else { return };
+    let Some(exe) = crate::runner::find_git_agents() else {
+        return;
+    };
     use std::os::unix::process::CommandExt;
     use std::process::Stdio;
     let _ = std::process::Command::new(exe)

@@ -301,12 +301,8 @@ impl Watches {
 
     /// The worktree's root is gone or moved: drop it (asked about again, it is watched anew).
     fn forget(&mut self, slot: usize) {
-        if let Some(worktree) = self.worktrees[slot].take() {
-            for wd in worktree.dirs.values() {
-                self.by_wd.remove(wd);
-                let _ = self.inotify.rm_watch(*wd);
-            }
-        }
+        self.unwatch_below(slot, BStr::new(b""));
+        self.worktrees[slot] = None;
     }
 }
 

@@ -295,9 +295,15 @@ impl Runner {
             .filter(|p| p.is_file());
         beside
             .or_else(|| which::which("git-agents-supervise").ok())
-            .or_else(|| {
-                exe.filter(|e| e.file_name().and_then(|n| n.to_str()) == Some("git-agents"))
-            })
-            .or_else(|| which::which("git-agents").ok())
+            .or_else(find_git_agents)
     }
+}
+
+/// The git-agents binary: this one when it is git-agents (a program built on the library is
+/// not), else the one on PATH.
+pub(crate) fn find_git_agents() -> Option<PathBuf> {
+    std::env::current_exe()
+        .ok()
+        .filter(|e| e.file_name().and_then(|n| n.to_str()) == Some("git-agents"))
+        .or_else(|| which::which("git-agents").ok())
 }

@@ -10,9 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use gix::bstr::BString;
-
 use crate::gitops::scan::{Earlier, Vouched};
+use crate::monitor::Answer;
 
 const FILE: &str = "cache/monitored.v1.json";
 
@@ -22,15 +21,10 @@ struct Kept {
     earlier: Earlier,
 }
 
-struct Asked {
-    token: Option<String>,
-    changed: Option<Vec<BString>>,
-}
-
 pub(super) struct Monitored {
     agents: PathBuf,
     kept: BTreeMap<String, Kept>,
-    answers: BTreeMap<String, Asked>,
+    answers: BTreeMap<String, Answer>,
     scanned: Mutex<BTreeMap<String, Option<Kept>>>,
 }
 
@@ -72,14 +66,8 @@ impl Monitored {
             .unwrap_or_default();
         let answers = roots
             .iter()
+            .map(|root| root.to_string())
             .zip(answers)
-            .map(|(root, a)| {
-                let asked = Asked {
-                    token: a.token,
-                    changed: a.changed,
-                };
-                (root.to_string(), asked)
-            })
             .collect();
         Some(Monitored {
             agents: agents.to_owned(),

@@ -109,17 +109,17 @@ pub fn uncommitted_since(
     for path in &untracked {
         collect.add(path.as_ref());
     }
-    if !suspects.is_empty() {
-        let suspected = tracked::only(&index, &suspects);
-        collect.map = suspects.clone();
-        modified(&repo, &suspected, &mut collect).with_context(context)?;
-    }
-
     let mut earlier = stamp.map(|index_stamp| Earlier {
         index: index_stamp,
         entries: index.entries().len(),
         suspects: suspects.iter().map(|&i| i as u32).collect(),
     });
+    if !suspects.is_empty() {
+        let suspected = tracked::only(&index, &suspects);
+        collect.map = suspects;
+        modified(&repo, &suspected, &mut collect).with_context(context)?;
+    }
+
     if refresh && !collect.stats.is_empty() && optional_locks_allowed() {
         // Best effort, like git: a busy lock or a changed index just means no refresh.
         let _ = write_stats(&repo, &index, &collect.stats);

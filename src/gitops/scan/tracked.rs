@@ -53,9 +53,9 @@ pub(super) fn suspects(
     };
     match among {
         None => (0..entries.len())
-            .collect::<Vec<_>>()
-            .par_chunks(CHUNK)
-            .flat_map_iter(|chunk| check(&mut chunk.iter().copied()))
+            .into_par_iter()
+            .step_by(CHUNK)
+            .flat_map_iter(|first| check(&mut (first..entries.len().min(first + CHUNK))))
             .collect(),
         Some(among) => among
             .par_chunks(CHUNK)
